@@ -1,0 +1,36 @@
+"""Settings of the features package, from `ARSIGHT_*` environment variables.
+
+Nothing is read at import: call `get_features_settings()` from an entry point.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class FeaturesSettings(BaseSettings):
+    """Where data and the online store live.
+
+    Attributes:
+        home: root for data, stores and outputs (`ARSIGHT_HOME`, default the current directory).
+        online_store: path of a Parquet file, or a SQLite/PostgreSQL URL
+            (`ARSIGHT_ONLINE_STORE`); relative paths are below `home`.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="ARSIGHT_", env_file=".env", extra="ignore")
+
+    home: Path = Path(".")
+    online_store: str = "store/online.parquet"
+
+    def resolve(self, path: str | Path) -> Path:
+        """`path` if absolute, else below `home`."""
+        p = Path(path)
+        return p if p.is_absolute() else self.home / p
+
+
+@lru_cache
+def get_features_settings() -> FeaturesSettings:
+    return FeaturesSettings()

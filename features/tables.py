@@ -1,0 +1,99 @@
+"""Reading and writing a data directory: one file per table, Parquet or CSV.
+
+`read_raw_tables` reads what is on disk without judging it (CSV cells stay text so that
+validation can report unparseable values with the original text); `features.validate` turns
+raw tables into canonical `Tables`; `write_tables` writes canonical Parquet atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import pandas as pd
+
+from features.errors import SchemaError
+from features.schema import TABLES
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The canonical tables of one data directory, typed as in `features.schema`.
+
+    Optional tables are None when the source has none; features from them are then null.
+    """
+
+    customers: pd.DataFrame
+    invoices: pd.DataFrame
+    payments: pd.DataFrame | None = None
+    signals: pd.DataFrame | None = None
+    deals: pd.DataFrame | None = None
+
+    def items(self) -> Iterator[tuple[str, pd.DataFrame]]:
+        """Yield (table name, frame) for every table that is present."""
+        for f in fields(self):
+            frame = getattr(self, f.name)
+            if frame is not None:
+                yield f.name, frame
+
+
+def table_file(directory: Path, name: str) -> Path | None:
+    """The file holding table `name` in `directory` (Parquet preferred over CSV), or None."""
+    for suffix in (".parquet", ".csv"):
+        path = directory / f"{name}{suffix}"
+        if path.exists():
+            return path
+    return None
+
+
+def read_raw_table(path: Path) -> pd.DataFrame:
+    """Read one table file as it is: Parquet typed, CSV as text (empty cells -> null)."""
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    if path.suffix == ".csv":
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    raise SchemaError(f"{path}: unsupported file type {path.suffix!r}; expected .parquet or .csv")
+
+
+def read_raw_tables(directory: Path) -> dict[str, pd.DataFrame]:
+    """Read every contract table present in `directory`; raise if a required one is missing."""
+    if not directory.is_dir():
+        raise SchemaError(f"{directory}: not a directory")
+    raw: dict[str, pd.DataFrame] = {}
+    for name, table in TABLES.items():
+        path = table_file(directory, name)
+        if path is None:
+            if table.required:
+                raise SchemaError(
+                    f"{directory}: required table {name!r} missing; "
+                    f"expected {name}.parquet or {name}.csv"
+                )
+            continue
+        raw[name] = read_raw_table(path)
+    return raw
+
+
+def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> None:
+    """Write `frame` to `path` through a temporary file and a rename: never half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        frame.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_tables(tables: Tables, directory: Path) -> list[Path]:
+    """Write every present table as `<name>.parquet` in `directory`, each file atomically."""
+    written = []
+    for name, frame in tables.items():
+        path = directory / f"{name}.parquet"
+        write_parquet_atomic(frame, path)
+        written.append(path)
+    return written

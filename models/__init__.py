@@ -1,0 +1,1 @@
+"""What a trained model IS: the bundle MLflow stores and everyone loads."""

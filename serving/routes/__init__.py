@@ -1,0 +1,1 @@
+"""HTTP routes of the serving app, one module per resource."""

@@ -1,0 +1,1 @@
+"""How a model is MADE: snapshots, backtests, baselines, LightGBM, Optuna, calibration, MLflow."""
