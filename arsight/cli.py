@@ -7,6 +7,8 @@ import logging
 import typer
 
 from features.cli import data_app, features_app
+from serving.batch_cli import alerts, score
+from training.cli import evaluate, train
 
 app = typer.Typer(
     name="arsight",
@@ -21,6 +23,10 @@ app = typer.Typer(
 )
 app.add_typer(data_app, name="data")
 app.add_typer(features_app, name="features")
+app.command("train")(train)
+app.command("evaluate")(evaluate)
+app.command("score")(score)
+app.command("alerts")(alerts)
 
 
 @app.callback()

@@ -1,0 +1,147 @@
+"""Point-in-time feature frames: one code path for training (many snapshots) and serving (one).
+
+`build_feature_frame(tables, as_of)` registers the tables and the spine of (customer, as_of)
+pairs in DuckDB, runs each feature group once for all snapshots, and lines the groups up on
+the spine. A customer is in the snapshot at t when its `onboarding_date <= t`, or, where that
+is null, its first invoice was issued <= t. Every feature at t uses only facts dated <= t.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+
+import pandas as pd
+
+from features.activity import activity
+from features.catalog import FEATURES, feature_names
+from features.engine import (
+    Session,
+    create_invoice_history,
+    data_end_of,
+    normalise_dates,
+    open_session,
+)
+from features.health import health
+from features.labels import (
+    DEFAULT_DEFINITION,
+    LABEL_COLUMNS,
+    LabelDefinition,
+    labels_in_session,
+)
+from features.payment_history import payment_history
+from features.peers import peers
+from features.receivables import receivables
+from features.static import static
+from features.tables import Tables
+
+logger = logging.getLogger(__name__)
+
+FEATURE_PIPELINE_VERSION: str = "1"
+"""Bumped whenever a feature's definition changes; saved with every model and store."""
+
+KEYS: list[str] = ["customer_id", "as_of"]
+
+SQL_GROUPS: tuple[Callable[[Session], pd.DataFrame], ...] = (
+    payment_history,
+    receivables,
+    activity,
+    health,
+    static,
+)
+
+StepCallback = Callable[[str], None]
+
+BUILD_STEPS: int = len(SQL_GROUPS) + 3
+"""Number of `on_step` calls of one build (for progress bars): spine, history, groups, peers."""
+
+
+def _aligned(frame: pd.DataFrame, keys: pd.DataFrame, group: str) -> pd.DataFrame:
+    """`frame` sorted like `keys` (the spine), checked to hold exactly its rows."""
+    ordered = frame.sort_values(KEYS, kind="stable").reset_index(drop=True)
+    same = len(ordered) == len(keys) and ordered[KEYS].equals(keys)
+    if not same:
+        raise RuntimeError(f"feature group {group} returned rows that are not the spine's")
+    return ordered.drop(columns=KEYS)
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Contract dtypes: numeric features float64, categorical "str", keys str/datetime64[ns]."""
+    dtypes: dict[str, str] = {"customer_id": "str", "as_of": "datetime64[ns]"}
+    dtypes |= {s.name: ("str" if s.kind == "categorical" else "float64") for s in FEATURES}
+    return frame.astype(dtypes)
+
+
+def features_in_session(session: Session, on_step: StepCallback | None = None) -> pd.DataFrame:
+    """The feature frame for the spine of an open session (see `build_feature_frame`)."""
+
+    def step(name: str) -> None:
+        logger.debug("feature step %s done", name)
+        if on_step is not None:
+            on_step(name)
+
+    spine = session.frame("SELECT customer_id, as_of, industry FROM spine")
+    spine = spine.astype({"customer_id": "str", "as_of": "datetime64[ns]"})
+    spine = spine.sort_values(KEYS, kind="stable").reset_index(drop=True)
+    keys = spine[KEYS]
+    step("spine")
+    create_invoice_history(session)
+    step("invoice_history")
+    parts = [keys]
+    for group in SQL_GROUPS:
+        result = group(session).astype({"customer_id": "str", "as_of": "datetime64[ns]"})
+        parts.append(_aligned(result, keys, group.__name__))
+        step(group.__name__)
+    frame = pd.concat(parts, axis=1)
+    peer_input = frame[["as_of", "customer_dso_days", "customer_late_share_count_90d"]]
+    frame = pd.concat([frame, peers(peer_input.assign(industry=spine["industry"]))], axis=1)
+    step("peers")
+    return _typed(frame[KEYS + feature_names()])
+
+
+def build_feature_frame(
+    tables: Tables,
+    as_of: pd.Timestamp | Sequence[pd.Timestamp],
+    on_step: StepCallback | None = None,
+) -> pd.DataFrame:
+    """Features of every customer known at each snapshot date, point-in-time correct.
+
+    Args:
+        tables: canonical tables; never modified.
+        as_of: one snapshot date or several (normalised to midnight, de-duplicated).
+        on_step: called with a step name after each of the `BUILD_STEPS` steps (progress).
+
+    Returns:
+        customer_id (str), as_of (datetime64[ns]), then exactly `feature_names()` in order:
+        numeric features float64 (null = NaN), categorical "str" (null = NaN). Sorted by
+        as_of, customer_id, on a RangeIndex.
+    """
+    session = open_session(tables, normalise_dates(as_of))
+    try:
+        return features_in_session(session, on_step)
+    finally:
+        session.close()
+
+
+def build_training_frame(
+    tables: Tables,
+    snapshots: Sequence[pd.Timestamp],
+    definition: LabelDefinition = DEFAULT_DEFINITION,
+    data_end: pd.Timestamp | None = None,
+    on_step: StepCallback | None = None,
+) -> pd.DataFrame:
+    """`build_feature_frame` over `snapshots` plus overdue_30d and dso_30d (NaN = excluded).
+
+    Labels follow `features.labels`; `data_end` defaults to the latest fact date in `tables`.
+    """
+    end = data_end_of(tables) if data_end is None else pd.Timestamp(data_end)
+    session = open_session(tables, normalise_dates(snapshots))
+    try:
+        frame = features_in_session(session, on_step)
+        labels = labels_in_session(session, definition, end)
+    finally:
+        session.close()
+    labels = labels.sort_values(KEYS, kind="stable").reset_index(drop=True)
+    if not labels[KEYS].equals(frame[KEYS]):
+        raise RuntimeError("labels and features were computed for different spines")
+    return pd.concat([frame, labels[list(LABEL_COLUMNS)]], axis=1)

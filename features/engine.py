@@ -1,0 +1,178 @@
+"""The DuckDB session every feature group and label runs in.
+
+`open_session` registers the canonical tables (optional tables missing from the source become
+empty tables with the contract's columns, so every query runs and yields nulls rather than
+errors) and the *spine*: one row per (customer_id, as_of) for every customer known at as_of.
+
+A customer is known at t from its `onboarding_date` when that is given, otherwise from its first
+invoice's `issue_date`; a customer with neither is never in a snapshot. The spine carries
+`industry` (for peers) and `known_from` (for tenure).
+
+Dates reach DuckDB as timestamps at midnight; `date_diff('day', a, b)` counts whole days.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from features.schema import TABLES
+from features.tables import Tables
+
+logger = logging.getLogger(__name__)
+
+SPINE_SQL = """
+CREATE OR REPLACE TEMP TABLE spine AS
+WITH first_invoice AS (
+    SELECT customer_id, min(issue_date) AS first_issue_date FROM invoices GROUP BY customer_id
+),
+known AS (
+    SELECT c.customer_id, c.industry,
+           coalesce(c.onboarding_date, f.first_issue_date) AS known_from
+    FROM customers c LEFT JOIN first_invoice f USING (customer_id)
+)
+SELECT k.customer_id, s.as_of, k.industry, k.known_from
+FROM known k JOIN snapshot_dates s ON k.known_from <= s.as_of
+ORDER BY s.as_of, k.customer_id
+"""
+
+
+@dataclass(frozen=True)
+class Session:
+    """An open DuckDB connection holding the tables, the snapshot dates and the spine.
+
+    Attributes:
+        con: the connection; tables `customers`, `invoices`, `payments`, `signals`, `deals`,
+            `snapshot_dates(as_of)` and `spine(customer_id, as_of, industry, known_from)`.
+        has_payments: the source has a payments table (open amounts then net of payments).
+        has_signals: the source has a signals table.
+        has_deals: the source has a deals table.
+        has_disputed: the invoices carry the optional `disputed` flag.
+    """
+
+    con: duckdb.DuckDBPyConnection
+    has_payments: bool
+    has_signals: bool
+    has_deals: bool
+    has_disputed: bool
+
+    def frame(self, sql: str) -> pd.DataFrame:
+        """Run `sql` and return its result as a pandas frame."""
+        return self.con.sql(sql).df()
+
+    def close(self) -> None:
+        """Release the connection and its memory."""
+        self.con.close()
+
+
+def contract_frame(name: str, frame: pd.DataFrame | None) -> pd.DataFrame:
+    """`frame` with every contract column of table `name` present (missing ones all null).
+
+    An absent optional table becomes an empty frame with the contract's columns and dtypes, so
+    that queries over it return nulls instead of failing.
+    """
+    table = TABLES[name]
+    if frame is None:
+        return pd.DataFrame({c.name: pd.Series([], dtype=c.dtype) for c in table.columns})
+    missing = [c for c in table.columns if c.name not in frame.columns]
+    if not missing:
+        return frame
+    extra = {c.name: pd.Series(pd.NA, index=frame.index, dtype=c.dtype) for c in missing}
+    return frame.assign(**extra)
+
+
+def normalise_dates(as_of: pd.Timestamp | Sequence[pd.Timestamp]) -> list[pd.Timestamp]:
+    """Sorted, de-duplicated snapshot dates at midnight."""
+    dates = [as_of] if isinstance(as_of, pd.Timestamp | str) else list(as_of)
+    return sorted({pd.Timestamp(d).normalize() for d in dates})
+
+
+def open_session(
+    tables: Tables, as_ofs: Sequence[pd.Timestamp], memory_limit: str = "6GB"
+) -> Session:
+    """Register `tables` and the spine for `as_ofs` in a fresh in-memory DuckDB connection.
+
+    Args:
+        tables: canonical tables; inputs are never modified.
+        as_ofs: snapshot dates (normalised to midnight).
+        memory_limit: DuckDB's memory cap; it spills to disk beyond it.
+    """
+    con = duckdb.connect(config={"memory_limit": memory_limit})
+    for name in TABLES:
+        con.register(f"{name}_source", contract_frame(name, getattr(tables, name)))
+        # A materialised copy lets DuckDB keep statistics and avoid re-scanning pandas frames.
+        con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_source")
+        con.unregister(f"{name}_source")
+    dates = pd.DataFrame({"as_of": pd.Series(as_ofs, dtype="datetime64[ns]")})
+    con.register("snapshot_dates_source", dates)
+    con.execute("CREATE TEMP TABLE snapshot_dates AS SELECT * FROM snapshot_dates_source")
+    con.execute(SPINE_SQL)
+    disputed = tables.invoices.get("disputed")
+    return Session(
+        con=con,
+        has_payments=tables.payments is not None,
+        has_signals=tables.signals is not None,
+        has_deals=tables.deals is not None,
+        has_disputed=disputed is not None and bool(disputed.notna().any()),
+    )
+
+
+def data_end_of(tables: Tables) -> pd.Timestamp:
+    """The last date any fact is known: the latest issue, clearing, payment, signal or deal date.
+
+    Due dates are promises, not facts, so they do not count.
+    """
+    invoices = contract_frame("invoices", tables.invoices)
+    candidates = [invoices["issue_date"].max(), invoices["cleared_date"].max()]
+    if tables.payments is not None:
+        candidates.append(tables.payments["payment_date"].max())
+    if tables.signals is not None:
+        candidates.append(tables.signals["observed_date"].max())
+    if tables.deals is not None:
+        candidates.append(tables.deals["created_date"].max())
+    known = [pd.Timestamp(c) for c in candidates if pd.notna(c)]
+    if not known:
+        raise ValueError("tables hold no dated fact: no invoice has an issue_date")
+    return max(known)
+
+
+INVOICE_HISTORY_SQL = """
+CREATE OR REPLACE TEMP TABLE invoice_payment_counts AS
+SELECT i.invoice_id, count(p.payment_id) AS payment_count
+FROM invoices i JOIN payments p
+  ON p.invoice_id = i.invoice_id AND p.payment_date <= i.cleared_date
+GROUP BY i.invoice_id;
+
+CREATE OR REPLACE TEMP VIEW invoice_history AS
+SELECT i.customer_id, s.as_of, i.invoice_id, i.amount,
+       date_diff('day', i.issue_date, s.as_of) AS issued_days_ago,
+       CASE WHEN i.cleared_date <= s.as_of
+            THEN date_diff('day', i.cleared_date, s.as_of) END AS cleared_days_ago,
+       CASE WHEN i.cleared_date <= s.as_of
+            THEN date_diff('day', i.due_date, i.cleared_date) END AS days_late,
+       CASE WHEN i.cleared_date <= s.as_of THEN i.disputed END AS disputed_settled,
+       CASE WHEN i.cleared_date <= s.as_of THEN coalesce(c.payment_count, 0) END AS payment_count
+FROM invoices i
+JOIN snapshot_dates s
+  ON s.as_of >= i.issue_date
+ AND s.as_of < coalesce(i.cleared_date + INTERVAL 365 DAY, TIMESTAMP 'infinity')
+LEFT JOIN invoice_payment_counts c ON c.invoice_id = i.invoice_id;
+"""
+
+
+def create_invoice_history(session: Session) -> None:
+    """Create the view `invoice_history`: each invoice as seen at each snapshot date.
+
+    Only invoices that can matter within 365 days of t: issued <= t and open at t or cleared in
+    (t-365d, t] (a range join on the snapshot dates, so no customer x snapshot x invoice
+    product is ever formed). Rows of customers not yet known at t drop out when the groups
+    join the spine. Facts after t are masked here, once: `cleared_days_ago`, `days_late`, the
+    dispute flag and the payment count are null unless the invoice cleared <= t. The dispute
+    flag has no date of its own, so it is treated as known once the invoice is settled.
+    `payment_count` counts payments dated <= the clearing date (all of them <= t).
+    """
+    session.con.execute(INVOICE_HISTORY_SQL)

@@ -1,0 +1,189 @@
+"""The row rules of the data contract, each a vectorised check over one typed table.
+
+Each check returns `Finding`s: which rows (0-based positions in the source table) break
+which rule in which column. `features.validate_table` runs them in order and turns the
+findings into problems, rejects and the kept rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from features.schema import Table
+
+MISSING_VALUE = "missing value"
+PAYMENT_TOLERANCE = 0.005
+"""Payments may exceed their invoice by half a cent before that counts as overpayment (rounding)."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Rows of one table that break one rule in one column.
+
+    Attributes:
+        positions: 0-based row positions in the table as read.
+        column: the column the rule is about.
+        rules: the rule text, one for all rows or one per row.
+    """
+
+    positions: np.ndarray
+    column: str
+    rules: str | np.ndarray
+
+
+@dataclass(frozen=True)
+class KeyIndex:
+    """The distinct keys of a table, hashed once (Arrow), with where each first occurs.
+
+    Attributes:
+        keys: the distinct non-null keys, in order of first occurrence.
+        codes: per row, the position of its key in `keys` (-1 for a null key).
+        first: per distinct key, the 0-based row of its first occurrence.
+    """
+
+    keys: pa.Array
+    codes: np.ndarray
+    first: np.ndarray
+
+    @classmethod
+    def build(cls, keys: pd.Series) -> KeyIndex:
+        """Hash `keys` once; one pass gives duplicates, first rows and a lookup table."""
+        encoded = pc.dictionary_encode(_arrow_text(keys))
+        codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+        codes = codes.astype(np.int64)
+        first = np.full(len(encoded.dictionary), -1, dtype=np.int64)
+        valid = np.flatnonzero(codes >= 0)
+        # Assigning in reverse leaves each key's smallest row position in place.
+        first[codes[valid][::-1]] = valid[::-1]
+        return cls(encoded.dictionary, codes, first)
+
+    def lookup(self, values: pd.Series) -> np.ndarray:
+        """Per value, its position in `keys`, or -1 if it is null or not a key."""
+        found = pc.index_in(_arrow_text(values), value_set=self.keys)
+        return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _arrow_text(values: pd.Series) -> pa.Array:
+    """`values` as one contiguous Arrow large_string array (nulls stay null)."""
+    array = pa.array(values.astype("str"), from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.large_string())
+
+
+@dataclass(frozen=True)
+class ParentKeys:
+    """What a child table needs to know about its parent's keys.
+
+    Attributes:
+        table: the parent table's name, used in messages.
+        index: the parent's keys.
+        kept: per distinct key, whether the parent kept the row holding it.
+    """
+
+    table: str
+    index: KeyIndex
+    kept: np.ndarray
+
+
+def _finding(mask: np.ndarray | pd.Series, column: str, rules: str | pd.Series) -> Finding:
+    """A finding for the rows where `mask` holds (rules aligned with the mask if a Series)."""
+    mask = np.asarray(mask, dtype=bool)
+    positions = np.flatnonzero(mask)
+    if isinstance(rules, pd.Series):
+        return Finding(positions, column, rules.to_numpy(dtype=object)[mask])
+    return Finding(positions, column, rules)
+
+
+def check_nulls(table: Table, typed: pd.DataFrame, invalid: dict[str, np.ndarray]) -> list[Finding]:
+    """Non-nullable columns hold a value in every row (unreadable values are reported apart)."""
+    found = []
+    for column in table.columns:
+        if column.nullable or column.name not in invalid:
+            continue
+        missing = typed[column.name].isna().to_numpy() & ~invalid[column.name]
+        if missing.any():
+            found.append(_finding(missing, column.name, MISSING_VALUE))
+    return found
+
+
+def check_values(table: Table, typed: pd.DataFrame) -> list[Finding]:
+    """Amounts > 0, credit limits >= 0, due and cleared dates on or after the issue date."""
+    found = []
+    if table.name in ("invoices", "payments", "deals"):
+        found.append(_finding((typed["amount"] <= 0).fillna(False), "amount", "must be > 0"))
+    if table.name == "customers":
+        negative = (typed["credit_limit"] < 0).fillna(False)
+        found.append(_finding(negative, "credit_limit", "must be >= 0"))
+    if table.name == "invoices":
+        issued = typed["issue_date"]
+        for column in ("due_date", "cleared_date"):
+            before = (typed[column] < issued).fillna(False).to_numpy(dtype=bool)
+            rules = f"{column} before issue_date (" + issued.dt.strftime("%Y-%m-%d") + ")"
+            found.append(_finding(before, column, rules))
+    return [f for f in found if len(f.positions)]
+
+
+def check_duplicates(column: str, index: KeyIndex) -> list[Finding]:
+    """Every repeat of a key after its first occurrence is rejected, naming the first row."""
+    rows = np.arange(len(index.codes))
+    has_key = index.codes >= 0
+    repeat = has_key & (index.first[np.where(has_key, index.codes, 0)] != rows)
+    if not repeat.any():
+        return []
+    first_rows = index.first[index.codes[repeat]] + 1
+    rules = np.array([f"duplicate of row {r}" for r in first_rows.tolist()], dtype=object)
+    return [Finding(np.flatnonzero(repeat), column, rules)]
+
+
+def check_reference(typed: pd.DataFrame, column: str, parent: ParentKeys) -> list[Finding]:
+    """Each `column` value names a parent key that exists and whose row was kept."""
+    keys = typed[column]
+    code = parent.index.lookup(keys)
+    present = keys.notna().to_numpy()
+    known = code >= 0
+    kept = known & parent.kept[np.where(known, code, 0)]
+    found = []
+    unknown = present & ~known
+    if unknown.any():
+        found.append(_finding(unknown, column, f"not found in {parent.table}"))
+    rejected = present & known & ~kept
+    if rejected.any():
+        rows = parent.index.first[code[rejected]] + 1
+        rules = [f"parent rejected ({parent.table} row {r})" for r in rows.tolist()]
+        found.append(Finding(np.flatnonzero(rejected), column, np.array(rules, dtype=object)))
+    return found
+
+
+def check_overpayment(
+    payments: pd.DataFrame, rejected: np.ndarray, invoice_amounts: pd.Series
+) -> list[Finding]:
+    """Reject the payments that push an invoice's running total over its amount.
+
+    Payments are summed per invoice in payment_date order (source order breaks ties); rows
+    already rejected for another reason do not count.
+
+    Args:
+        payments: typed payments.
+        rejected: True for payment rows already rejected.
+        invoice_amounts: amount of every kept invoice, indexed by invoice_id.
+    """
+    live = payments.loc[~rejected, ["invoice_id", "payment_date", "amount"]].copy()
+    live["position"] = np.flatnonzero(~rejected)
+    live = live.sort_values(["invoice_id", "payment_date", "position"], kind="stable")
+    running = live.groupby("invoice_id", sort=False)["amount"].cumsum()
+    limit = live["invoice_id"].map(invoice_amounts).astype("float64")
+    over = (running > limit + PAYMENT_TOLERANCE).to_numpy(dtype=bool)
+    if not over.any():
+        return []
+    totals = running[over].map("{:.2f}".format)
+    amounts = limit[over].map("{:.2f}".format)
+    rules = "payments reach " + totals + ", over the invoice amount " + amounts
+    order = np.argsort(live["position"].to_numpy()[over], kind="stable")
+    positions = live["position"].to_numpy()[over][order]
+    return [Finding(positions, "amount", rules.to_numpy(dtype=object)[order])]

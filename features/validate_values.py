@@ -1,0 +1,160 @@
+"""Coercing one raw column to its canonical dtype, and saying which values could not be.
+
+CSV cells arrive as text, Parquet columns arrive typed (dates as ``date32`` objects or
+timestamps of any resolution or time zone, integers as floats when they hold nulls, ids as
+numbers). Each coercion returns the typed column and a mask of the values that were present
+but could not be read, with the rule text to report for them. Everything is vectorised:
+validation must keep up with tens of millions of rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from pandas.api import types as ptypes
+
+from features.schema import PANDAS_DTYPES, ColumnType
+
+NOT_A_DATE = "not a valid date"
+NOT_A_NUMBER = "not a number"
+NOT_A_WHOLE_NUMBER = "not a whole number"
+NOT_A_BOOLEAN = "not a boolean (expected true/false)"
+
+_ISO_DATE = r"\d{4}-\d{2}-\d{2}(?:[ T]00:00(?::00(?:\.0+)?)?)?"
+_TRUE = ("true", "1", "yes", "1.0")
+_FALSE = ("false", "0", "no", "0.0")
+
+
+@dataclass(frozen=True)
+class Coerced:
+    """A column in its canonical dtype.
+
+    Attributes:
+        values: the typed column (null where the raw value was null or unreadable).
+        invalid: True where a value was present but could not be read.
+        rule: what to report for the invalid values.
+    """
+
+    values: pd.Series
+    invalid: np.ndarray
+    rule: str
+
+
+def coerce_column(raw: pd.Series, kind: ColumnType) -> Coerced:
+    """Turn `raw` into the canonical dtype of `kind`, flagging values that cannot be read."""
+    raw = raw.reset_index(drop=True)
+    present = raw.notna().to_numpy()
+    if kind == "str":
+        return Coerced(_to_str(raw), np.zeros(len(raw), dtype=bool), "")
+    if kind == "date":
+        values, rule = _to_date(raw), NOT_A_DATE
+    elif kind == "bool":
+        values, rule = _to_bool(raw), NOT_A_BOOLEAN
+    else:
+        values, rule = _to_number(raw, kind)
+    invalid = present & values.isna().to_numpy()
+    return Coerced(values.astype(PANDAS_DTYPES[kind]), invalid, rule)
+
+
+def _to_str(raw: pd.Series) -> pd.Series:
+    """Text as is; whole numbers (ids stored as numbers) without a trailing ``.0``."""
+    if ptypes.is_float_dtype(raw.dtype):
+        finite = raw.dropna()
+        if (finite == np.floor(finite)).all():
+            raw = raw.astype("Int64")
+    out = raw.astype("str")
+    # An empty cell is a missing value, as it is when pandas reads a CSV file.
+    return out.mask(out == "")
+
+
+def _to_date(raw: pd.Series) -> pd.Series:
+    """ISO dates (optionally with a midnight time) or typed dates, as tz-naive midnights."""
+    dtype = raw.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return raw.dt.tz_localize(None).dt.normalize().astype("datetime64[ns]")
+    if ptypes.is_datetime64_dtype(dtype):
+        return raw.dt.normalize().astype("datetime64[ns]")
+    if isinstance(dtype, pd.StringDtype):
+        return _parse_iso_dates(raw)
+    if ptypes.is_object_dtype(dtype):
+        is_text = raw.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+        out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+        if is_text.any():
+            out[is_text] = _parse_iso_dates(raw[is_text].astype("str"))
+        typed = ~is_text & raw.notna().to_numpy()
+        if typed.any():
+            parsed = pd.to_datetime(raw[typed], errors="coerce", utc=False)
+            out[typed] = _strip_time(parsed)
+        return out
+    # Numbers, booleans and anything else are not dates.
+    return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+
+
+def _strip_time(parsed: pd.Series) -> pd.Series:
+    """Midnight of each date, tz-naive (a tz-aware value keeps its local calendar day)."""
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        parsed = parsed.dt.tz_localize(None)
+    if not ptypes.is_datetime64_dtype(parsed.dtype):
+        return pd.Series(pd.NaT, index=parsed.index, dtype="datetime64[ns]")
+    return parsed.dt.normalize().astype("datetime64[ns]")
+
+
+def _parse_iso_dates(text: pd.Series) -> pd.Series:
+    """Parse YYYY-MM-DD text; anything else (including a time other than midnight) is NaT."""
+    text = text.astype("str").str.strip()
+    well_formed = text.str.fullmatch(_ISO_DATE).fillna(False).astype(bool)
+    parsed = pd.to_datetime(text.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    return parsed.where(well_formed).astype("datetime64[ns]")
+
+
+def _to_number(raw: pd.Series, kind: ColumnType) -> tuple[pd.Series, str]:
+    """Finite numbers as float64, or whole numbers as Int64; everything else is null."""
+    if kind == "int" and ptypes.is_integer_dtype(raw.dtype):
+        # Exact for integers beyond 2**53, which the float path would round.
+        return raw.astype("Int64"), NOT_A_WHOLE_NUMBER
+    if ptypes.is_bool_dtype(raw.dtype):
+        numbers = pd.Series(np.nan, index=raw.index, dtype="float64")
+    elif ptypes.is_numeric_dtype(raw.dtype):
+        numbers = raw.astype("float64")
+    else:
+        text = raw.astype("str").str.strip()
+        numbers = pd.to_numeric(text, errors="coerce").astype("float64")
+    numbers = numbers.where(np.isfinite(numbers.to_numpy(dtype="float64", na_value=np.nan)))
+    if kind == "float":
+        return numbers, NOT_A_NUMBER
+    fits = (numbers == np.floor(numbers)) & (numbers.abs() < 2.0**63)
+    return numbers.where(fits).astype("Int64"), NOT_A_WHOLE_NUMBER
+
+
+def _to_bool(raw: pd.Series) -> pd.Series:
+    """true/false, 1/0, yes/no in any case, or typed booleans, as nullable booleans."""
+    if ptypes.is_bool_dtype(raw.dtype):
+        return raw.astype("boolean")
+    if ptypes.is_numeric_dtype(raw.dtype):
+        text = raw.astype("float64").map(lambda v: "1" if v == 1 else "0" if v == 0 else "x")
+    else:
+        text = raw.astype("str").str.strip().str.lower()
+    out = pd.Series(pd.NA, index=raw.index, dtype="boolean")
+    out[text.isin(_TRUE).fillna(False).to_numpy(dtype=bool)] = True
+    out[text.isin(_FALSE).fillna(False).to_numpy(dtype=bool)] = False
+    return out
+
+
+def value_text(raw: pd.Series) -> list[str | None]:
+    """The values of `raw` as text for messages: dates as YYYY-MM-DD, nulls as None."""
+    if ptypes.is_datetime64_any_dtype(raw.dtype):
+        text = raw.astype("str")
+    else:
+        text = raw.map(_one_value_text)
+    return [None if pd.isna(v) else str(v) for v in text]
+
+
+def _one_value_text(value: object) -> str | None:
+    """One raw value as text; a midnight timestamp prints as its date."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[arg-type]
+        return None
+    if isinstance(value, pd.Timestamp) and value == value.normalize():
+        return value.strftime("%Y-%m-%d")
+    return str(value)

@@ -1,0 +1,218 @@
+"""What a trained arsight model IS: four boosters, a calibrator, an encoder and their context.
+
+A `ModelBundle` holds the LightGBM classifier for `overdue_30d` (its raw log-odds are
+calibrated into `overdue_probability`), the LightGBM regressor for `dso_30d` and the two
+quantile regressors giving its p10-p90 interval, plus everything needed to use and audit them:
+the ordered feature list, which features are categorical and how they are encoded, the label
+definitions, the feature-pipeline version, a fingerprint of the training data, the monotone
+constraints and the evaluation report. It is policy-free: tiers and decisions live in serving.
+
+On disk (see `save`/`load`) every part has a portable format: boosters as LightGBM model text,
+the encoder and calibrator as JSON, the rest in `bundle.json`. Nothing is pickled.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+from models.encoding import CategoricalEncoder
+from models.errors import ArtifactError, FeatureMismatchError
+
+KEY_COLUMNS = ("customer_id", "as_of")
+"""Key columns a feature frame may carry; the bundle ignores them (predictions never use ids)."""
+
+BOOSTER_FILES = {
+    "classifier": "classifier.txt",
+    "regressor": "regressor.txt",
+    "regressor_p10": "regressor_p10.txt",
+    "regressor_p90": "regressor_p90.txt",
+}
+
+
+@dataclass(frozen=True)
+class Calibrator:
+    """Maps the classifier's raw log-odds to a calibrated probability.
+
+    Platt scaling is `1 / (1 + exp(-(slope * raw + intercept)))`; isotonic is the piecewise
+    linear step function through (`x`, `y`), clipped at both ends (as scikit-learn's
+    `IsotonicRegression(out_of_bounds="clip")` predicts). Stored as numbers, not a pickle.
+    """
+
+    method: Literal["platt", "isotonic"]
+    slope: float = 1.0
+    intercept: float = 0.0
+    x: tuple[float, ...] = ()
+    y: tuple[float, ...] = ()
+
+    def transform(self, raw: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities for raw scores."""
+        if self.method == "platt":
+            return 1.0 / (1.0 + np.exp(-(self.slope * raw + self.intercept)))
+        return np.interp(raw, np.asarray(self.x), np.asarray(self.y))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "slope": self.slope,
+            "intercept": self.intercept,
+            "x": list(self.x),
+            "y": list(self.y),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Calibrator:
+        return cls(
+            method=data["method"],
+            slope=float(data["slope"]),
+            intercept=float(data["intercept"]),
+            x=tuple(float(v) for v in data["x"]),
+            y=tuple(float(v) for v in data["y"]),
+        )
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Exact TreeSHAP contributions (LightGBM `pred_contrib`), one row per input row.
+
+    Attributes:
+        overdue: one column per feature plus `expected_value`, in raw log-odds of the
+            uncalibrated classifier; a row sums to the classifier's raw score.
+        dso: the same for the DSO regressor, in days; a row sums to the predicted dso_30d.
+    """
+
+    overdue: pd.DataFrame
+    dso: pd.DataFrame
+
+
+@dataclass
+class ModelBundle:
+    """A trained model with its context; see the module docstring."""
+
+    classifier: lgb.Booster
+    regressor: lgb.Booster
+    regressor_p10: lgb.Booster
+    regressor_p90: lgb.Booster
+    calibrator: Calibrator
+    encoder: CategoricalEncoder
+    feature_names: list[str]
+    categorical_features: list[str]
+    pipeline_version: str
+    label_definition: dict[str, Any]
+    data_fingerprint: str
+    monotone: dict[str, int] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    report: dict[str, Any] = field(default_factory=dict)
+
+    def encode(self, features: pd.DataFrame) -> pd.DataFrame:
+        """The model matrix: features in training order, categories as codes, all float64.
+
+        Raises:
+            FeatureMismatchError: features are missing, or columns other than the trained
+                features and the key columns (`customer_id`, `as_of`) are present.
+        """
+        columns = set(features.columns)
+        missing = [name for name in self.feature_names if name not in columns]
+        extra = sorted(columns - set(self.feature_names) - set(KEY_COLUMNS))
+        if missing or extra:
+            raise FeatureMismatchError(
+                f"feature frame does not match the model: missing {missing}, extra {extra}; "
+                f"expected the {len(self.feature_names)} features of pipeline "
+                f"{self.pipeline_version}"
+            )
+        return self.encoder.transform(features[self.feature_names])
+
+    def predict(self, features: pd.DataFrame) -> pd.DataFrame:
+        """Calibrated overdue probability, DSO forecast and its p10-p90 interval per row.
+
+        The p10/p90 are sorted per row so that p10 <= p90 even where the two quantile models
+        cross; the point forecast is not forced inside the interval.
+        """
+        matrix = self.encode(features)
+        raw = np.asarray(self.classifier.predict(matrix, raw_score=True))
+        low = np.asarray(self.regressor_p10.predict(matrix))
+        high = np.asarray(self.regressor_p90.predict(matrix))
+        return pd.DataFrame(
+            {
+                "overdue_probability": self.calibrator.transform(raw),
+                "dso_30d": np.asarray(self.regressor.predict(matrix)),
+                "dso_30d_p10": np.minimum(low, high),
+                "dso_30d_p90": np.maximum(low, high),
+            },
+            index=features.index,
+        )
+
+    def raw_overdue_score(self, features: pd.DataFrame) -> np.ndarray:
+        """The uncalibrated classifier's raw log-odds (what SHAP contributions sum to)."""
+        return np.asarray(self.classifier.predict(self.encode(features), raw_score=True))
+
+    def explain(self, features: pd.DataFrame) -> Explanation:
+        """Per-row SHAP contributions of both models; see `Explanation`."""
+        matrix = self.encode(features)
+        columns = [*self.feature_names, "expected_value"]
+
+        def contributions(booster: lgb.Booster) -> pd.DataFrame:
+            values = np.asarray(booster.predict(matrix, pred_contrib=True))
+            return pd.DataFrame(values, index=features.index, columns=columns)
+
+        return Explanation(
+            overdue=contributions(self.classifier), dso=contributions(self.regressor)
+        )
+
+    def save(self, directory: Path) -> None:
+        """Write the bundle to `directory`: model text per booster plus JSON files."""
+        directory.mkdir(parents=True, exist_ok=True)
+        for attribute, filename in BOOSTER_FILES.items():
+            getattr(self, attribute).save_model(str(directory / filename))
+        meta = {
+            "feature_names": self.feature_names,
+            "categorical_features": self.categorical_features,
+            "pipeline_version": self.pipeline_version,
+            "label_definition": self.label_definition,
+            "data_fingerprint": self.data_fingerprint,
+            "monotone": self.monotone,
+            "params": self.params,
+            "metrics": self.metrics,
+            "report": self.report,
+            "calibrator": self.calibrator.to_dict(),
+            "encoder": self.encoder.to_dict(),
+        }
+        (directory / "bundle.json").write_text(json.dumps(meta, indent=2, default=str))
+
+    @classmethod
+    def load(cls, directory: Path) -> ModelBundle:
+        """Read a bundle written by `save`.
+
+        Raises:
+            ArtifactError: a file is missing or unreadable.
+        """
+        meta_path = directory / "bundle.json"
+        try:
+            meta = json.loads(meta_path.read_text())
+            boosters = {
+                attribute: lgb.Booster(model_file=str(directory / filename))
+                for attribute, filename in BOOSTER_FILES.items()
+            }
+        except (OSError, ValueError, lgb.basic.LightGBMError) as exc:
+            raise ArtifactError(f"{directory}: cannot read model bundle: {exc}") from exc
+        return cls(
+            **boosters,
+            calibrator=Calibrator.from_dict(meta["calibrator"]),
+            encoder=CategoricalEncoder.from_dict(meta["encoder"]),
+            feature_names=list(meta["feature_names"]),
+            categorical_features=list(meta["categorical_features"]),
+            pipeline_version=meta["pipeline_version"],
+            label_definition=meta["label_definition"],
+            data_fingerprint=meta["data_fingerprint"],
+            monotone={k: int(v) for k, v in meta["monotone"].items()},
+            params=meta["params"],
+            metrics={k: float(v) for k, v in meta["metrics"].items()},
+            report=meta["report"],
+        )

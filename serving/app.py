@@ -1,0 +1,205 @@
+"""The FastAPI application: `create_app(settings)`, lifespan, middleware and error mapping.
+
+Lifespan: migrate and open the audit log, resolve and load the champion, load the online
+store, check they agree and pre-score the store, then poll for a newer champion or store every
+`poll_seconds` and swap without a restart. Start-up does not fail when the model or store is
+missing: the app serves /healthz and reports the problem on /readyz (503) until a poll
+succeeds, which is what an orchestrator's readiness probe expects.
+
+Errors map to HTTP in one table (`serving.errors` status codes); anything unexpected becomes a
+500 with the request id and no stack trace. Every response carries X-Request-ID (the caller's,
+when it sends a sane one).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from serving.audit import AuditLog
+from serving.auth import load_key_ring
+from serving.errors import AuditError, ServingError
+from serving.metrics import ServingMetrics
+from serving.model_loader import ModelSource
+from serving.policy import load_policy
+from serving.routes import customers, deals, health, model, scores
+from serving.settings import ServingSettings
+from serving.state import Poller, ServingState, refresh
+
+logger = logging.getLogger(__name__)
+access_log = logging.getLogger("serving.access")
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message and any `extra` fields."""
+
+    RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update({k: v for k, v in vars(record).items() if k not in self.RESERVED})
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def configure_json_logging(level: int = logging.INFO) -> None:
+    """Route every log record to stderr as JSON (called by `arsight serve`, not at import)."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+class RequestIdMiddleware:
+    """Pure ASGI middleware: request id, X-Request-ID header, latency metric, access log."""
+
+    def __init__(self, app: ASGIApp, metrics: ServingMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [(k, v) for k, v in message.get("headers", []) if k != b"x-request-id"]
+                message["headers"] = [*headers, (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = getattr(scope.get("route"), "path", "unmatched")
+            self.metrics.latency.labels(route, scope["method"], str(status)).observe(elapsed)
+            access_log.info(
+                "%s %s %d",
+                scope["method"],
+                route,
+                status,
+                extra={
+                    "request_id": request_id,
+                    "status": status,
+                    "route": route,
+                    "duration_ms": round(elapsed * 1000, 3),
+                    "role": scope["state"].get("role"),
+                },
+            )
+
+
+def _request_id(request: Request) -> str:
+    return getattr(request.state, "request_id", None) or uuid.uuid4().hex
+
+
+def _error(request: Request, status: int, detail: str) -> JSONResponse:
+    rid = _request_id(request)
+    return JSONResponse(
+        {"detail": detail, "request_id": rid}, status_code=status, headers={"X-Request-ID": rid}
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """The one table from errors to HTTP responses."""
+
+    @app.exception_handler(ServingError)
+    async def serving_error(request: Request, exc: ServingError) -> JSONResponse:
+        if isinstance(exc, AuditError):
+            request.app.state.metrics.audit_failures.inc()
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else {}
+        response = _error(request, exc.status_code, str(exc))
+        response.headers.update(headers)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = []
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error["loc"])
+            problems.append(f"{where}: {error['msg']}")
+        return _error(request, 422, "; ".join(problems))
+
+    @app.exception_handler(Exception)
+    async def internal(request: Request, exc: Exception) -> JSONResponse:
+        rid = _request_id(request)
+        logger.error("unhandled error", exc_info=exc, extra={"request_id": rid})
+        return _error(request, 500, f"internal error; quote request id {rid} to support")
+
+
+def create_app(settings: ServingSettings) -> FastAPI:
+    """The serving app for `settings`; policy and keys are read now, so bad config fails fast."""
+    policy = load_policy(settings.policy)
+    keys = load_key_ring(
+        settings.api_keys.get_secret_value() if settings.api_keys else None,
+        settings.api_keys_file,
+    )
+    metrics = ServingMetrics()
+    state = ServingState()
+    source = ModelSource(settings.mlflow_uri, settings.model_name, settings.model_alias)
+
+    def reload() -> bool:
+        return refresh(
+            state, source, settings.online_store_location, policy, settings.reasons_top_k, metrics
+        )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        audit = AuditLog(settings.audit_url)
+        audit.migrate()
+        app.state.audit = audit
+        reload()
+        poller = Poller(settings.poll_seconds, reload) if settings.poll_seconds > 0 else None
+        if poller is not None:
+            poller.start()
+        try:
+            yield
+        finally:
+            if poller is not None:
+                poller.stop()
+            audit.dispose()
+
+    app = FastAPI(
+        title="arsight",
+        version="1",
+        summary="Late-payment probability, DSO forecast, reasons, risk tiers and deal decisions.",
+        lifespan=lifespan,
+    )
+    app.state.serving = state
+    app.state.keys = keys
+    app.state.metrics = metrics
+    app.state.policy = policy
+    app.state.settings = settings
+    app.state.reload = reload
+    for module in (scores, deals, customers, model, health):
+        app.include_router(module.router)
+    install_error_handlers(app)
+    app.add_middleware(RequestIdMiddleware, metrics=metrics)
+    return app

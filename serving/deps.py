@@ -1,0 +1,78 @@
+"""Dependencies shared by routes: the served snapshot, the audit log, metrics and the caller.
+
+Guards (authentication, roles, readiness) live here as dependencies so that routes never repeat
+an `if ...: raise`; the errors they raise are mapped to HTTP once, in `serving.app`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from serving.audit import AuditLog
+from serving.auth import KeyRing, Role, bearer_key, require_role
+from serving.metrics import ServingMetrics
+from serving.state import Served, ServingState
+
+_bearer = HTTPBearer(auto_error=False, description="API key: Authorization: Bearer <key>")
+
+
+def get_state(request: Request) -> ServingState:
+    """The app's hot-swappable state (set by `create_app`)."""
+    state: ServingState = request.app.state.serving
+    return state
+
+
+def get_served(request: Request) -> Served:
+    """The current snapshot; 503 before model and store are loaded and consistent."""
+    return get_state(request).current()
+
+
+def get_audit(request: Request) -> AuditLog:
+    """The audit log opened in the lifespan."""
+    audit: AuditLog = request.app.state.audit
+    return audit
+
+
+def get_metrics(request: Request) -> ServingMetrics:
+    """The app's Prometheus metrics."""
+    metrics: ServingMetrics = request.app.state.metrics
+    return metrics
+
+
+def get_request_id(request: Request) -> str:
+    """The id the request-id middleware gave this request."""
+    request_id: str = request.state.request_id
+    return request_id
+
+
+def allow(*roles: Role) -> Callable[..., Role]:
+    """A dependency admitting callers whose key maps to one of `roles` (admin always)."""
+
+    def caller(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> Role:
+        header = request.headers.get("authorization")
+        if credentials is not None:
+            header = f"Bearer {credentials.credentials}"
+        keys: KeyRing = request.app.state.keys
+        role = keys.role_of(bearer_key(header))
+        request.state.role = role
+        require_role(role, roles)
+        return role
+
+    return caller
+
+
+StateDep = Annotated[ServingState, Depends(get_state)]
+ServedDep = Annotated[Served, Depends(get_served)]
+AuditDep = Annotated[AuditLog, Depends(get_audit)]
+MetricsDep = Annotated[ServingMetrics, Depends(get_metrics)]
+RequestIdDep = Annotated[str, Depends(get_request_id)]
+ScoringCaller = Annotated[Role, Depends(allow("crm", "risk"))]
+RiskCaller = Annotated[Role, Depends(allow("risk"))]
+AnyCaller = Annotated[Role, Depends(allow("crm", "risk", "admin"))]

@@ -1,0 +1,291 @@
+"""The risk policy: tiers from calibrated probability plus rule overlays, deal decisions and
+recommended terms. Policy-as-data: a versioned YAML file (defaults in `policy_default.yaml`,
+override with `ARSIGHT_POLICY`) parsed into the pydantic models below; its `version` is written
+into every decision and audit row, so a decision can always be traced to the rules that made it.
+
+Tiers are ordered green < yellow < orange < red. The probability gives the base tier; an overlay
+whose conditions all hold raises the tier to at least its `at_least` (never lowers it). A null
+feature value never satisfies a condition: missing data does not escalate by itself.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from serving.errors import PolicyError
+
+Tier = Literal["green", "yellow", "orange", "red"]
+TIERS: tuple[Tier, ...] = ("green", "yellow", "orange", "red")
+DEFAULT_POLICY_PATH = Path(__file__).with_name("policy_default.yaml")
+
+_OPS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TierBand(_Strict):
+    """A tier reached when the probability is below `below` (the last band has no bound)."""
+
+    name: Tier
+    below: float | None = Field(default=None, gt=0.0, le=1.0)
+
+
+class Condition(_Strict):
+    """`feature op value`, e.g. customer_dso_days > 60."""
+
+    feature: str
+    op: Literal[">", ">=", "<", "<="]
+    value: float
+
+
+class Overlay(_Strict):
+    """A rule that lifts the tier to at least `at_least` when every condition holds."""
+
+    name: str
+    at_least: Tier
+    all: list[Condition] = Field(min_length=1)
+    description: str
+
+
+class TermsOffer(_Strict):
+    """Payment terms in days and the share of the order paid before delivery."""
+
+    terms_days: int = Field(ge=0)
+    prepayment_share: float = Field(default=0.0, ge=0.0, le=1.0)
+
+
+class TierTerms(_Strict):
+    """What a tier allows at most: a cap on terms and a floor on prepayment."""
+
+    max_terms_days: int | None = Field(default=None, ge=0)
+    min_prepayment_share: float = Field(default=0.0, ge=0.0, le=1.0)
+
+
+class Context(_Strict):
+    """Names of the online-store columns the policy reads besides the model features."""
+
+    open_amount: str
+    credit_limit: str
+    segment: str
+    industry: str
+
+
+class DealRules(_Strict):
+    """How exposure against the credit limit turns into a decision."""
+
+    refer_above_utilisation: float = Field(gt=0.0)
+    condition_above_utilisation: float = Field(gt=0.0)
+    missing_credit_limit: Literal["refer", "approve_with_conditions"]
+    decline_tiers_over_limit: list[Tier]
+    refer_tiers: list[Tier]
+
+
+class Policy(_Strict):
+    """The whole risk policy, as parsed from YAML."""
+
+    version: str = Field(min_length=1)
+    tiers: list[TierBand] = Field(min_length=1)
+    overlays: list[Overlay]
+    context: Context
+    layers: dict[str, TermsOffer]
+    segment_layers: dict[str, str]
+    default_layer: str
+    tier_terms: dict[Tier, TierTerms]
+    deals: DealRules
+
+    @model_validator(mode="after")
+    def _check(self) -> Policy:
+        bounds = [b.below for b in self.tiers[:-1]]
+        if None in bounds or self.tiers[-1].below is not None:
+            raise ValueError("tiers: every band but the last needs `below`; the last must not")
+        if bounds != sorted(bounds):
+            raise ValueError(f"tiers: `below` must increase, got {bounds}")
+        unknown = sorted({self.default_layer, *self.segment_layers.values()} - set(self.layers))
+        if unknown:
+            raise ValueError(f"layers {unknown} are used but not defined in `layers`")
+        missing = sorted(set(TIERS) - set(self.tier_terms))
+        if missing:
+            raise ValueError(f"tier_terms: missing tiers {missing}")
+        return self
+
+    def required_columns(self) -> list[str]:
+        """Every store column the policy reads: overlay features and context columns."""
+        names = {c.feature for o in self.overlays for c in o.all}
+        names |= set(self.context.model_dump().values())
+        return sorted(names)
+
+    def check_columns(self, columns: Iterable[str]) -> None:
+        """Raise PolicyError naming the columns the policy needs that the store lacks."""
+        missing = sorted(set(self.required_columns()) - set(columns))
+        if missing:
+            raise PolicyError(
+                f"policy {self.version}: online store lacks columns {missing} "
+                "used by overlays or context"
+            )
+
+
+def load_policy(path: Path | None = None) -> Policy:
+    """Read and validate a policy YAML; the packaged default when `path` is None."""
+    path = path or DEFAULT_POLICY_PATH
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PolicyError(f"policy {path}: cannot read ({exc.strerror})") from exc
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"policy {path}: not valid YAML ({exc})") from exc
+    try:
+        return Policy.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(root)"
+        raise PolicyError(f"policy {path}: {where}: {first['msg']}") from exc
+
+
+def tier_rank(tier: str) -> int:
+    """Position of `tier` in green < yellow < orange < red."""
+    return TIERS.index(tier)  # type: ignore[arg-type]
+
+
+def base_tiers(policy: Policy, probability: np.ndarray) -> np.ndarray:
+    """Tier rank from probability alone: the first band whose `below` exceeds it."""
+    bounds = np.array([b.below for b in policy.tiers[:-1]], dtype=float)
+    band = np.searchsorted(bounds, probability, side="right")
+    ranks = np.array([tier_rank(b.name) for b in policy.tiers])
+    return ranks[band]
+
+
+def assign_tiers(
+    policy: Policy, probability: pd.Series, features: pd.DataFrame
+) -> tuple[pd.Series, pd.Series]:
+    """Tier and the names of the overlays that fired, per row of `features` (same index).
+
+    Vectorised so the whole online store is tiered at load time in one pass.
+    """
+    ranks = base_tiers(policy, probability.to_numpy(dtype=float))
+    fired: list[list[str]] = [[] for _ in range(len(features))]
+    for overlay in policy.overlays:
+        hold = np.ones(len(features), dtype=bool)
+        for cond in overlay.all:
+            values = pd.to_numeric(features[cond.feature], errors="coerce").to_numpy(float)
+            with np.errstate(invalid="ignore"):
+                hold &= _OPS[cond.op](values, cond.value) & ~np.isnan(values)
+        lift = tier_rank(overlay.at_least)
+        for i in np.flatnonzero(hold):
+            fired[i].append(overlay.name)
+        ranks = np.where(hold, np.maximum(ranks, lift), ranks)
+    tiers = pd.Series([TIERS[r] for r in ranks], index=features.index, dtype="str")
+    return tiers, pd.Series(fired, index=features.index, dtype=object)
+
+
+Decision = Literal["approve", "approve_with_conditions", "refer", "decline"]
+
+
+class DealAssessment(_Strict):
+    """A deal decision with everything needed to explain and audit it."""
+
+    decision: Decision
+    conditions: list[str]
+    exposure_after: float
+    credit_limit: float | None
+    utilisation_after: float | None
+    recommended_terms: TermsOffer
+    policy_version: str
+
+
+def recommend_terms(policy: Policy, tier: str, segment: str | None) -> TermsOffer:
+    """The segment's layer terms, capped by what the tier allows.
+
+    A strategic green customer keeps 60 days; a yellow one is capped at the tier's 30 days; an
+    orange one also pays the tier's minimum prepayment share.
+    """
+    layer = policy.segment_layers.get(segment or "", policy.default_layer)
+    offer = policy.layers[layer]
+    cap = policy.tier_terms[tier]  # type: ignore[index]
+    days = (
+        offer.terms_days
+        if cap.max_terms_days is None
+        else min(offer.terms_days, cap.max_terms_days)
+    )
+    share = max(offer.prepayment_share, cap.min_prepayment_share)
+    return TermsOffer(terms_days=days, prepayment_share=share)
+
+
+def _exposure_decision(
+    rules: DealRules, tier: str, utilisation: float | None, exposure: float, limit: float | None
+) -> tuple[Decision | None, list[str]]:
+    """Decision forced by exposure against the limit, if any, and its conditions."""
+    if limit is None or utilisation is None:
+        note = "no credit limit on file: exposure cannot be checked"
+        return rules.missing_credit_limit, [note]
+    if utilisation > rules.refer_above_utilisation:
+        note = f"exposure after the deal {exposure:,.0f} exceeds the credit limit {limit:,.0f}"
+        forced: Decision = "decline" if tier in rules.decline_tiers_over_limit else "refer"
+        return forced, [note]
+    if utilisation > rules.condition_above_utilisation:
+        note = f"exposure after the deal is {utilisation:.0%} of the credit limit: review the limit"
+        return "approve_with_conditions", [note]
+    return None, []
+
+
+def assess_deal(
+    policy: Policy,
+    *,
+    tier: str,
+    segment: str | None,
+    open_amount: float,
+    credit_limit: float | None,
+    amount: float,
+    requested_terms_days: int,
+) -> DealAssessment:
+    """Decide a deal from tier, exposure after the deal against the limit, and requested terms.
+
+    Order of precedence (most severe wins): red (or any `refer_tiers`) -> refer; over the limit
+    -> refer, or decline for `decline_tiers_over_limit`; then terms longer than recommended or a
+    required prepayment -> approve_with_conditions; otherwise approve.
+    """
+    exposure = open_amount + amount
+    limit = credit_limit if credit_limit is not None and credit_limit > 0 else None
+    utilisation = exposure / limit if limit is not None else None
+    terms = recommend_terms(policy, tier, segment)
+    severity = ["approve", "approve_with_conditions", "refer", "decline"]
+    decision: Decision = "approve"
+    conditions: list[str] = []
+    if tier in policy.deals.refer_tiers:
+        decision = "refer"
+        conditions.append(f"risk tier {tier}: refer to a risk officer")
+    forced, notes = _exposure_decision(policy.deals, tier, utilisation, exposure, limit)
+    conditions += notes
+    if forced is not None and severity.index(forced) > severity.index(decision):
+        decision = forced
+    if requested_terms_days > terms.terms_days:
+        conditions.append(
+            f"payment terms shortened from {requested_terms_days} to {terms.terms_days} days"
+        )
+    if terms.prepayment_share > 0:
+        conditions.append(f"{terms.prepayment_share:.0%} prepayment, balance on delivery")
+    if decision == "approve" and conditions:
+        decision = "approve_with_conditions"
+    return DealAssessment(
+        decision=decision,
+        conditions=conditions,
+        exposure_after=exposure,
+        credit_limit=limit,
+        utilisation_after=utilisation,
+        recommended_terms=terms,
+        policy_version=policy.version,
+    )

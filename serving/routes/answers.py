@@ -1,0 +1,107 @@
+"""Turning the served snapshot into API answers and audit rows, shared by the routes.
+
+A customer missing from the store is told apart by what the server knows: a store row whose
+numeric features are all null, or a customer the audit log has answered about before but the
+current store lacks, is known without features (409); anyone else is unknown (404).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from serving.audit import AuditLog
+from serving.errors import NoFeaturesError, UnknownCustomerError
+from serving.schemas import CustomerScore, Reason, Reasons
+from serving.state import Served
+
+MAX_NAMED = 10
+
+
+def to_customer_score(served: Served, customer_id: str, record: dict[str, Any]) -> CustomerScore:
+    """The API model of one pre-scored customer."""
+    return CustomerScore(
+        customer_id=customer_id,
+        overdue_probability=record["overdue_probability"],
+        base_probability=record["base_probability"],
+        dso_30d=record["dso_30d"],
+        dso_30d_p10=record["dso_30d_p10"],
+        dso_30d_p90=record["dso_30d_p90"],
+        base_dso=record["base_dso"],
+        risk_tier=record["risk_tier"],
+        overlays=record["overlays"],
+        reasons=Reasons(
+            overdue=[Reason(**r) for r in record["reasons_overdue"]],
+            dso=[Reason(**r) for r in record["reasons_dso"]],
+        ),
+        model_name=served.ref.name,
+        model_version=served.ref.version,
+        policy_version=served.policy.version,
+        features_as_of=served.features_as_of,
+    )
+
+
+def _named(ids: list[str]) -> str:
+    shown = ", ".join(repr(i) for i in ids[:MAX_NAMED])
+    more = f" and {len(ids) - MAX_NAMED} more" if len(ids) > MAX_NAMED else ""
+    return shown + more
+
+
+def lookup_scores(served: Served, audit: AuditLog, customer_ids: list[str]) -> list[CustomerScore]:
+    """Scores of the distinct ids in request order; 409/404 naming every id that has none."""
+    ids = list(dict.fromkeys(customer_ids))
+    missing = [c for c in ids if c not in served.scores]
+    if missing:
+        as_of = served.features_as_of.isoformat()
+        without = [c for c in missing if c in served.no_features or audit.history(c, limit=1)]
+        unknown = [c for c in missing if c not in without]
+        if unknown:
+            raise UnknownCustomerError(
+                f"unknown customer {_named(unknown)}: not in the online store as of {as_of}"
+            )
+        raise NoFeaturesError(
+            f"customer {_named(without)} has no features in the online store as of {as_of}: "
+            "no invoice history up to that date, or not in the latest snapshot"
+        )
+    return [to_customer_score(served, c, served.scores[c]) for c in ids]
+
+
+def audit_row(
+    *,
+    request_id: str,
+    role: str,
+    endpoint: str,
+    score: CustomerScore,
+    served: Served,
+    decision: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The audit row of one answer about one customer."""
+    outputs = score.model_dump(
+        mode="json",
+        include={
+            "overdue_probability",
+            "base_probability",
+            "dso_30d",
+            "dso_30d_p10",
+            "dso_30d_p90",
+            "base_dso",
+            "risk_tier",
+            "overlays",
+        },
+    )
+    return {
+        "request_id": request_id,
+        "caller_role": role,
+        "endpoint": endpoint,
+        "customer_id": score.customer_id,
+        "model_name": served.ref.name,
+        "model_version": served.ref.version,
+        "policy_version": served.policy.version,
+        "features_as_of": served.features_as_of,
+        "risk_tier": score.risk_tier,
+        "overdue_probability": score.overdue_probability,
+        "dso_30d": score.dso_30d,
+        "decision": decision,
+        "outputs": {**outputs, **(extra or {})},
+        "reasons": score.reasons.model_dump(mode="json"),
+    }

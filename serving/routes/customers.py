@@ -1,0 +1,72 @@
+"""GET /v1/customers/{customer_id}: latest scores, audited history and tier changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Path
+
+from serving.deps import AuditDep, RiskCaller, ServedDep
+from serving.errors import UnknownCustomerError
+from serving.routes.answers import to_customer_score
+from serving.routes.errors import ERROR_RESPONSES
+from serving.schemas import CustomerResponse, HistoryEntry, TierChange
+
+router = APIRouter(tags=["customers"])
+HISTORY_LIMIT = 100
+
+
+def tier_changes(history: list[dict[str, Any]]) -> list[TierChange]:
+    """Changes of tier between consecutive audited answers, newest first."""
+    changes = []
+    for newer, older in zip(history, history[1:], strict=False):
+        if newer["risk_tier"] != older["risk_tier"]:
+            changes.append(
+                TierChange(
+                    time=newer["created_at"],
+                    from_tier=older["risk_tier"],
+                    to_tier=newer["risk_tier"],
+                    model_version=newer["model_version"],
+                )
+            )
+    return changes
+
+
+@router.get("/v1/customers/{customer_id}", responses=ERROR_RESPONSES)
+def customer(
+    caller: RiskCaller,  # noqa: ARG001 (the dependency is the role check)
+    customer_id: str = Path(min_length=1, max_length=128),
+    *,
+    served: ServedDep,
+    audit: AuditDep,
+) -> CustomerResponse:
+    """The customer's latest scores and its last 100 audited answers (risk role)."""
+    history = audit.history(customer_id, limit=HISTORY_LIMIT)
+    record = served.scores.get(customer_id)
+    known = record is not None or customer_id in served.no_features or history
+    if not known:
+        raise UnknownCustomerError(
+            f"unknown customer {customer_id!r}: not in the online store as of "
+            f"{served.features_as_of.isoformat()} and never scored"
+        )
+    return CustomerResponse(
+        customer_id=customer_id,
+        latest=None if record is None else to_customer_score(served, customer_id, record),
+        history=[
+            HistoryEntry(
+                request_id=h["request_id"],
+                time=h["created_at"],
+                endpoint=h["endpoint"],
+                caller_role=h["caller_role"],
+                risk_tier=h["risk_tier"],
+                overdue_probability=h["overdue_probability"],
+                dso_30d=h["dso_30d"],
+                decision=h["decision"],
+                model_version=h["model_version"],
+                policy_version=h["policy_version"],
+                features_as_of=h["features_as_of"],
+            )
+            for h in history
+        ],
+        tier_changes=tier_changes(history),
+    )

@@ -1,0 +1,90 @@
+"""Settings of the online scoring service, from `ARSIGHT_*` environment variables.
+
+Nothing is read at import: entry points call `get_serving_settings()`, tests build
+`ServingSettings(_env_file=None, ...)` directly. Every path has a default below `home`, so the
+embedded set-up needs no configuration at all.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServingSettings(BaseSettings):
+    """Where the server finds its model, store, policy, keys and audit log.
+
+    Attributes:
+        home: root for stores and outputs (`ARSIGHT_HOME`, default the current directory).
+        online_store: Parquet path or SQLite/PostgreSQL URL of the online feature store;
+            relative paths are below `home`.
+        audit_db_url: SQLAlchemy URL of the audit log; default `sqlite:///<home>/audit/audit.db`.
+        policy: risk-policy YAML; default the one shipped in the package.
+        api_keys: development keys, `role:key` pairs separated by commas.
+        api_keys_file: production keys, one `role:sha256-hex-of-key` a line.
+        tracking_uri: MLflow tracking/registry URI (`MLFLOW_TRACKING_URI`); default a SQLite
+            store at `<home>/models/mlflow.db`, the one training writes to.
+        model_name, model_alias: the registered model and the alias served.
+        poll_seconds: how often to look for a newer champion or store; 0 disables polling.
+        reasons_top_k: reasons returned per output.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="ARSIGHT_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    home: Path = Path(".")
+    online_store: str = "store/online.parquet"
+    audit_db_url: str | None = None
+    policy: Path | None = None
+    api_keys: SecretStr | None = None
+    api_keys_file: Path | None = None
+    tracking_uri: str | None = Field(
+        default=None, validation_alias=AliasChoices("MLFLOW_TRACKING_URI", "tracking_uri")
+    )
+    model_name: str = "arsight"
+    model_alias: str = "champion"
+    poll_seconds: float = Field(default=30.0, ge=0.0)
+    reasons_top_k: int = Field(default=3, ge=1, le=20)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    def resolve(self, path: str | Path) -> Path:
+        """`path` if absolute, else below `home`."""
+        p = Path(path)
+        return p if p.is_absolute() else self.home / p
+
+    @property
+    def online_store_location(self) -> str:
+        """The store as `read_online_store` wants it: a URL as is, a path resolved below home."""
+        if "://" in self.online_store:
+            return self.online_store
+        return str(self.resolve(self.online_store))
+
+    @property
+    def audit_url(self) -> str:
+        """The audit database URL, defaulting to a SQLite file below home."""
+        if self.audit_db_url:
+            return self.audit_db_url
+        return f"sqlite:///{self.resolve('audit/audit.db').resolve()}"
+
+    @property
+    def mlflow_uri(self) -> str:
+        """The MLflow tracking URI, defaulting to the SQLite store training writes under home."""
+        if self.tracking_uri:
+            return self.tracking_uri
+        return f"sqlite:///{self.resolve('models/mlflow.db').resolve()}"
+
+    @property
+    def model_uri(self) -> str:
+        """The registry URI of the served model, e.g. `models:/arsight@champion`."""
+        return f"models:/{self.model_name}@{self.model_alias}"
+
+
+@lru_cache
+def get_serving_settings() -> ServingSettings:
+    """The process-wide settings, read once from the environment."""
+    return ServingSettings()

@@ -1,0 +1,187 @@
+"""The hot-swappable pair the server answers from: champion bundle + online store, pre-scored.
+
+A `Served` snapshot is immutable and complete (model, store, policy, every customer's scores
+and reasons). Requests take one reference to the current snapshot and use only it, so a swap
+(one attribute assignment, atomic in Python) never mixes a new model with an old store inside
+a request, and in-flight requests finish on the snapshot they started with.
+
+`refresh` builds a new snapshot when the alias points at a new version or the store's version
+token changed, checks that model and store agree, and swaps. Whatever goes wrong, the last
+good snapshot keeps serving and the problem is kept for /readyz.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pandas as pd
+
+from features.catalog import FEATURES
+from features.errors import StoreError
+from features.store import OnlineStore, read_online_store, store_version
+from models.bundle import ModelBundle
+from models.errors import ModelError
+from serving.errors import ConsistencyError, ModelLoadError, ModelNotReadyError, ServingError
+from serving.metrics import ServingMetrics
+from serving.model_loader import ModelRef, ModelSource
+from serving.policy import Policy
+from serving.scoring import build_reason_context, score_frame
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Served:
+    """One consistent (model, store, policy) triple with every customer scored."""
+
+    ref: ModelRef
+    bundle: ModelBundle
+    store: OnlineStore
+    store_token: str
+    policy: Policy
+    scores: dict[str, dict[str, Any]]
+    no_features: frozenset[str]
+    loaded_at: datetime
+
+    @property
+    def features_as_of(self) -> date:
+        return pd.Timestamp(self.store.features_as_of).date()
+
+
+@dataclass
+class ServingState:
+    """The current snapshot plus the problems /readyz reports."""
+
+    served: Served | None = None
+    problems: dict[str, str] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def current(self) -> Served:
+        """The snapshot to answer from; ModelNotReadyError (503) before the first one."""
+        served = self.served
+        if served is None:
+            why = "; ".join(self.problems.values()) or "model and online store are loading"
+            raise ModelNotReadyError(f"not ready: {why}")
+        return served
+
+
+def check_consistent(ref: ModelRef, bundle: ModelBundle, store: OnlineStore) -> None:
+    """Refuse a model whose feature list or pipeline differs from the store's, naming them."""
+    model, stored = set(bundle.feature_names), set(store.feature_names)
+    if model != stored:
+        raise ConsistencyError(
+            f"model {ref.name} v{ref.version} refused: its features differ from the online "
+            f"store's: only in the model {sorted(model - stored)}, "
+            f"only in the store {sorted(stored - model)}"
+        )
+    if str(bundle.pipeline_version) != str(store.pipeline_version):
+        raise ConsistencyError(
+            f"model {ref.name} v{ref.version} refused: feature pipeline "
+            f"{bundle.pipeline_version} differs from the online store's {store.pipeline_version}"
+        )
+
+
+def build_served(
+    ref: ModelRef, bundle: ModelBundle, store: OnlineStore, token: str, policy: Policy, top_k: int
+) -> Served:
+    """Check the pair and score every customer of the store that has features."""
+    check_consistent(ref, bundle, store)
+    policy.check_columns(store.frame.columns)
+    frame = store.frame
+    numeric = [n for n in bundle.feature_names if n not in bundle.categorical_features]
+    empty = frame[numeric].isna().all(axis=1)
+    catalog = {s.name: (s.definition, s.unit, s.kind) for s in FEATURES}
+    context = build_reason_context(frame, bundle, policy, catalog, top_k)
+    scored = score_frame(frame.loc[~empty], bundle, policy, context)
+    scores = scored.to_dict(orient="index")
+    return Served(
+        ref=ref,
+        bundle=bundle,
+        store=store,
+        store_token=token,
+        policy=policy,
+        scores={str(k): v for k, v in scores.items()},
+        no_features=frozenset(str(c) for c in frame.index[empty]),
+        loaded_at=datetime.now(UTC),
+    )
+
+
+def _resolve(state: ServingState, source: ModelSource) -> ModelRef | None:
+    try:
+        ref = source.resolve()
+    except ModelLoadError as exc:
+        state.problems["registry"] = str(exc)
+        served = state.served
+        if served is not None:
+            state.problems["registry"] += f"; serving last good {served.ref.uri}"
+        return served.ref if served is not None else None
+    state.problems.pop("registry", None)
+    return ref
+
+
+def refresh(
+    state: ServingState,
+    source: ModelSource,
+    store_location: str,
+    policy: Policy,
+    top_k: int,
+    metrics: ServingMetrics,
+) -> bool:
+    """Swap in a newer champion or store if there is one; True when a swap happened."""
+    with state.lock:
+        ref = _resolve(state, source)
+        if ref is None:
+            return False
+        old = state.served
+        try:
+            token = store_version(store_location)
+            if old is not None and old.ref == ref and old.store_token == token:
+                return False
+            same_model = old is not None and old.ref == ref
+            bundle = old.bundle if same_model else source.load(ref)  # type: ignore[union-attr]
+            same_store = old is not None and old.store_token == token
+            store = old.store if same_store else read_online_store(store_location)  # type: ignore[union-attr]
+            served = build_served(ref, bundle, store, token, policy, top_k)
+        except (ServingError, StoreError, ModelError, OSError) as exc:
+            kind = "consistency" if isinstance(exc, ConsistencyError) else "load"
+            state.problems[kind] = str(exc)
+            metrics.reloads.labels(outcome=f"refused_{kind}").inc()
+            logger.error("reload refused: %s", exc)
+            return False
+        state.served = served
+        state.problems.pop("consistency", None)
+        state.problems.pop("load", None)
+        metrics.reloads.labels(outcome="swapped").inc()
+        metrics.serving(ref.name, ref.version, str(bundle.pipeline_version))
+        logger.info("serving %s with store as of %s", ref.uri, served.features_as_of)
+        return True
+
+
+class Poller:
+    """Runs `action` every `interval` seconds on a daemon thread until `stop`."""
+
+    def __init__(self, interval: float, action: Callable[[], object]) -> None:
+        self.interval = interval
+        self.action = action
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="arsight-refresh", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.action()
+            except Exception:  # keep polling: one bad cycle must not end hot reloads
+                logger.exception("refresh cycle failed")
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)

@@ -1,0 +1,92 @@
+"""Receivables position at t on a hand-built ledger: aging boundaries, DSO, payments, exact."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from features.build import build_feature_frame
+from tests.features.builders import day, invoice, make_tables, row_of
+
+T = "2024-06-30"  # t - 30d = 2024-05-31, t - 90d = 2024-04-01
+
+CUSTOMERS = [
+    {"customer_id": "A", "onboarding_date": "2023-01-01", "credit_limit": 2000.0},
+    {"customer_id": "B", "onboarding_date": "2024-01-01"},
+]
+INVOICES = [
+    invoice("R1", "A", "2024-04-01", "2024-05-31", 100.0),  # 30 past due; issued t-90d
+    invoice("R2", "A", "2024-04-02", "2024-05-01", 200.0),  # 60 past due; 50 paid by t
+    invoice("R3", "A", "2024-03-01", "2024-03-31", 300.0),  # 91 past due
+    invoice("R4", "A", "2024-03-02", "2024-04-01", 400.0),  # 90 past due
+    invoice("R5", "A", "2024-06-01", "2024-06-30", 500.0),  # due exactly at t: current
+    invoice("R6", "A", "2024-06-10", "2024-07-10", 600.0),  # due within the next 30 days
+    invoice("R7", "A", "2024-06-15", "2024-07-15", 700.0, "2024-06-30"),  # cleared at t
+    invoice("R8", "A", "2024-05-01", "2024-05-31", 800.0, "2024-07-01"),  # cleared after t
+]
+PAYMENTS = [
+    {"payment_id": "P1", "invoice_id": "R2", "payment_date": "2024-06-01", "amount": 50.0},
+    {"payment_id": "P2", "invoice_id": "R2", "payment_date": "2024-07-02", "amount": 100.0},
+    {"payment_id": "P3", "invoice_id": "R7", "payment_date": "2024-06-30", "amount": 700.0},
+]
+
+DSO_T = 2850 / 2800 * 90
+DSO_T_30 = 1800 / 1100 * 90  # R4 was issued exactly 90 days before t-30d: not in its sales
+DSO_T_90 = 800 / 800 * 90  # R1 was issued exactly at t-90d: in its sales and open
+EXPECTED_A = {
+    "customer_open_amount": 2850.0,
+    "customer_overdue_amount": 1750.0,
+    "customer_aging_current_amount": 1100.0,
+    "customer_aging_1_30_amount": 900.0,
+    "customer_aging_31_60_amount": 150.0,
+    "customer_aging_61_90_amount": 400.0,
+    "customer_aging_over_90_amount": 300.0,
+    "customer_aging_current_share": 1100 / 2850,
+    "customer_aging_1_30_share": 900 / 2850,
+    "customer_aging_31_60_share": 150 / 2850,
+    "customer_aging_61_90_share": 400 / 2850,
+    "customer_aging_over_90_share": 300 / 2850,
+    "customer_oldest_overdue_days": 91.0,
+    "customer_dso_days": DSO_T,
+    "customer_best_possible_dso_days": 1100 / 2800 * 90,
+    "customer_average_days_delinquent": 1750 / 2800 * 90,
+    "customer_dso_change_30d_days": DSO_T - DSO_T_30,
+    "customer_dso_change_90d_days": DSO_T - DSO_T_90,
+    "customer_credit_limit_utilisation": 2850 / 2000,
+    "customer_amount_due_next_30d": 600.0,
+}
+
+
+def frame(payments: bool = True):
+    tables = make_tables(CUSTOMERS, INVOICES, PAYMENTS if payments else None)
+    return build_feature_frame(tables, day(T))
+
+
+def test_receivables_exact_values_with_partial_payments() -> None:
+    a = row_of(frame(), "A")
+    assert {k: a[k] for k in EXPECTED_A} == pytest.approx(EXPECTED_A)
+
+
+def test_without_payments_table_invoices_stay_whole_until_cleared() -> None:
+    a = row_of(frame(payments=False), "A")
+    assert a["customer_open_amount"] == 2900.0
+    assert a["customer_aging_31_60_amount"] == 200.0
+    assert a["customer_dso_days"] == pytest.approx(2900 / 2800 * 90)
+
+
+def test_customer_without_invoices_owes_nothing_and_has_no_dso() -> None:
+    b = row_of(frame(), "B")
+    zero = [k for k in EXPECTED_A if k.endswith("_amount") or k.endswith("_30d")]
+    assert [b[k] for k in zero] == [0.0] * len(zero)
+    assert b["customer_oldest_overdue_days"] == 0.0
+    null = [k for k in EXPECTED_A if k not in zero and k != "customer_oldest_overdue_days"]
+    assert [k for k in null if not math.isnan(b[k])] == []
+
+
+def test_dso_is_null_without_sales_in_the_window() -> None:
+    tables = make_tables(CUSTOMERS[:1], [invoice("X", "A", "2024-01-01", "2024-01-31", 50.0)])
+    a = row_of(build_feature_frame(tables, day(T)), "A")
+    assert a["customer_open_amount"] == 50.0
+    assert math.isnan(a["customer_dso_days"])
+    assert math.isnan(a["customer_average_days_delinquent"])

@@ -1,0 +1,190 @@
+"""Risk policy: tiers, overlays, deal decisions and recommended terms (hand-built inputs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from serving.errors import PolicyError
+from serving.policy import (
+    DEFAULT_POLICY_PATH,
+    Policy,
+    TermsOffer,
+    assess_deal,
+    assign_tiers,
+    load_policy,
+    recommend_terms,
+)
+
+
+@pytest.fixture(scope="module")
+def policy() -> Policy:
+    return load_policy()
+
+
+def test_default_policy_is_versioned_and_names_its_columns(policy: Policy) -> None:
+    assert policy.version == "2026.11-1"
+    assert [(b.name, b.below) for b in policy.tiers] == [
+        ("green", 0.25),
+        ("yellow", 0.5),
+        ("orange", 0.75),
+        ("red", None),
+    ]
+    assert policy.required_columns() == [
+        "customer_credit_limit",
+        "customer_dso_days",
+        "customer_industry",
+        "customer_open_amount",
+        "customer_order_volume_change_90d",
+        "customer_segment",
+        "peer_dso_ratio_to_industry_median",
+        "signal_lawsuits_open_latest",
+    ]
+
+
+def overlay_frame(rows: list[tuple[float, float, float, float]]) -> pd.DataFrame:
+    columns = [
+        "peer_dso_ratio_to_industry_median",
+        "signal_lawsuits_open_latest",
+        "customer_dso_days",
+        "customer_order_volume_change_90d",
+    ]
+    return pd.DataFrame(rows, columns=columns, index=[f"C{i}" for i in range(len(rows))])
+
+
+def test_tiers_from_probability_bands_with_boundaries(policy: Policy) -> None:
+    features = overlay_frame([(1.0, 0, 10, 0)] * 6)
+    probability = pd.Series([0.0, 0.2499, 0.25, 0.5, 0.75, 1.0], index=features.index)
+    tiers, fired = assign_tiers(policy, probability, features)
+    assert tiers.tolist() == ["green", "green", "yellow", "orange", "red", "red"]
+    assert fired.tolist() == [[]] * 6
+
+
+def test_overlays_lift_but_never_lower_and_nulls_never_fire(policy: Policy) -> None:
+    features = overlay_frame(
+        [
+            (1.21, 0, 10, 0.0),  # DSO 21% above industry -> at least yellow
+            (1.20, 0, 10, 0.0),  # exactly 20% above: not more than 20%
+            (1.0, 2, 10, 0.0),  # two lawsuits -> orange
+            (1.0, 0, 61, -0.30),  # DSO > 60 and volume down 30% -> red
+            (1.0, 0, 60, -0.50),  # DSO exactly 60: not above
+            (np.nan, np.nan, np.nan, np.nan),  # unknown: no overlay
+            (1.5, 0, 10, 0.0),  # already orange by probability: stays orange
+        ]
+    )
+    probability = pd.Series([0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.6], index=features.index)
+    tiers, fired = assign_tiers(policy, probability, features)
+    assert tiers.tolist() == ["yellow", "green", "orange", "red", "green", "green", "orange"]
+    assert fired.tolist() == [
+        ["dso_above_industry"],
+        [],
+        ["supplier_lawsuits"],
+        ["dso_over_60_orders_down_30"],
+        [],
+        [],
+        ["dso_above_industry"],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("tier", "segment", "expected"),
+    [
+        ("green", "enterprise", TermsOffer(terms_days=60)),
+        ("green", "large", TermsOffer(terms_days=45)),
+        ("green", "small", TermsOffer(terms_days=30)),
+        ("green", None, TermsOffer(terms_days=30)),
+        ("green", "potential", TermsOffer(terms_days=0, prepayment_share=0.3)),
+        ("yellow", "enterprise", TermsOffer(terms_days=30)),
+        ("orange", "enterprise", TermsOffer(terms_days=30, prepayment_share=0.3)),
+        ("red", "mid", TermsOffer(terms_days=0, prepayment_share=1.0)),
+    ],
+)
+def test_recommended_terms_by_tier_and_segment(
+    policy: Policy, tier: str, segment: str | None, expected: TermsOffer
+) -> None:
+    assert recommend_terms(policy, tier, segment) == expected
+
+
+def deal(policy: Policy, tier: str, **kw: object) -> tuple[str, list[str]]:
+    args = {
+        "segment": "enterprise",
+        "open_amount": 1000.0,
+        "credit_limit": 10000.0,
+        "amount": 2000.0,
+        "requested_terms_days": 60,
+    } | kw
+    result = assess_deal(policy, tier=tier, **args)  # type: ignore[arg-type]
+    assert result.policy_version == "2026.11-1"
+    return result.decision, result.conditions
+
+
+def test_deal_decisions(policy: Policy) -> None:
+    assert deal(policy, "green") == ("approve", [])
+    assert deal(policy, "yellow") == (
+        "approve_with_conditions",
+        ["payment terms shortened from 60 to 30 days"],
+    )
+    assert deal(policy, "orange", requested_terms_days=30) == (
+        "approve_with_conditions",
+        ["30% prepayment, balance on delivery"],
+    )
+    assert deal(policy, "green", amount=9500.0) == (
+        "refer",
+        ["exposure after the deal 10,500 exceeds the credit limit 10,000"],
+    )
+    assert deal(policy, "green", amount=8500.0) == (
+        "approve_with_conditions",
+        ["exposure after the deal is 95% of the credit limit: review the limit"],
+    )
+    assert deal(policy, "green", credit_limit=None) == (
+        "refer",
+        ["no credit limit on file: exposure cannot be checked"],
+    )
+    assert deal(policy, "red", amount=100.0, requested_terms_days=0) == (
+        "refer",
+        ["risk tier red: refer to a risk officer", "100% prepayment, balance on delivery"],
+    )
+    assert deal(policy, "red", amount=9500.0, requested_terms_days=0)[0] == "decline"
+
+
+def test_exposure_figures(policy: Policy) -> None:
+    result = assess_deal(
+        policy,
+        tier="green",
+        segment="mid",
+        open_amount=2500.0,
+        credit_limit=10000.0,
+        amount=2500.0,
+        requested_terms_days=30,
+    )
+    assert (result.exposure_after, result.credit_limit, result.utilisation_after) == (
+        5000.0,
+        10000.0,
+        0.5,
+    )
+
+
+def test_policy_errors_say_where(tmp_path: Path, policy: Policy) -> None:
+    with pytest.raises(PolicyError, match=r"^policy .*nope.yaml: cannot read \(No such file"):
+        load_policy(tmp_path / "nope.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        DEFAULT_POLICY_PATH.read_text().replace("{name: yellow, below: 0.50}", "{name: yellow}")
+    )
+    with pytest.raises(PolicyError) as info:
+        load_policy(bad)
+    assert str(info.value) == (
+        f"policy {bad}: (root): Value error, tiers: every band but the last needs `below`; "
+        "the last must not"
+    )
+    with pytest.raises(PolicyError) as info:
+        policy.check_columns(["customer_dso_days", "customer_industry"])
+    assert str(info.value) == (
+        "policy 2026.11-1: online store lacks columns ['customer_credit_limit', "
+        "'customer_open_amount', 'customer_order_volume_change_90d', 'customer_segment', "
+        "'peer_dso_ratio_to_industry_median', 'signal_lawsuits_open_latest'] used by overlays "
+        "or context"
+    )

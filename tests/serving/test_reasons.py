@@ -1,0 +1,113 @@
+"""Reasons: SHAP equals shap.TreeExplainer, probability points add up, sentences read well."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import shap
+
+from models.bundle import ModelBundle
+from serving.policy import load_policy
+from serving.reasons import (
+    FeatureText,
+    format_value,
+    label_from_definition,
+    probability_points,
+    reason_text,
+)
+from serving.scoring import build_reason_context, score_frame
+
+
+@pytest.fixture(scope="module")
+def rows(store_frame: pd.DataFrame) -> pd.DataFrame:
+    return store_frame.set_index("customer_id").iloc[:40]
+
+
+def test_contributions_equal_shap_tree_explainer(
+    tiny_bundle: ModelBundle, rows: pd.DataFrame
+) -> None:
+    explained = tiny_bundle.explain(rows[tiny_bundle.feature_names])
+    matrix = tiny_bundle.encode(rows[tiny_bundle.feature_names])
+    for booster, ours in (
+        (tiny_bundle.classifier, explained.overdue),
+        (tiny_bundle.regressor, explained.dso),
+    ):
+        explainer = shap.TreeExplainer(booster)
+        values = explainer.shap_values(matrix)
+        np.testing.assert_allclose(ours[tiny_bundle.feature_names].to_numpy(), values, atol=1e-6)
+        np.testing.assert_allclose(
+            ours["expected_value"].to_numpy(), explainer.expected_value, atol=1e-6
+        )
+
+
+def test_probability_points_add_up_to_probability_minus_base(
+    tiny_bundle: ModelBundle, rows: pd.DataFrame
+) -> None:
+    features = rows[tiny_bundle.feature_names]
+    points, base = probability_points(
+        tiny_bundle.explain(features).overdue, tiny_bundle.calibrator.transform
+    )
+    probability = tiny_bundle.predict(features)["overdue_probability"]
+    np.testing.assert_allclose(points.sum(axis=1), probability - base, atol=1e-12)
+    expected_base = tiny_bundle.calibrator.transform(
+        np.array([tiny_bundle.explain(features).overdue["expected_value"].iloc[0]])
+    )
+    assert base.iloc[0] == pytest.approx(expected_base[0], abs=1e-15)
+
+
+def test_probability_points_when_contributions_cancel() -> None:
+    contributions = pd.DataFrame({"a": [0.0, 1.0], "b": [0.0, 1.0], "expected_value": [0.0, 0.0]})
+    sigmoid = lambda raw: 1.0 / (1.0 + np.exp(-raw))  # noqa: E731
+    points, base = probability_points(contributions, sigmoid)
+    assert base.tolist() == [0.5, 0.5]
+    assert points.iloc[0].tolist() == [0.0, 0.0]
+    p = sigmoid(2.0)
+    assert points.iloc[1].tolist() == pytest.approx([(p - 0.5) / 2, (p - 0.5) / 2], abs=1e-15)
+
+
+def test_reason_sentences() -> None:
+    late = FeatureText(
+        "customer_late_share_count_90d", "Late share over 90 days", "share", "numeric"
+    )
+    assert reason_text(late, 0.45, 0.12) == "Late share over 90 days is 45% (industry median 12%)"
+    assert (
+        reason_text(late, None, 0.12) == "Late share over 90 days is unknown (industry median 12%)"
+    )
+    assert reason_text(late, 0.45, None) == "Late share over 90 days is 45%"
+    industry = FeatureText("customer_industry", "Industry", "category", "categorical")
+    assert reason_text(industry, "retail", None) == "Industry is retail"
+    assert format_value(62.4, "days") == "62 days"
+    assert format_value(12500.0, "currency") == "12,500"
+    assert format_value(1.35, "ratio") == "1.35"
+    assert format_value(2.0, "rating points") == "2"
+    assert label_from_definition("x", "DSO at t = open / sales x 90. Null when none.") == (
+        "DSO at t = open / sales x 90"
+    )
+    assert label_from_definition("customer_tenure_days", "") == "Customer tenure days"
+
+
+def test_score_frame_is_what_the_api_serves(
+    tiny_bundle: ModelBundle, store_frame: pd.DataFrame
+) -> None:
+    policy = load_policy()
+    portfolio = store_frame.set_index("customer_id")
+    catalog = {"customer_dso_days": ("DSO at t. More.", "days", "numeric")}
+    context = build_reason_context(portfolio, tiny_bundle, policy, catalog, top_k=2)
+    scored = score_frame(portfolio.iloc[:5], tiny_bundle, policy, context)
+    assert list(scored.index) == list(portfolio.index[:5])
+    assert scored["reasons_overdue"].map(len).tolist() == [2] * 5
+    medians = context.medians
+    industry = portfolio["customer_industry"].iloc[0]
+    assert medians.at[industry, "customer_dso_days"] == pytest.approx(
+        portfolio.loc[portfolio["customer_industry"] == industry, "customer_dso_days"].median()
+    )
+    explained = tiny_bundle.explain(portfolio.iloc[:5][tiny_bundle.feature_names])
+    points, _ = probability_points(explained.overdue, tiny_bundle.calibrator.transform)
+    for customer, reasons in scored["reasons_overdue"].items():
+        top = points.loc[customer].abs().sort_values(ascending=False, kind="stable").index[:2]
+        assert [r["feature"] for r in reasons] == list(top)
+        assert [r["contribution"] for r in reasons] == points.loc[customer, top].tolist()
+        assert reasons[0]["value"] == (
+            None if pd.isna(portfolio.at[customer, top[0]]) else portfolio.at[customer, top[0]]
+        )

@@ -1,0 +1,66 @@
+"""Should the new version become `champion`? Compared on the same backtest as the challenger.
+
+The challenger's evidence is its last-fold AUC from the backtest. The champion's recipe
+(tuned parameters, rounds and seed are stored in its bundle) is refitted on the same
+last-fold training rows and scored on the same test rows, so both are judged out of time on
+identical data. When the champion's feature list differs from today's frame (a new feature
+pipeline), its recipe cannot be refitted; it is then scored as trained, which can only flatter
+it (it may have seen those rows), so the bar for the challenger stays conservative.
+AUC is compared on raw scores: calibration is monotone and does not change the ranking.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+
+from models.bundle import ModelBundle
+from training.backtest import MODEL, BacktestResult
+from training.dataset import OVERDUE, feature_columns, labelled
+from training.train import Recipe, fit_models
+
+logger = logging.getLogger(__name__)
+
+
+def champion_raw_scores(
+    champion: ModelBundle, frame: pd.DataFrame, backtest: BacktestResult
+) -> tuple[np.ndarray, str]:
+    """The champion's raw scores on the last fold's labelled test rows, and how they were made."""
+    train, test = backtest.last_fold.split(frame)
+    test = labelled(test, OVERDUE)
+    params = dict(champion.params)
+    if champion.feature_names == feature_columns(frame) and "rounds" in params:
+        rounds, seed = params.pop("rounds"), int(params.pop("seed"))
+        recipe = Recipe(params, {k: int(v) for k, v in rounds.items()}, seed)
+        models = fit_models(recipe, train, ("classifier",))
+        x = models.encoder.transform(test[feature_columns(test)])
+        raw = np.asarray(models.boosters["classifier"].predict(x, raw_score=True))
+        return raw, "champion recipe refitted on the same fold"
+    return champion.raw_overdue_score(test[champion.feature_names]), "champion as trained"
+
+
+def decide_promotion(
+    backtest: BacktestResult, frame: pd.DataFrame, champion: ModelBundle | None
+) -> tuple[bool, str]:
+    """(promote?, why): promote when there is no champion or the challenger's AUC is higher."""
+    rows = backtest.scored[MODEL]
+    last = labelled(rows.loc[rows["fold"] == backtest.last_fold.number], OVERDUE)
+    y = last[OVERDUE].to_numpy(float)
+    challenger_auc = float(roc_auc_score(y, last["raw_score"].to_numpy()))
+    if champion is None:
+        return True, f"no champion yet; challenger AUC {challenger_auc:.4f}"
+    missing = sorted(set(champion.feature_names) - set(frame.columns))
+    if missing:
+        return True, f"champion cannot be scored on today's features (missing {missing})"
+    raw, how = champion_raw_scores(champion, frame, backtest)
+    champion_auc = float(roc_auc_score(y, raw))
+    verdict = challenger_auc > champion_auc
+    fold = backtest.last_fold
+    return verdict, (
+        f"challenger AUC {challenger_auc:.4f} {'beats' if verdict else 'does not beat'} "
+        f"champion AUC {champion_auc:.4f} ({how}) on the last fold "
+        f"({fold.test_start.date()} to {fold.test_end.date()})"
+    )

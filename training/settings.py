@@ -1,0 +1,63 @@
+"""Settings of the training package, from `ARSIGHT_*` environment variables.
+
+Nothing is read at import: call `get_training_settings()` from an entry point. MLflow's own
+`MLFLOW_TRACKING_URI` is honoured; without it the embedded store is a SQLite file under
+`<ARSIGHT_HOME>/models/` with artifacts beside it (the directory is created when a run starts).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class TrainingSettings(BaseSettings):
+    """Training budget, backtest shape and where models are tracked.
+
+    Attributes:
+        home: root for data, stores and outputs (`ARSIGHT_HOME`).
+        model_name: registered model name in MLflow.
+        experiment: MLflow experiment that holds training runs.
+        trials: Optuna trials per training run.
+        timeout_seconds: wall-clock limit of the Optuna search (None: trials only).
+        folds: rolling-origin backtest folds (at least 3).
+        fold_snapshots: snapshots (months) per test block of a fold.
+        seed: the one seed of sampler, LightGBM and baselines.
+        max_rounds: upper bound on boosting rounds (early stopping picks fewer).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="ARSIGHT_", env_file=".env", extra="ignore")
+
+    home: Path = Path(".")
+    model_name: str = "arsight"
+    experiment: str = "arsight-training"
+    trials: int = Field(30, ge=0)
+    timeout_seconds: float | None = Field(None, gt=0)
+    folds: int = Field(3, ge=3)
+    fold_snapshots: int = Field(3, ge=1)
+    seed: int = 0
+    max_rounds: int = Field(1000, ge=10)
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    def tracking_uri(self) -> str:
+        """`MLFLOW_TRACKING_URI` if set, else the embedded SQLite store under `models/`."""
+        uri = os.environ.get("MLFLOW_TRACKING_URI")
+        if uri:
+            return uri
+        return f"sqlite:///{(self.models_dir / 'mlflow.db').resolve()}"
+
+    def artifact_location(self) -> str:
+        """Where new experiments store artifacts when the embedded store is used."""
+        return (self.models_dir / "artifacts").resolve().as_uri()
+
+
+@lru_cache
+def get_training_settings() -> TrainingSettings:
+    return TrainingSettings()
