@@ -8,6 +8,7 @@ import typer
 
 from features.cli import data_app, features_app
 from serving.batch_cli import alerts, score
+from serving.cli import serve
 from training.cli import evaluate, train
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ app.command("train")(train)
 app.command("evaluate")(evaluate)
 app.command("score")(score)
 app.command("alerts")(alerts)
+app.command("serve")(serve)
 
 
 @app.callback()

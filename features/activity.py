@@ -36,7 +36,7 @@ volumes AS (
            avg(amount) FILTER (WHERE issued_days_ago < 90) AS mean_recent,
            avg(amount) FILTER (WHERE issued_days_ago >= 90 AND issued_days_ago < 180)
                AS mean_prior,
-           count(invoice_id) FILTER (WHERE issued_days_ago < 365) AS count_year,
+           count(*) FILTER (WHERE issued_days_ago < 365) AS count_year,
            max(issued_days_ago) FILTER (WHERE issued_days_ago < 365) AS oldest_days_ago,
            min(issued_days_ago) FILTER (WHERE issued_days_ago < 365) AS newest_days_ago
     FROM invoice_history

@@ -141,26 +141,31 @@ def data_end_of(tables: Tables) -> pd.Timestamp:
 
 
 INVOICE_HISTORY_SQL = """
-CREATE OR REPLACE TEMP TABLE invoice_payment_counts AS
-SELECT i.invoice_id, count(p.payment_id) AS payment_count
-FROM invoices i JOIN payments p
-  ON p.invoice_id = i.invoice_id AND p.payment_date <= i.cleared_date
-GROUP BY i.invoice_id;
+CREATE OR REPLACE TEMP TABLE invoice_facts AS
+SELECT i.customer_id, i.invoice_id, i.amount, i.issue_date, i.cleared_date, i.disputed,
+       date_diff('day', i.due_date, i.cleared_date) AS days_late,
+       CASE WHEN i.cleared_date IS NOT NULL THEN coalesce(c.payment_count, 0) END
+           AS payment_count
+FROM invoices i
+LEFT JOIN (
+    SELECT p.invoice_id, count(*) AS payment_count
+    FROM payments p JOIN invoices j
+      ON j.invoice_id = p.invoice_id AND p.payment_date <= j.cleared_date
+    GROUP BY p.invoice_id
+) c ON c.invoice_id = i.invoice_id;
 
 CREATE OR REPLACE TEMP VIEW invoice_history AS
-SELECT i.customer_id, s.as_of, i.invoice_id, i.amount,
+SELECT i.customer_id, s.as_of, i.amount,
        date_diff('day', i.issue_date, s.as_of) AS issued_days_ago,
        CASE WHEN i.cleared_date <= s.as_of
             THEN date_diff('day', i.cleared_date, s.as_of) END AS cleared_days_ago,
-       CASE WHEN i.cleared_date <= s.as_of
-            THEN date_diff('day', i.due_date, i.cleared_date) END AS days_late,
+       CASE WHEN i.cleared_date <= s.as_of THEN i.days_late END AS days_late,
        CASE WHEN i.cleared_date <= s.as_of THEN i.disputed END AS disputed_settled,
-       CASE WHEN i.cleared_date <= s.as_of THEN coalesce(c.payment_count, 0) END AS payment_count
-FROM invoices i
+       CASE WHEN i.cleared_date <= s.as_of THEN i.payment_count END AS payment_count
+FROM invoice_facts i
 JOIN snapshot_dates s
   ON s.as_of >= i.issue_date
- AND s.as_of < coalesce(i.cleared_date + INTERVAL 365 DAY, TIMESTAMP 'infinity')
-LEFT JOIN invoice_payment_counts c ON c.invoice_id = i.invoice_id;
+ AND s.as_of < coalesce(i.cleared_date + INTERVAL 365 DAY, TIMESTAMP 'infinity');
 """
 
 

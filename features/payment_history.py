@@ -16,62 +16,130 @@ from features.engine import Session
 WINDOWS: tuple[int, ...] = (30, 90, 180, 365)
 """Trailing windows in days."""
 
-ZERO_WHEN_NONE: tuple[str, ...] = (
-    "customer_invoice_count_",
-    "customer_sales_amount_",
-    "customer_settled_count_",
+BANDS_SQL = """
+issued AS (
+    SELECT customer_id, as_of, {issued_band} AS band, count(*) AS n, sum(amount) AS amount
+    FROM invoice_history
+    WHERE issued_days_ago < {longest}
+    GROUP BY ALL
+),
+settled AS (
+    SELECT customer_id, as_of, {settled_band} AS band,
+           count(*) AS n,
+           sum(amount) AS amount,
+           count(*) FILTER (WHERE days_late > 0) AS n_late,
+           coalesce(sum(amount) FILTER (WHERE days_late > 0), 0) AS late_amount,
+           count(*) FILTER (WHERE days_late < 0) AS n_early,
+           sum(days_late) AS days_late_sum,
+           max(days_late) AS days_late_max,
+           count({disputed}) AS n_dispute_known,
+           count(*) FILTER (WHERE {disputed}) AS n_disputed,
+           count({payment_count}) AS n_payment_known,
+           count(*) FILTER (WHERE {payment_count} >= 2) AS n_partial
+    FROM invoice_history
+    WHERE cleared_days_ago IS NOT NULL
+    GROUP BY ALL
+),
+p90 AS (
+    SELECT customer_id, as_of, w.days AS band, quantile_cont(days_late, 0.9) AS q
+    FROM invoice_history JOIN (VALUES {window_rows}) w(days) ON cleared_days_ago < w.days
+    GROUP BY ALL
+)"""
+"""Disjoint age bands (0-29, 30-89, 90-179, 180-364 days ago) aggregated once; a window is a
+union of bands, so sums, counts and maxima of every window come from at most four rows. The
+90th percentile is not additive and is taken per window."""
+
+
+def _band(column: str) -> str:
+    """SQL mapping days ago to the band named by the window that starts it."""
+    cases = " ".join(f"WHEN {column} < {w} THEN {w}" for w in WINDOWS)
+    return f"CASE {cases} END"
+
+
+SETTLED_SUMS: tuple[str, ...] = (
+    "n",
+    "amount",
+    "n_late",
+    "late_amount",
+    "n_early",
+    "days_late_sum",
+    "n_dispute_known",
+    "n_disputed",
+    "n_payment_known",
+    "n_partial",
 )
-"""Columns that are 0, not null, for a customer without invoices in the window."""
+"""Additive columns of the settled bands, summed over the bands of each window."""
 
 
-def _measures(w: int, disputed: str, payment_count: str) -> list[str]:
-    """SQL select items for window `w`, in the order of the docstring's Columns entries."""
-    issued = f"FILTER (WHERE issued_days_ago < {w})"
-    settled = f"FILTER (WHERE cleared_days_ago < {w})"
+def _pivots() -> str:
+    """CTEs turning band rows into one row per (customer, as_of) with per-window totals."""
+    issued = [
+        f"sum({c}) FILTER (WHERE band <= {w}) AS {c}_{w}" for w in WINDOWS for c in ("n", "amount")
+    ]
+    settled = [
+        f"sum({c}) FILTER (WHERE band <= {w}) AS {c}_{w}" for w in WINDOWS for c in SETTLED_SUMS
+    ]
+    settled += [f"max(days_late_max) FILTER (WHERE band <= {w}) AS max_{w}" for w in WINDOWS]
+    settled += [
+        "sum(days_late_sum) FILTER (WHERE band <= 90) AS recent_sum",
+        "sum(n) FILTER (WHERE band <= 90) AS recent_n",
+        "sum(days_late_sum) FILTER (WHERE band > 90) AS older_sum",
+        "sum(n) FILTER (WHERE band > 90) AS older_n",
+    ]
+    quantiles = [f"max(q) FILTER (WHERE band = {w}) AS q_{w}" for w in WINDOWS]
+    sep = ",\n           "
+    return f"""
+iw AS (SELECT customer_id, as_of, {sep.join(issued)} FROM issued GROUP BY ALL),
+sw AS (SELECT customer_id, as_of, {sep.join(settled)} FROM settled GROUP BY ALL),
+qw AS (SELECT customer_id, as_of, {sep.join(quantiles)} FROM p90 GROUP BY ALL)"""
+
+
+def _measures(w: int) -> list[str]:
+    """Select items of window `w`, in the docstring's Columns order."""
+
+    def share(column: str, of: str = "n") -> str:
+        return f"sw.{column}_{w} / nullif(sw.{of}_{w}, 0)"
+
     return [
-        f"count(invoice_id) {issued} AS customer_invoice_count_{w}d",
-        f"sum(amount) {issued} AS customer_sales_amount_{w}d",
-        f"count(days_late) {settled} AS customer_settled_count_{w}d",
-        f"avg((days_late > 0)::DOUBLE) {settled} AS customer_late_share_count_{w}d",
-        f"sum(CASE WHEN days_late > 0 THEN amount ELSE 0 END) {settled}"
-        f" / sum(amount) {settled} AS customer_late_share_amount_{w}d",
-        f"avg((days_late < 0)::DOUBLE) {settled} AS customer_early_share_count_{w}d",
-        f"avg(days_late) {settled} AS customer_days_late_mean_{w}d",
-        f"quantile_cont(days_late, 0.9) {settled} AS customer_days_late_p90_{w}d",
-        f"max(days_late) {settled} AS customer_days_late_max_{w}d",
-        f"avg(({disputed})::DOUBLE) {settled} AS customer_dispute_share_{w}d",
-        f"avg(({payment_count} >= 2)::DOUBLE) {settled} AS customer_partial_payment_share_{w}d",
+        f"coalesce(iw.n_{w}, 0) AS customer_invoice_count_{w}d",
+        f"coalesce(iw.amount_{w}, 0) AS customer_sales_amount_{w}d",
+        f"coalesce(sw.n_{w}, 0) AS customer_settled_count_{w}d",
+        f"{share('n_late')} AS customer_late_share_count_{w}d",
+        f"{share('late_amount', 'amount')} AS customer_late_share_amount_{w}d",
+        f"{share('n_early')} AS customer_early_share_count_{w}d",
+        f"{share('days_late_sum')} AS customer_days_late_mean_{w}d",
+        f"qw.q_{w} AS customer_days_late_p90_{w}d",
+        f"sw.max_{w} AS customer_days_late_max_{w}d",
+        f"{share('n_disputed', 'n_dispute_known')} AS customer_dispute_share_{w}d",
+        f"{share('n_partial', 'n_payment_known')} AS customer_partial_payment_share_{w}d",
     ]
 
 
 def payment_history_sql(has_disputed: bool, has_payments: bool) -> str:
     """The group's query over `spine` and `invoice_history`, one row per spine row."""
-    disputed = "disputed_settled" if has_disputed else "NULL::BOOLEAN"
-    payment_count = "payment_count" if has_payments else "NULL::BIGINT"
-    per_window = [_measures(w, disputed, payment_count) for w in WINDOWS]
+    bands = BANDS_SQL.format(
+        issued_band=_band("issued_days_ago"),
+        settled_band=_band("cleared_days_ago"),
+        longest=max(WINDOWS),
+        disputed="disputed_settled" if has_disputed else "NULL::BOOLEAN",
+        payment_count="payment_count" if has_payments else "NULL::BIGINT",
+        window_rows=", ".join(f"({w})" for w in WINDOWS),
+    )
+    per_window = [_measures(w) for w in WINDOWS]
     # Column order: each measure over all windows, as the catalog expands the docstring.
     items = [per_window[j][i] for i in range(len(per_window[0])) for j in range(len(WINDOWS))]
     items.append(
-        "avg(days_late) FILTER (WHERE cleared_days_ago < 90)"
-        " - avg(days_late) FILTER (WHERE cleared_days_ago >= 90 AND cleared_days_ago < 365)"
-        " AS customer_days_late_trend_days"
+        "sw.recent_sum / sw.recent_n - sw.older_sum / sw.older_n AS customer_days_late_trend_days"
     )
-    select = ",\n           ".join(items)
-    names = [item.rsplit(" AS ", 1)[1] for item in items]
-    columns = ",\n       ".join(
-        f"coalesce(h.{n}, 0) AS {n}" if n.startswith(ZERO_WHEN_NONE) else f"h.{n}" for n in names
-    )
-    # Aggregate first, then attach to the spine: the join sees one row per group, not per pair.
+    select = ",\n       ".join(items)
     return f"""
-WITH h AS (
-    SELECT customer_id, as_of,
-           {select}
-    FROM invoice_history
-    GROUP BY customer_id, as_of
-)
+WITH {bands},{_pivots()}
 SELECT s.customer_id, s.as_of,
-       {columns}
-FROM spine s LEFT JOIN h USING (customer_id, as_of)
+       {select}
+FROM spine s
+LEFT JOIN iw USING (customer_id, as_of)
+LEFT JOIN sw USING (customer_id, as_of)
+LEFT JOIN qw USING (customer_id, as_of)
 """
 
 

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from features.schema import Table
+from features.validate_values import arrow_text
 
 MISSING_VALUE = "missing value"
 PAYMENT_TOLERANCE = 0.005
@@ -53,7 +54,7 @@ class KeyIndex:
     @classmethod
     def build(cls, keys: pd.Series) -> KeyIndex:
         """Hash `keys` once; one pass gives duplicates, first rows and a lookup table."""
-        encoded = pc.dictionary_encode(_arrow_text(keys))
+        encoded = pc.dictionary_encode(arrow_text(keys))
         codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
         codes = codes.astype(np.int64)
         first = np.full(len(encoded.dictionary), -1, dtype=np.int64)
@@ -64,16 +65,8 @@ class KeyIndex:
 
     def lookup(self, values: pd.Series) -> np.ndarray:
         """Per value, its position in `keys`, or -1 if it is null or not a key."""
-        found = pc.index_in(_arrow_text(values), value_set=self.keys)
+        found = pc.index_in(arrow_text(values), value_set=self.keys)
         return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-
-
-def _arrow_text(values: pd.Series) -> pa.Array:
-    """`values` as one contiguous Arrow large_string array (nulls stay null)."""
-    array = pa.array(values.astype("str"), from_pandas=True)
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    return array.cast(pa.large_string())
 
 
 @dataclass(frozen=True)
@@ -91,13 +84,9 @@ class ParentKeys:
     kept: np.ndarray
 
 
-def _finding(mask: np.ndarray | pd.Series, column: str, rules: str | pd.Series) -> Finding:
-    """A finding for the rows where `mask` holds (rules aligned with the mask if a Series)."""
-    mask = np.asarray(mask, dtype=bool)
-    positions = np.flatnonzero(mask)
-    if isinstance(rules, pd.Series):
-        return Finding(positions, column, rules.to_numpy(dtype=object)[mask])
-    return Finding(positions, column, rules)
+def _finding(mask: np.ndarray | pd.Series, column: str, rule: str) -> Finding:
+    """A finding of one rule for the rows where `mask` holds (nulls in a mask do not count)."""
+    return Finding(np.flatnonzero(np.asarray(mask, dtype=bool)), column, rule)
 
 
 def check_nulls(table: Table, typed: pd.DataFrame, invalid: dict[str, np.ndarray]) -> list[Finding]:
@@ -124,8 +113,9 @@ def check_values(table: Table, typed: pd.DataFrame) -> list[Finding]:
         issued = typed["issue_date"]
         for column in ("due_date", "cleared_date"):
             before = (typed[column] < issued).fillna(False).to_numpy(dtype=bool)
-            rules = f"{column} before issue_date (" + issued.dt.strftime("%Y-%m-%d") + ")"
-            found.append(_finding(before, column, rules))
+            issued_text = issued[before].dt.strftime("%Y-%m-%d")
+            rules = f"{column} before issue_date (" + issued_text + ")"
+            found.append(Finding(np.flatnonzero(before), column, rules.to_numpy(dtype=object)))
     return [f for f in found if len(f.positions)]
 
 
@@ -141,27 +131,32 @@ def check_duplicates(column: str, index: KeyIndex) -> list[Finding]:
     return [Finding(np.flatnonzero(repeat), column, rules)]
 
 
-def check_reference(typed: pd.DataFrame, column: str, parent: ParentKeys) -> list[Finding]:
-    """Each `column` value names a parent key that exists and whose row was kept."""
-    keys = typed[column]
-    code = parent.index.lookup(keys)
+def check_reference(keys: pd.Series, codes: np.ndarray, parent: ParentKeys) -> list[Finding]:
+    """Each value of `keys` names a parent key that exists and whose row was kept.
+
+    Args:
+        keys: the child's reference column (its name is used in findings).
+        codes: per row, the position of the value in the parent's keys (-1 if absent).
+        parent: the parent's keys and which of them were kept.
+    """
+    column = str(keys.name)
     present = keys.notna().to_numpy()
-    known = code >= 0
-    kept = known & parent.kept[np.where(known, code, 0)]
+    known = codes >= 0
+    kept = known & parent.kept[np.where(known, codes, 0)]
     found = []
     unknown = present & ~known
     if unknown.any():
         found.append(_finding(unknown, column, f"not found in {parent.table}"))
     rejected = present & known & ~kept
     if rejected.any():
-        rows = parent.index.first[code[rejected]] + 1
+        rows = parent.index.first[codes[rejected]] + 1
         rules = [f"parent rejected ({parent.table} row {r})" for r in rows.tolist()]
         found.append(Finding(np.flatnonzero(rejected), column, np.array(rules, dtype=object)))
     return found
 
 
 def check_overpayment(
-    payments: pd.DataFrame, rejected: np.ndarray, invoice_amounts: pd.Series
+    payments: pd.DataFrame, rejected: np.ndarray, codes: np.ndarray, amounts: np.ndarray
 ) -> list[Finding]:
     """Reject the payments that push an invoice's running total over its amount.
 
@@ -171,19 +166,23 @@ def check_overpayment(
     Args:
         payments: typed payments.
         rejected: True for payment rows already rejected.
-        invoice_amounts: amount of every kept invoice, indexed by invoice_id.
+        codes: per payment, the position of its invoice in the invoices' keys (-1 if none).
+        amounts: per distinct invoice key, its amount.
     """
-    live = payments.loc[~rejected, ["invoice_id", "payment_date", "amount"]].copy()
-    live["position"] = np.flatnonzero(~rejected)
-    live = live.sort_values(["invoice_id", "payment_date", "position"], kind="stable")
-    running = live.groupby("invoice_id", sort=False)["amount"].cumsum()
-    limit = live["invoice_id"].map(invoice_amounts).astype("float64")
-    over = (running > limit + PAYMENT_TOLERANCE).to_numpy(dtype=bool)
+    live = np.flatnonzero(~rejected & (codes >= 0))  # no invoice: the reference check rejects
+    code = codes[live]
+    dates = payments["payment_date"].iloc[live].to_numpy(dtype="datetime64[ns]").view("int64")
+    order = np.lexsort((live, dates, code))  # by invoice, then date, then source row
+    code, positions = code[order], live[order]
+    paid = payments["amount"].to_numpy(dtype="float64")[positions]
+    running = pd.Series(paid).groupby(code, sort=False).cumsum().to_numpy()
+    limit = amounts[code]
+    over = running > limit + PAYMENT_TOLERANCE
     if not over.any():
         return []
-    totals = running[over].map("{:.2f}".format)
-    amounts = limit[over].map("{:.2f}".format)
-    rules = "payments reach " + totals + ", over the invoice amount " + amounts
-    order = np.argsort(live["position"].to_numpy()[over], kind="stable")
-    positions = live["position"].to_numpy()[over][order]
-    return [Finding(positions, "amount", rules.to_numpy(dtype=object)[order])]
+    rules = [
+        f"payments reach {total:.2f}, over the invoice amount {amount:.2f}"
+        for total, amount in zip(running[over].tolist(), limit[over].tolist(), strict=True)
+    ]
+    by_row = np.argsort(positions[over], kind="stable")
+    return [Finding(positions[over][by_row], "amount", np.array(rules, dtype=object)[by_row])]

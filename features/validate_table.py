@@ -49,6 +49,8 @@ class TableFindings:
         extra_columns: columns outside the contract, kept as read.
         parent_keys: the keys this table offers its children (None without a key or if
             the table is unusable).
+        key_amounts: per distinct key, the amount of its first row (invoices: the limit
+            their payments must stay within).
     """
 
     kept: pd.DataFrame | None
@@ -57,6 +59,7 @@ class TableFindings:
     table_rules: list[tuple[str, str]]
     extra_columns: list[str]
     parent_keys: ParentKeys | None = None
+    key_amounts: np.ndarray | None = None
 
 
 def validate_table(
@@ -77,22 +80,19 @@ def validate_table(
     ]
     found += check_nulls(table, typed, {n: bad for n, (bad, _) in invalid.items()})
     found += check_values(table, typed)
-    index = None
-    if table.key is not None:
-        index = KeyIndex.build(typed[table.key])
+    index = KeyIndex.build(typed[table.key]) if table.key is not None else None
+    if table.key is not None and index is not None:
         found += check_duplicates(table.key, index)
-    found += _check_parent(table, typed, done)
+    found += _check_parent(table, typed, done, found)
     rejected = _rejected(len(raw), found)
-    invoices = done.get("invoices")
-    if table.name == "payments" and invoices is not None and invoices.kept is not None:
-        amounts = invoices.kept.set_index("invoice_id")["amount"]
-        found += check_overpayment(typed, rejected, amounts)
-        rejected = _rejected(len(raw), found)
     kept = pd.concat([typed, raw[extra]], axis=1)[~rejected].reset_index(drop=True)
-    keys = None
+    keys, amounts = None, None
     if index is not None:
-        keys = ParentKeys(table.name, index, ~rejected[np.maximum(index.first, 0)])
-    return TableFindings(kept, rejected, _problem_frame(raw, found), [], extra, keys)
+        first = np.maximum(index.first, 0)
+        keys = ParentKeys(table.name, index, ~rejected[first])
+        amounts = typed["amount"].to_numpy(dtype="float64")[first] if "amount" in typed else None
+    problems = _problem_frame(raw, found)
+    return TableFindings(kept, rejected, problems, [], extra, keys, amounts)
 
 
 def _coerce(
@@ -112,16 +112,25 @@ def _coerce(
 
 
 def _check_parent(
-    table: Table, typed: pd.DataFrame, done: dict[str, TableFindings]
+    table: Table, typed: pd.DataFrame, done: dict[str, TableFindings], found: list[Finding]
 ) -> list[Finding]:
-    """The reference to the parent table, if there is one and it is usable."""
+    """The reference to the parent table (if usable), then, for payments, overpayment.
+
+    Overpayment is judged only on payments that no other rule rejects, so it comes last;
+    the parent keys are looked up once for both checks.
+    """
     if table.name not in REFERENCES:
         return []
     column, parent_name = REFERENCES[table.name]
     parent = done.get(parent_name)
     if parent is None or parent.parent_keys is None:
         return []
-    return check_reference(typed, column, parent.parent_keys)
+    codes = parent.parent_keys.index.lookup(typed[column])
+    references = check_reference(typed[column], codes, parent.parent_keys)
+    if table.name != "payments" or parent.key_amounts is None:
+        return references
+    rejected = _rejected(len(typed), found + references)
+    return references + check_overpayment(typed, rejected, codes, parent.key_amounts)
 
 
 def _rejected(rows: int, found: list[Finding]) -> np.ndarray:

@@ -9,10 +9,13 @@ validation must keep up with tens of millions of rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pandas.api import types as ptypes
 
 from features.schema import PANDAS_DTYPES, ColumnType
@@ -103,10 +106,37 @@ def _strip_time(parsed: pd.Series) -> pd.Series:
 
 def _parse_iso_dates(text: pd.Series) -> pd.Series:
     """Parse YYYY-MM-DD text; anything else (including a time other than midnight) is NaT."""
-    text = text.astype("str").str.strip()
+    return _parse_distinct(text, _parse_iso_distinct)
+
+
+def _parse_iso_distinct(text: pd.Series) -> pd.Series:
+    text = text.str.strip()
     well_formed = text.str.fullmatch(_ISO_DATE).fillna(False).astype(bool)
     parsed = pd.to_datetime(text.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
     return parsed.where(well_formed).astype("datetime64[ns]")
+
+
+def arrow_text(values: pd.Series) -> pa.Array:
+    """`values` as one contiguous Arrow large_string array (nulls stay null)."""
+    array = pa.array(values.astype("str"), from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.large_string())
+
+
+def _parse_distinct(text: pd.Series, parse: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """Apply `parse` once per distinct text and spread the results back to every row.
+
+    Dates, flags and amounts repeat: a ten-million-row column often holds only thousands of
+    distinct texts, and hashing them (Arrow) is far cheaper than parsing every row.
+    """
+    encoded = pc.dictionary_encode(arrow_text(text))
+    parsed = parse(pd.Series(encoded.dictionary.to_pylist(), dtype="str"))
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    if len(parsed) == 0:
+        return pd.Series(index=text.index, dtype=parsed.dtype)
+    spread = parsed.iloc[np.maximum(codes, 0)].set_axis(text.index)
+    return spread.where(codes >= 0)
 
 
 def _to_number(raw: pd.Series, kind: ColumnType) -> tuple[pd.Series, str]:
@@ -119,8 +149,7 @@ def _to_number(raw: pd.Series, kind: ColumnType) -> tuple[pd.Series, str]:
     elif ptypes.is_numeric_dtype(raw.dtype):
         numbers = raw.astype("float64")
     else:
-        text = raw.astype("str").str.strip()
-        numbers = pd.to_numeric(text, errors="coerce").astype("float64")
+        numbers = _parse_distinct(raw, _parse_numbers)
     numbers = numbers.where(np.isfinite(numbers.to_numpy(dtype="float64", na_value=np.nan)))
     if kind == "float":
         return numbers, NOT_A_NUMBER
@@ -128,15 +157,26 @@ def _to_number(raw: pd.Series, kind: ColumnType) -> tuple[pd.Series, str]:
     return numbers.where(fits).astype("Int64"), NOT_A_WHOLE_NUMBER
 
 
+def _parse_numbers(text: pd.Series) -> pd.Series:
+    return pd.to_numeric(text.str.strip(), errors="coerce").astype("float64")
+
+
 def _to_bool(raw: pd.Series) -> pd.Series:
     """true/false, 1/0, yes/no in any case, or typed booleans, as nullable booleans."""
     if ptypes.is_bool_dtype(raw.dtype):
         return raw.astype("boolean")
-    if ptypes.is_numeric_dtype(raw.dtype):
-        text = raw.astype("float64").map(lambda v: "1" if v == 1 else "0" if v == 0 else "x")
-    else:
-        text = raw.astype("str").str.strip().str.lower()
+    if not ptypes.is_numeric_dtype(raw.dtype):
+        return _parse_distinct(raw, _parse_flags)
+    numbers = raw.astype("float64").to_numpy(na_value=np.nan)
     out = pd.Series(pd.NA, index=raw.index, dtype="boolean")
+    out[numbers == 1] = True
+    out[numbers == 0] = False
+    return out
+
+
+def _parse_flags(text: pd.Series) -> pd.Series:
+    text = text.str.strip().str.lower()
+    out = pd.Series(pd.NA, index=text.index, dtype="boolean")
     out[text.isin(_TRUE).fillna(False).to_numpy(dtype=bool)] = True
     out[text.isin(_FALSE).fillna(False).to_numpy(dtype=bool)] = False
     return out

@@ -31,7 +31,12 @@ from features.store import online_frame, write_online_store
 from features.tables import Tables
 from features.validate import ValidationReport, validate_directory
 from models.bundle import ModelBundle
-from serving.batch_outputs import OutputPaths, read_metadata, remove_stale_temporaries
+from serving.batch_outputs import (
+    OutputPaths,
+    read_metadata,
+    remove_stale_temporaries,
+    write_csv,
+)
 from serving.batch_rows import assemble_rows, reject_rows, score_chunks
 from serving.batch_run import (
     BatchError,
@@ -62,10 +67,8 @@ def data_fingerprint(tables: Tables) -> str:
     return digest.hexdigest()[:16]
 
 
-def validated_tables(
-    directory: Path, max_reject_share: float
-) -> tuple[Tables, pd.DataFrame, float]:
-    """The good rows of every table, the rejects and their share; BatchError above the max."""
+def validated_tables(directory: Path) -> tuple[Tables, pd.DataFrame, float]:
+    """The good rows of every table, the rejected rows and their share of the rows read."""
     try:
         report: ValidationReport = validate_directory(directory)
     except FeaturesError as exc:
@@ -75,14 +78,19 @@ def validated_tables(
         raise BatchError(f"{directory}: unusable data: {problems}", ExitCode.BAD_INPUT)
     rejects = reject_rows(report)
     read = sum(report.rows_read.values())
-    share = len(rejects) / read if read else 0.0
-    if share > max_reject_share:
-        raise BatchError(
-            f"{directory}: {len(rejects)} of {read} rows rejected ({share:.1%}), above "
-            f"--max-reject-share {max_reject_share:.1%}; see `arsight data validate`",
-            ExitCode.TOO_MANY_REJECTS,
-        )
-    return report.tables, rejects, share
+    return report.tables, rejects, len(rejects) / read if read else 0.0
+
+
+def check_rejects(rejects: pd.DataFrame, share: float, limit: float, paths: OutputPaths) -> None:
+    """Above `limit`, write rejects.csv and fail with exit code 1 (nothing else is written)."""
+    if share <= limit:
+        return
+    write_csv(rejects, paths.rejects)
+    raise BatchError(
+        f"{len(rejects)} input rows rejected ({share:.1%}), above --max-reject-share "
+        f"{limit:.1%}; reasons in {paths.rejects}",
+        ExitCode.TOO_MANY_REJECTS,
+    )
 
 
 def load_model(settings: ServingSettings) -> tuple[ModelRef, ModelBundle, Policy]:
@@ -131,7 +139,8 @@ def run_batch(
     if paths.scores.exists() and not request.force:
         logger.info("%s exists: skipped (use --force to rewrite)", paths.scores)
         return skipped(paths)
-    tables, rejects, share = validated_tables(request.directory, request.max_reject_share)
+    tables, rejects, share = validated_tables(request.directory)
+    check_rejects(rejects, share, request.max_reject_share, paths)
     ref, bundle, policy = load_model(settings)
     as_of = pd.Timestamp(request.as_of)
     frame = online_frame(tables, as_of)

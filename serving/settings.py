@@ -49,6 +49,11 @@ class ServingSettings(BaseSettings):
     model_alias: str = "champion"
     poll_seconds: float = Field(default=30.0, ge=0.0)
     reasons_top_k: int = Field(default=3, ge=1, le=20)
+    # Risk officers' pages (docs/pages.md): cookie-signing secret (None: random per process, so
+    # sessions end at restart), batch runs directory and data directory, both below home.
+    session_secret: SecretStr | None = None
+    runs_dir: str = "runs"
+    data_dir: str = "data"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 

@@ -125,12 +125,17 @@ class UntunedLightGBM:
 
     name = "lightgbm_untuned"
 
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(self, seed: int = 0, threads: int = 1) -> None:
         self.seed = seed
+        self.threads = threads
 
     def fit(self, train: pd.DataFrame) -> Self:
         tasks = ("classifier", "regressor")
-        recipe = Recipe(dict(DEFAULT_PARAMS), dict.fromkeys(tasks, UNTUNED_ROUNDS), self.seed)
+        recipe = Recipe(
+            {**DEFAULT_PARAMS, "num_threads": self.threads},
+            dict.fromkeys(tasks, UNTUNED_ROUNDS),
+            self.seed,
+        )
         self.models_ = fit_models(recipe, train, tasks)
         return self
 
@@ -146,12 +151,12 @@ class UntunedLightGBM:
         )
 
 
-def make_baselines(features: list[str], seed: int) -> list[Baseline]:
+def make_baselines(features: list[str], seed: int, threads: int = 1) -> list[Baseline]:
     """Every baseline that the features allow (persistence needs the DSO-now feature)."""
     baselines: list[Baseline] = [PriorBaseline(), LogisticBaseline(seed)]
     if PERSISTENCE_FEATURE in features:
         baselines.append(PersistenceBaseline())
     else:
         logger.warning("no %s feature: the persistence baseline is skipped", PERSISTENCE_FEATURE)
-    baselines.append(UntunedLightGBM(seed))
+    baselines.append(UntunedLightGBM(seed, threads))
     return baselines

@@ -28,6 +28,7 @@ class TrainingSettings(BaseSettings):
         fold_snapshots: snapshots (months) per test block of a fold.
         seed: the one seed of sampler, LightGBM and baselines.
         max_rounds: upper bound on boosting rounds (early stopping picks fewer).
+        threads: LightGBM threads per model (1 is fastest on a busy shared machine).
     """
 
     model_config = SettingsConfigDict(env_prefix="ARSIGHT_", env_file=".env", extra="ignore")
@@ -41,6 +42,7 @@ class TrainingSettings(BaseSettings):
     fold_snapshots: int = Field(3, ge=1)
     seed: int = 0
     max_rounds: int = Field(1000, ge=10)
+    threads: int = Field(1, ge=1)
 
     @property
     def models_dir(self) -> Path:

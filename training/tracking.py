@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,26 +34,30 @@ CHAMPION = "champion"
 
 
 def configure_tracking(settings: TrainingSettings) -> str:
-    """Point MLflow at the configured store and experiment; create the embedded store's folder.
+    """Point MLflow at the configured store; create the embedded store's folder and experiment.
+
+    The experiment is not made the process-wide active one: runs name it explicitly.
 
     Returns:
-        The tracking URI in use.
+        The id of the training experiment.
     """
     uri = settings.tracking_uri()
-    if uri.startswith("sqlite:///") and uri == TrainingSettings.tracking_uri(settings):
+    embedded = not os.environ.get("MLFLOW_TRACKING_URI")
+    if embedded:
         settings.models_dir.mkdir(parents=True, exist_ok=True)
     mlflow.set_tracking_uri(uri)
-    if mlflow.get_experiment_by_name(settings.experiment) is None:
-        location = settings.artifact_location() if uri.startswith("sqlite:") else None
-        mlflow.create_experiment(settings.experiment, artifact_location=location)
-    mlflow.set_experiment(settings.experiment)
-    return uri
+    client = mlflow.MlflowClient()
+    experiment = client.get_experiment_by_name(settings.experiment)
+    if experiment is not None:
+        return str(experiment.experiment_id)
+    location = settings.artifact_location() if embedded else None
+    return str(client.create_experiment(settings.experiment, artifact_location=location))
 
 
 @contextmanager
-def training_run(run_name: str, tags: dict[str, str]) -> Iterator[str]:
+def training_run(experiment_id: str, run_name: str, tags: dict[str, str]) -> Iterator[str]:
     """An MLflow run around one training; yields its run id."""
-    with mlflow.start_run(run_name=run_name, tags=tags) as run:
+    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=tags) as run:
         yield run.info.run_id
 
 

@@ -64,11 +64,13 @@ def make_objective(
     categorical: Sequence[str],
     seed: int = 0,
     max_rounds: int = 1000,
+    threads: int = 1,
 ) -> Callable[[optuna.Trial], float]:
     """The objective: validation AUC of the classifier fitted with the trial's parameters."""
 
     def objective(trial: optuna.Trial) -> float:
-        params = booster_params("classifier", suggest_params(trial), features, seed)
+        tuned = {**suggest_params(trial), "num_threads": threads}
+        params = booster_params("classifier", tuned, features, seed)
         booster = fit_booster(
             params,
             train,
@@ -111,10 +113,14 @@ def tune(
         callbacks=list(callbacks),
         gc_after_trial=False,
     )
-    logger.info("tuning: %d trials, best AUC %.4f", len(study.trials), study.best_value)
+    logger.info("tuning: %d trials finished", len(study.trials))
     return study
 
 
-def best_params(study: optuna.Study) -> dict[str, Any]:
-    """The best trial's parameters in the form `suggest_params` returns."""
+def best_params(study: optuna.Study) -> dict[str, Any] | None:
+    """The best trial's parameters as `suggest_params` returns them; None if none completed."""
+    completed = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+    if not completed:
+        logger.warning("tuning: no trial completed; default parameters are used")
+        return None
     return suggest_params(optuna.trial.FixedTrial(study.best_params))

@@ -128,10 +128,12 @@ def tune_recipe(
             encoder.categorical_features,
             seed=settings.seed,
             max_rounds=settings.max_rounds,
+            threads=settings.threads,
         )
         study = tune(objective, trials, timeout, settings.seed, callbacks)
-        params = best_params(study)
-    return choose_rounds(Recipe(params, seed=settings.seed), train, valid, settings.max_rounds)
+        params = best_params(study) or params
+    recipe = Recipe({**params, "num_threads": settings.threads}, seed=settings.seed)
+    return choose_rounds(recipe, train, valid, settings.max_rounds)
 
 
 def develop(
@@ -150,7 +152,7 @@ def develop(
     split = tuning_fold(labelled(frame, OVERDUE), folds[-1], settings.fold_snapshots, gap)
     recipe = tune_recipe(frame, split, settings, trials, timeout, trial_callbacks or [])
     features = feature_columns(frame)
-    backtest = run_backtest(frame, folds, recipe, make_baselines(features, settings.seed))
+    backtest = run_backtest(frame, folds, recipe, make_baselines(features, settings.seed, settings.threads))
     final = fit_models(recipe, frame)
     bundle = ModelBundle(
         classifier=final.boosters["classifier"],
@@ -266,11 +268,11 @@ def train_frame_and_register(
     promote: bool = False,
 ) -> TrainingResult:
     """`train_and_register` on a labelled frame already built (tests, notebooks)."""
-    tracking.configure_tracking(settings)
+    experiment_id = tracking.configure_tracking(settings)
     trials = settings.trials if trials is None else trials
     timeout = settings.timeout_seconds if timeout is None else timeout
     tags = {"trained_as_of": trained_as_of.date().isoformat()}
-    with tracking.training_run(f"train-{trained_as_of.date()}", tags):
+    with tracking.training_run(experiment_id, f"train-{trained_as_of.date()}", tags):
         development = develop(
             frame, settings, definition, trials, timeout, [tracking.trial_logger()]
         )

@@ -91,8 +91,7 @@ def test_customers_whose_health_fell_pay_later_and_carry_a_higher_dso_afterwards
     assert late[True] > late[False] + 0.05
     dso_before = customer_dso(world, weeks[26])
     dso_after = customer_dso(world, weeks[52] + 90 * DAY)
-    assert dso_after.groupby(fell).median()[True] > dso_after.groupby(fell).median()[False] + 3
-    # Per customer too, so that terms and size (which differ between customers) cancel out.
+    # Change per customer, so that terms and size (which differ between customers) cancel out.
     change = (dso_after - dso_before).clip(-100, 100).groupby(fell).mean()
     assert change[True] > change[False] + 5
 

@@ -38,7 +38,7 @@ AUTH = {role: {"Authorization": f"Bearer {key}"} for role, key in KEYS.items()}
 
 
 def _booster(
-    params: dict[str, object], x: pd.DataFrame, y: pd.Series, cats: list[str]
+    params: dict[str, object], x: pd.DataFrame, y: pd.Series, cats: list[str], rounds: int = 10
 ) -> lgb.Booster:
     base = {
         "num_leaves": 7,
@@ -50,29 +50,32 @@ def _booster(
         "num_threads": 1,
     }
     data = lgb.Dataset(x, y, categorical_feature=cats, free_raw_data=False)
-    return lgb.train({**base, **params}, data, num_boost_round=10)
+    return lgb.train({**base, **params}, data, num_boost_round=rounds)
 
 
-def fit_tiny_bundle(frame: pd.DataFrame, names: list[str] | None = None) -> ModelBundle:
-    """Classifier, DSO regressor, p10/p90 and a Platt calibrator on `frame`, 10 trees each."""
+def fit_tiny_bundle(
+    frame: pd.DataFrame, names: list[str] | None = None, rounds: int = 10
+) -> ModelBundle:
+    """Classifier, DSO regressor, p10/p90 and a Platt calibrator on `frame`, `rounds` trees each."""
     names = names or feature_names()
     cats = [c for c in categorical_names() if c in names]
     encoder = CategoricalEncoder(cats).fit(frame)
     x = encoder.transform(frame[names])
     late = frame["overdue_30d"].notna()
     dso = frame["dso_30d"].notna()
-    classifier = _booster({"objective": "binary"}, x[late], frame.loc[late, "overdue_30d"], cats)
+    y_late, y_dso = frame.loc[late, "overdue_30d"], frame.loc[dso, "dso_30d"]
+
+    def regressor(params: dict[str, object]) -> lgb.Booster:
+        return _booster(params, x[dso], y_dso, cats, rounds)
+
+    classifier = _booster({"objective": "binary"}, x[late], y_late, cats, rounds)
     raw = classifier.predict(x[late], raw_score=True).reshape(-1, 1)
-    platt = LogisticRegression().fit(raw, frame.loc[late, "overdue_30d"].astype(int))
+    platt = LogisticRegression().fit(raw, y_late.astype(int))
     return ModelBundle(
         classifier=classifier,
-        regressor=_booster({"objective": "regression"}, x[dso], frame.loc[dso, "dso_30d"], cats),
-        regressor_p10=_booster(
-            {"objective": "quantile", "alpha": 0.1}, x[dso], frame.loc[dso, "dso_30d"], cats
-        ),
-        regressor_p90=_booster(
-            {"objective": "quantile", "alpha": 0.9}, x[dso], frame.loc[dso, "dso_30d"], cats
-        ),
+        regressor=regressor({"objective": "regression"}),
+        regressor_p10=regressor({"objective": "quantile", "alpha": 0.1}),
+        regressor_p90=regressor({"objective": "quantile", "alpha": 0.9}),
         calibrator=Calibrator(
             "platt", slope=float(platt.coef_[0, 0]), intercept=float(platt.intercept_[0])
         ),

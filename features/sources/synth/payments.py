@@ -2,7 +2,7 @@
 
 Days late (payment day minus due day) add up what collectors see in practice: the industry's
 norm, the customer's own habit and lateness, its health at the due date (the strongest and most
-non-linear driver), longer-than-usual invoices (more approvals), disputes (weeks of delay),
+non-linear driver), larger-than-usual invoices (more approvals), disputes (weeks of delay),
 quarter ends (cash held for the balance sheet), paper invoices (post) and plenty of noise.
 Some invoices are paid in 2-3 instalments: the earlier ones in whole currency units, the last
 one completing the amount, so that the instalments of an invoice sum to its amount exactly in

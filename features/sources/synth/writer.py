@@ -47,12 +47,14 @@ class _TableWriters:
         """Close every file and move it to its final name."""
         for writer in self.writers.values():
             writer.close()
-        written = []
+        targets = {name: self.out / f"{name}.parquet" for name in self.temporary}
+        # Check every target first, so that a blocked one leaves all old files in place.
+        for path in targets.values():
+            if path.is_dir():
+                raise IsADirectoryError(f"{path}: a directory is in the way; expected a file")
         for name, tmp in self.temporary.items():
-            path = self.out / f"{name}.parquet"
-            os.replace(tmp, path)
-            written.append(path)
-        return written
+            os.replace(tmp, targets[name])
+        return list(targets.values())
 
     def discard(self) -> None:
         """Close and delete every temporary file (after a failure)."""

@@ -1,0 +1,58 @@
+"""`arsight serve`: the online scoring service on uvicorn.
+
+The command only reads settings, sets up JSON logging and runs the app; everything else is in
+`serving.app.create_app`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Interface to bind (default ARSIGHT_HOST or 127.0.0.1).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Port (default ARSIGHT_PORT or 8000).")
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Serve scores, reasons and deal decisions over HTTP (API docs at /docs).
+
+    Loads models:/arsight@champion from MLFLOW_TRACKING_URI and the online store from
+    ARSIGHT_ONLINE_STORE; picks up a newer champion or store without a restart.
+
+    Example: ARSIGHT_API_KEYS=crm:dev-key arsight serve --port 8000
+    """
+    import uvicorn
+
+    from serving.app import configure_json_logging, create_app
+    from serving.settings import get_serving_settings
+
+    settings = get_serving_settings()
+    configure_json_logging()
+    bind_host = host or settings.host
+    bind_port = port or settings.port
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_config=None)
+        return
+    uvicorn.run(
+        "serving.cli:app_from_environment",
+        factory=True,
+        host=bind_host,
+        port=bind_port,
+        workers=workers,
+        log_config=None,
+    )
+
+
+def app_from_environment() -> object:
+    """App factory for multi-worker uvicorn: each worker builds its app from the environment."""
+    from serving.app import configure_json_logging, create_app
+    from serving.settings import get_serving_settings
+
+    configure_json_logging()
+    return create_app(get_serving_settings())

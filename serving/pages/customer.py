@@ -1,0 +1,129 @@
+"""What the customer page shows: the API's answer plus the store row it was computed from.
+
+Scores, reasons and audited history come from the function behind `GET /v1/customers/{id}`
+(`serving.routes.customers.customer`), so the page and the API cannot disagree. The page adds
+what a risk officer reads around them, all from the served snapshot:
+- the SHAP waterfall: every feature's overdue contribution for this customer, from
+  `ModelBundle.explain` and `serving.reasons.probability_points`, the functions the scores
+  were made with; they add up exactly to probability - base probability;
+- recommended terms from `serving.policy.recommend_terms` (tier and segment);
+- invoice aging and DSO today from the online store's features;
+- health signals at t-180d, t-90d and t: the store holds each signal's latest value and its
+  changes over 90 and 180 days (`features.health`), so value(t - d) = latest - change_d.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from features.catalog import FEATURES
+from serving.auth import Role
+from serving.audit import AuditLog
+from serving.policy import TermsOffer, recommend_terms
+from serving.reasons import format_value, probability_points
+from serving.routes.customers import customer as customer_answer
+from serving.schemas import CustomerResponse
+from serving.state import Served
+
+WATERFALL_FEATURES = 8
+AGING = [
+    ("current", "customer_aging_current_amount"),
+    ("1-30", "customer_aging_1_30_amount"),
+    ("31-60", "customer_aging_31_60_amount"),
+    ("61-90", "customer_aging_61_90_amount"),
+    ("90+", "customer_aging_over_90_amount"),
+]
+SIGNALS = ["credit_rating", "bank_credit_line", "lawsuits_open", "tax_grade"]
+UNITS = {s.name: s.unit for s in FEATURES}
+
+
+@dataclass(frozen=True)
+class SignalSeries:
+    """One health signal's values at t-180d, t-90d and t (None where not known)."""
+
+    name: str
+    labels: list[str]
+    values: list[float | None]
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    """Everything the customer page renders."""
+
+    answer: CustomerResponse
+    name: str | None
+    segment: str | None
+    terms: TermsOffer | None
+    dso_now: float | None
+    waterfall: tuple[float, list[tuple[str, float]]] | None
+    aging: list[tuple[str, float]] | None
+    signals: list[SignalSeries]
+
+
+def _number(value: object) -> float | None:
+    """A float, or None for null, NaN and text."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return None if math.isnan(float(value)) else float(value)
+    return None
+
+
+def waterfall_steps(
+    served: Served, row: pd.DataFrame, top: int = WATERFALL_FEATURES
+) -> tuple[float, list[tuple[str, float]]]:
+    """Base probability and the `top` largest contributions, the rest summed in one step."""
+    bundle = served.bundle
+    explained = bundle.explain(row[bundle.feature_names])
+    points, base = probability_points(explained.overdue, bundle.calibrator.transform)
+    contributions = points.iloc[0]
+    order = contributions.abs().sort_values(ascending=False, kind="stable").index
+    steps = []
+    for name in order[:top]:
+        value = format_value(row.iloc[0][name], UNITS.get(name, "value"))
+        steps.append((f"{name} = {value}", float(contributions[name])))
+    rest = order[top:]
+    if len(rest):
+        steps.append((f"{len(rest)} other features", float(contributions[rest].sum())))
+    return float(base.iloc[0]), steps
+
+
+def signal_series(row: pd.Series, as_of: pd.Timestamp) -> list[SignalSeries]:
+    """Each known signal at t-180d, t-90d and t; signals never observed are left out."""
+    labels = [(as_of - pd.Timedelta(days=d)).date().isoformat() for d in (180, 90, 0)]
+    series = []
+    for name in SIGNALS:
+        latest = _number(row.get(f"signal_{name}_latest"))
+        if latest is None:
+            continue
+        back = [_number(row.get(f"signal_{name}_change_{d}d")) for d in (180, 90)]
+        values = [None if c is None else latest - c for c in back] + [latest]
+        series.append(SignalSeries(name, labels, values))
+    return series
+
+
+def build_customer_view(
+    served: Served, audit: AuditLog, customer_id: str, role: Role
+) -> CustomerView:
+    """The page's content; UnknownCustomerError (404) as for the API."""
+    answer = customer_answer(role, customer_id, served=served, audit=audit)
+    frame = served.store.frame
+    if customer_id not in frame.index:
+        return CustomerView(answer, None, None, None, None, None, None, [])
+    row = frame.loc[[customer_id]]
+    record = row.iloc[0]
+    names = served.policy.context
+    segment = record[names.segment] if isinstance(record[names.segment], str) else None
+    name = record.get("customer_name")
+    latest = answer.latest
+    return CustomerView(
+        answer=answer,
+        name=name if isinstance(name, str) else None,
+        segment=segment,
+        terms=None if latest is None else recommend_terms(served.policy, latest.risk_tier, segment),
+        dso_now=_number(record.get("customer_dso_days")),
+        waterfall=None if latest is None else waterfall_steps(served, row),
+        aging=[(label, _number(record.get(col)) or 0.0) for label, col in AGING],
+        signals=signal_series(record, pd.Timestamp(served.features_as_of)),
+    )

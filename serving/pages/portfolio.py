@@ -1,0 +1,185 @@
+"""What the portfolio page shows, read from the batch job's outputs and the data directory.
+
+The batch job (`arsight score`) writes one directory per run below the runs directory
+(`runs/<date>/scores.parquet` plus alerts.parquet and worklist.parquet beside it, see
+`serving.batch_outputs`); the scores file's metadata carries the run's tier counts and expected
+overdue amount. The page shows the latest run and compares its tier counts with the run
+before. The portfolio DSO trend is `features.portfolio.portfolio_by_month` over the data
+directory, the same definition as the customer feature, cached until a table file changes.
+Whatever is missing is returned as a plain sentence for the page, never raised.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from features.errors import FeaturesError
+from features.portfolio import portfolio_by_month
+from features.validate import validate_directory
+from serving.batch_outputs import OutputPaths, read_metadata
+from serving.policy import TIERS
+
+logger = logging.getLogger(__name__)
+
+SCORES_NAME = "scores.parquet"
+TREND_MONTHS = 24
+SORTABLE = {
+    "rank": "rank",
+    "customer": "customer_id",
+    "tier": "tier_rank",
+    "probability": "overdue_probability",
+    "expected": "expected_overdue_amount",
+    "open": "open_amount",
+    "overdue": "overdue_amount",
+    "oldest": "oldest_overdue_days",
+}
+"""Worklist sort keys accepted in the query string -> column."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """One completed scoring run: its as-of date, scores file and metadata."""
+
+    as_of: str
+    paths: OutputPaths
+    meta: dict[str, str]
+
+    def tier_counts(self) -> dict[str, int]:
+        return {t: int(float(self.meta.get(f"tier_{t}", "0"))) for t in TIERS}
+
+    def expected_overdue_amount(self) -> float | None:
+        value = self.meta.get("expected_overdue_amount")
+        return None if value is None else float(value)
+
+
+def find_runs(runs_dir: Path) -> list[Run]:
+    """Completed runs below `runs_dir` (a scores file is written last), oldest first."""
+    runs = []
+    for path in runs_dir.glob(f"*/{SCORES_NAME}") if runs_dir.is_dir() else []:
+        meta = read_metadata(path)
+        if meta is not None and meta.get("kind") == "scores" and "as_of" in meta:
+            runs.append(Run(meta["as_of"], OutputPaths(path), meta))
+    return sorted(runs, key=lambda r: (r.as_of, r.paths.directory.name))
+
+
+@dataclass(frozen=True)
+class TierCount:
+    """Customers in a tier in the latest run and the change since the run before."""
+
+    tier: str
+    count: int
+    change: int | None
+
+
+@dataclass
+class PortfolioView:
+    """Everything the portfolio page renders; `notes` says plainly what is missing."""
+
+    latest: Run | None = None
+    previous: Run | None = None
+    tiers: list[TierCount] = field(default_factory=list)
+    expected_overdue_amount: float | None = None
+    alerts: pd.DataFrame | None = None
+    worklist: pd.DataFrame | None = None
+    worklist_total: int = 0
+    trend: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def alert_rows(self) -> list[dict[str, object]]:
+        """Early warnings as records, `movers` parsed from its JSON text."""
+        if self.alerts is None:
+            return []
+        rows = self.alerts.to_dict(orient="records")
+        return [r | {"movers": json.loads(str(r["movers"]))} for r in rows]
+
+    def worklist_rows(self) -> list[dict[str, object]]:
+        """The shown part of the worklist as records."""
+        return [] if self.worklist is None else self.worklist.to_dict(orient="records")
+
+
+def tier_counts(latest: Run, previous: Run | None) -> list[TierCount]:
+    """Counts per tier, worst last, with the change against `previous` (None without one)."""
+    now = latest.tier_counts()
+    before = previous.tier_counts() if previous is not None else None
+    return [
+        TierCount(t, now[t], None if before is None else now[t] - before[t]) for t in TIERS
+    ]
+
+
+def sorted_worklist(frame: pd.DataFrame, sort: str, descending: bool) -> pd.DataFrame:
+    """The worklist ordered by an accepted key (unknown keys fall back to rank), ties by rank."""
+    column = SORTABLE.get(sort, "rank")
+    ranked = frame.assign(tier_rank=frame["risk_tier"].map({t: i for i, t in enumerate(TIERS)}))
+    ordered = ranked.sort_values(
+        [column, "rank"], ascending=[not descending, True], kind="stable", na_position="last"
+    )
+    return ordered.drop(columns="tier_rank")
+
+
+def _read(path: Path, what: str, notes: list[str]) -> pd.DataFrame | None:
+    if not path.is_file():
+        notes.append(f"The latest run has no {what} ({path.name} is missing).")
+        return None
+    return pd.read_parquet(path)
+
+
+def build_portfolio_view(
+    runs_dir: Path, data_dir: Path, sort: str = "rank", descending: bool = False, limit: int = 100
+) -> PortfolioView:
+    """The portfolio page's content from the runs and data directories."""
+    view = PortfolioView()
+    runs = find_runs(runs_dir)
+    if not runs:
+        view.notes.append(
+            f"No scoring run found in {runs_dir}: run `arsight score DIR --as-of DATE "
+            f"--out {runs_dir}/DATE/scores.parquet` to see tiers, early warnings and the worklist."
+        )
+    else:
+        view.latest = runs[-1]
+        view.previous = runs[-2] if len(runs) > 1 else None
+        view.tiers = tier_counts(view.latest, view.previous)
+        view.expected_overdue_amount = view.latest.expected_overdue_amount()
+        view.alerts = _read(view.latest.paths.alerts, "early warnings", view.notes)
+        worklist = _read(view.latest.paths.worklist, "collections worklist", view.notes)
+        if worklist is not None:
+            view.worklist_total = len(worklist)
+            view.worklist = sorted_worklist(worklist, sort, descending).head(limit)
+    trend = portfolio_trend(data_dir)
+    if isinstance(trend, str):
+        view.notes.append(trend)
+    else:
+        view.trend = trend
+    return view
+
+
+def portfolio_trend(data_dir: Path) -> pd.DataFrame | str:
+    """Portfolio DSO by month end (last 24 months), or a sentence saying why there is none."""
+    if not data_dir.is_dir():
+        return (
+            f"No portfolio DSO trend: data directory {data_dir} not found "
+            "(set ARSIGHT_DATA_DIR to the canonical data directory)."
+        )
+    files = sorted(p for p in data_dir.iterdir() if p.suffix in (".parquet", ".csv"))
+    signature = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    return _cached_trend(str(data_dir), signature)
+
+
+@lru_cache(maxsize=4)
+def _cached_trend(directory: str, signature: tuple[tuple[str, int, int], ...]) -> pd.DataFrame | str:
+    """`portfolio_trend` for one state of the directory (`signature` is the cache key)."""
+    del signature  # only part of the cache key
+    try:
+        report = validate_directory(Path(directory))
+    except FeaturesError as exc:
+        return f"No portfolio DSO trend: {exc}"
+    if report.tables is None:
+        return f"No portfolio DSO trend: the tables in {directory} break the data contract."
+    trend = portfolio_by_month(report.tables)
+    logger.info("portfolio trend computed over %d month ends from %s", len(trend), directory)
+    return trend.tail(TREND_MONTHS).reset_index(drop=True)

@@ -1,0 +1,112 @@
+"""Sign-in, the session cookie and CSRF tokens of the risk officers' pages.
+
+A risk officer signs in with an API key of role `risk` (admin may too, as for the API). The
+key itself is never stored: the session cookie holds the role, the SHA-256 of the key (the
+form a keys file holds) and a random CSRF token, signed with itsdangerous under the session
+secret and valid for `MAX_AGE_SECONDS`. Each request checks that the key is still configured,
+so removing a key from the key ring ends its sessions at once.
+
+The cookie is HttpOnly (no script can read it), SameSite=Strict (no other site can make the
+browser send it) and Secure when the request came over HTTPS. Every form carries the session's
+CSRF token, compared in constant time; the sign-in form, used before there is a session, uses
+a double-submit token: a random nonce in a short-lived cookie, the same nonce signed in the
+form.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from serving.auth import KeyRing, Role, hash_key, require_role
+from serving.settings import ServingSettings
+
+SESSION_COOKIE = "arsight_session"
+LOGIN_COOKIE = "arsight_login"
+COOKIE_PATH = "/ui"
+MAX_AGE_SECONDS = 8 * 3600
+LOGIN_MAX_AGE_SECONDS = 15 * 60
+PAGE_ROLES: tuple[Role, ...] = ("risk",)
+
+
+@lru_cache(maxsize=1)
+def process_secret() -> str:
+    """A random secret drawn once per process, used when ARSIGHT_SESSION_SECRET is unset."""
+    return secrets.token_urlsafe(32)
+
+
+def session_secret(settings: ServingSettings) -> str:
+    """The configured session secret, else the per-process random one."""
+    if settings.session_secret is not None:
+        return settings.session_secret.get_secret_value()
+    return process_secret()
+
+
+@dataclass(frozen=True)
+class PageSession:
+    """A signed-in risk officer: role, hash of the key used, and the CSRF token of forms."""
+
+    role: Role
+    key_hash: str
+    csrf: str
+
+
+def start_session(keys: KeyRing, api_key: str) -> PageSession:
+    """A new session for `api_key`: AuthError for an unknown key, ForbiddenError for crm."""
+    role = keys.role_of(api_key.strip())
+    require_role(role, PAGE_ROLES)
+    return PageSession(role=role, key_hash=hash_key(api_key.strip()), csrf=secrets.token_urlsafe(32))
+
+
+def still_valid(keys: KeyRing, session: PageSession) -> bool:
+    """True while the session's key is configured with the same role and may see pages."""
+    allowed = session.role == "admin" or session.role in PAGE_ROLES
+    return allowed and (session.role, session.key_hash) in keys.entries
+
+
+def csrf_matches(expected: str, presented: str | None) -> bool:
+    """Constant-time comparison of the form's token with the session's."""
+    if not presented:
+        return False
+    return hmac.compare_digest(expected.encode("utf-8"), presented.encode("utf-8"))
+
+
+class SessionSigner:
+    """Signs and reads session cookies and sign-in form tokens with one secret."""
+
+    def __init__(self, secret: str) -> None:
+        self._session = URLSafeTimedSerializer(secret, salt="arsight.pages.session")
+        self._login = URLSafeTimedSerializer(secret, salt="arsight.pages.login")
+
+    def dump_session(self, session: PageSession) -> str:
+        """The cookie value of `session`."""
+        return self._session.dumps([session.role, session.key_hash, session.csrf])
+
+    def load_session(self, token: str | None) -> PageSession | None:
+        """The session in a cookie value; None when absent, tampered with or expired."""
+        if not token:
+            return None
+        try:
+            role, key_hash, csrf = self._session.loads(token, max_age=MAX_AGE_SECONDS)
+        except (BadSignature, ValueError, TypeError):
+            return None
+        return PageSession(role=role, key_hash=key_hash, csrf=csrf)
+
+    def login_pair(self) -> tuple[str, str]:
+        """(nonce for the sign-in cookie, signed token for the sign-in form)."""
+        nonce = secrets.token_urlsafe(24)
+        return nonce, self._login.dumps(nonce)
+
+    def login_token_matches(self, token: str | None, nonce: str | None) -> bool:
+        """True when the form's signed token is fresh and carries the cookie's nonce."""
+        if not token or not nonce:
+            return False
+        try:
+            signed = self._login.loads(token, max_age=LOGIN_MAX_AGE_SECONDS)
+        except BadSignature:
+            return False
+        return isinstance(signed, str) and csrf_matches(signed, nonce)

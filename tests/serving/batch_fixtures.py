@@ -1,0 +1,60 @@
+"""Fixtures of the batch-scoring tests: the serving tests' world on disk and two nightly runs.
+
+Built on tests/serving/conftest.py (the synthetic world, the tiny champion in a SQLite MLflow
+store): the world is written as a data directory, then the job runs as of two dates a month
+apart, the second finding the first as its previous run. Test modules import these fixtures
+with `from tests.serving.batch_fixtures import *`-free explicit imports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from features.engine import data_end_of
+from features.tables import Tables, write_tables
+from serving.batch import BatchRequest, BatchResult, run_batch
+from serving.settings import ServingSettings
+from tests.serving.conftest import Registry, make_settings
+
+
+@dataclass(frozen=True)
+class TwoRuns:
+    """Two runs of the job on the same data directory, a month apart."""
+
+    data: Path
+    home: Path
+    settings: ServingSettings
+    first: BatchResult
+    second: BatchResult
+    first_as_of: pd.Timestamp
+    second_as_of: pd.Timestamp
+
+    def request(self, as_of: pd.Timestamp, out: Path, **options: object) -> BatchRequest:
+        """A request on this data directory."""
+        return BatchRequest(self.data, as_of.date(), out, **options)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def world_dir(tmp_path_factory: pytest.TempPathFactory, world: Tables) -> Path:
+    directory = tmp_path_factory.mktemp("world")
+    write_tables(world, directory)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def two_runs(
+    tmp_path_factory: pytest.TempPathFactory, world_dir: Path, world: Tables, registry: Registry
+) -> TwoRuns:
+    home = tmp_path_factory.mktemp("batch-home")
+    settings = make_settings(home, home / "store" / "online.parquet", registry)
+    second_as_of = data_end_of(world).normalize()
+    first_as_of = second_as_of - pd.Timedelta(days=30)
+    results = []
+    for as_of in (first_as_of, second_as_of):
+        out = home / "runs" / as_of.date().isoformat() / "scores.parquet"
+        results.append(run_batch(BatchRequest(world_dir, as_of.date(), out), settings))
+    return TwoRuns(world_dir, home, settings, *results, first_as_of, second_as_of)
