@@ -18,8 +18,7 @@ WITH last_invoice AS (
       ON s.customer_id = i.customer_id AND s.as_of >= i.issue_date
 ),
 paid_events AS (
-    SELECT i.customer_id, m.payment_date AS paid_date
-    FROM payments m JOIN invoices i USING (invoice_id)
+    SELECT customer_id, payment_date AS paid_date FROM payments
     UNION ALL
     SELECT customer_id, cleared_date FROM invoices WHERE cleared_date IS NOT NULL
 ),
@@ -43,7 +42,7 @@ volumes AS (
     GROUP BY customer_id, as_of
 ),
 pipeline AS (
-    SELECT s.customer_id, s.as_of, count(d.deal_id) AS deal_count, sum(d.amount) AS deal_amount
+    SELECT s.customer_id, s.as_of, count(d.created_date) AS deal_count, sum(d.amount) AS deal_amount
     FROM spine s LEFT JOIN deals d
       ON d.customer_id = s.customer_id
      AND d.created_date <= s.as_of AND d.created_date > s.as_of - INTERVAL 90 DAY

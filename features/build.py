@@ -41,6 +41,8 @@ FEATURE_PIPELINE_VERSION: str = "1"
 """Bumped whenever a feature's definition changes; saved with every model and store."""
 
 KEYS: list[str] = ["customer_id", "as_of"]
+ORDER: list[str] = ["as_of", "customer_id"]
+"""Frames are sorted by as_of, then customer_id."""
 
 SQL_GROUPS: tuple[Callable[[Session], pd.DataFrame], ...] = (
     payment_history,
@@ -50,6 +52,9 @@ SQL_GROUPS: tuple[Callable[[Session], pd.DataFrame], ...] = (
     static,
 )
 
+CODE_DTYPES: dict[str, str] = {"customer_id": "int64", "as_of": "datetime64[ns]"}
+"""Key dtypes inside a session, where customer_id is an integer code (see features.engine)."""
+
 StepCallback = Callable[[str], None]
 
 BUILD_STEPS: int = len(SQL_GROUPS) + 3
@@ -58,7 +63,7 @@ BUILD_STEPS: int = len(SQL_GROUPS) + 3
 
 def _aligned(frame: pd.DataFrame, keys: pd.DataFrame, group: str) -> pd.DataFrame:
     """`frame` sorted like `keys` (the spine), checked to hold exactly its rows."""
-    ordered = frame.sort_values(KEYS, kind="stable").reset_index(drop=True)
+    ordered = frame.sort_values(ORDER, kind="stable").reset_index(drop=True)
     same = len(ordered) == len(keys) and ordered[KEYS].equals(keys)
     if not same:
         raise RuntimeError(f"feature group {group} returned rows that are not the spine's")
@@ -81,21 +86,21 @@ def features_in_session(session: Session, on_step: StepCallback | None = None) -
             on_step(name)
 
     spine = session.frame("SELECT customer_id, as_of, industry FROM spine")
-    spine = spine.astype({"customer_id": "str", "as_of": "datetime64[ns]"})
-    spine = spine.sort_values(KEYS, kind="stable").reset_index(drop=True)
+    spine = spine.astype(CODE_DTYPES).sort_values(ORDER, kind="stable").reset_index(drop=True)
     keys = spine[KEYS]
     step("spine")
     create_invoice_history(session)
     step("invoice_history")
     parts = [keys]
     for group in SQL_GROUPS:
-        result = group(session).astype({"customer_id": "str", "as_of": "datetime64[ns]"})
+        result = group(session).astype(CODE_DTYPES)
         parts.append(_aligned(result, keys, group.__name__))
         step(group.__name__)
     frame = pd.concat(parts, axis=1)
     peer_input = frame[["as_of", "customer_dso_days", "customer_late_share_count_90d"]]
     frame = pd.concat([frame, peers(peer_input.assign(industry=spine["industry"]))], axis=1)
     step("peers")
+    frame = frame.assign(customer_id=session.decode(frame["customer_id"]))
     return _typed(frame[KEYS + feature_names()])
 
 
@@ -141,7 +146,7 @@ def build_training_frame(
         labels = labels_in_session(session, definition, end)
     finally:
         session.close()
-    labels = labels.sort_values(KEYS, kind="stable").reset_index(drop=True)
+    labels = labels.sort_values(ORDER, kind="stable").reset_index(drop=True)
     if not labels[KEYS].equals(frame[KEYS]):
         raise RuntimeError("labels and features were computed for different spines")
     return pd.concat([frame, labels[list(LABEL_COLUMNS)]], axis=1)

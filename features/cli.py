@@ -171,7 +171,7 @@ def build(
     day = _parse_day(as_of, "--as-of")
     request = BuildRequest(directory, out, snapshots, day, online, store, horizon_days, grace_days)
     try:
-        console.print(run_build(request, console), highlight=False, markup=False)
+        console.print(run_build(request, console), highlight=False, markup=False, soft_wrap=True)
     except FeaturesError as err:
         console.print(f"error: {err}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from err

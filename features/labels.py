@@ -97,7 +97,7 @@ def labels_in_session(
     )
     frame = session.frame(sql)
     return frame.assign(
-        customer_id=frame["customer_id"].astype("str"),
+        customer_id=session.decode(frame["customer_id"]),
         as_of=frame["as_of"].astype("datetime64[ns]"),
         overdue_30d=frame["overdue_30d"].astype("float64"),
         dso_30d=frame["dso_30d"].astype("float64"),

@@ -34,7 +34,8 @@ open_items AS (
 ),
 paid AS (
     SELECT o.invoice_id, o.ref_date, sum(m.amount) AS paid_amount
-    FROM open_items o JOIN payments m ON m.invoice_id = o.invoice_id AND m.payment_date <= o.ref_date
+    FROM open_items o
+    JOIN payments m ON m.invoice_id = o.invoice_id AND m.payment_date <= o.ref_date
     GROUP BY o.invoice_id, o.ref_date
 ),
 items AS (

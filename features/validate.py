@@ -157,19 +157,22 @@ def _problems(name: str, result: TableFindings) -> list[Problem]:
     found = [Problem(name, None, column, None, rule) for column, rule in result.table_rules]
     found += [Problem(name, None, column, None, EXTRA_COLUMN) for column in result.extra_columns]
     frame = result.problems
+    columns = (frame[c].tolist() for c in ("position", "column", "value", "rule"))
     found += [
-        Problem(name, int(position) + 1, column, value, rule)
-        for position, column, value, rule in zip(
-            frame["position"], frame["column"], frame["value"], frame["rule"], strict=True
-        )
+        Problem(name, position + 1, column, value, rule)
+        for position, column, value, rule in zip(*columns, strict=True)
     ]
     return found
 
 
 def _reject_frame(raw: pd.DataFrame, result: TableFindings) -> pd.DataFrame:
-    """The rejected rows as read, with `row` first and `reason` last."""
+    """The rejected rows as read, with `row` first and `reason` last.
+
+    A source column that is itself called `row` or `reason` is renamed `<name>_as_read`.
+    """
     positions = np.flatnonzero(result.rejected)
     frame = raw.reset_index(drop=True).iloc[positions].reset_index(drop=True)
+    frame = frame.rename(columns={c: f"{c}_as_read" for c in ("row", "reason") if c in frame})
     frame.insert(0, "row", positions + 1)
     if result.table_rules:
         frame["reason"] = "; ".join(f"column {c}: {rule}" for c, rule in result.table_rules)
@@ -177,9 +180,12 @@ def _reject_frame(raw: pd.DataFrame, result: TableFindings) -> pd.DataFrame:
     found = result.problems
     value = ", value '" + found["value"].astype("str") + "'"
     value = value.where(found["value"].notna(), "")
-    detail = "column " + found["column"] + value + ": " + found["rule"].astype("str")
-    reasons = detail.groupby(found["position"].to_numpy(), sort=True).agg("; ".join)
-    frame["reason"] = reasons.reindex(positions).to_numpy()
+    details = ("column " + found["column"] + value + ": " + found["rule"].astype("str")).tolist()
+    # Findings are sorted by row: each rejected row is one run of equal positions.
+    position = found["position"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, position[1:] != position[:-1]])
+    ends = np.r_[starts[1:], len(position)]
+    frame["reason"] = ["; ".join(details[a:b]) for a, b in zip(starts, ends, strict=True)]
     return frame
 
 

@@ -42,7 +42,7 @@ class KeyIndex:
     """The distinct keys of a table, hashed once (Arrow), with where each first occurs.
 
     Attributes:
-        keys: the distinct non-null keys, in order of first occurrence.
+        keys: the distinct non-null keys.
         codes: per row, the position of its key in `keys` (-1 for a null key).
         first: per distinct key, the 0-based row of its first occurrence.
     """
@@ -57,10 +57,9 @@ class KeyIndex:
         encoded = pc.dictionary_encode(arrow_text(keys))
         codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
         codes = codes.astype(np.int64)
-        first = np.full(len(encoded.dictionary), -1, dtype=np.int64)
+        first = np.full(len(encoded.dictionary), len(codes), dtype=np.int64)
         valid = np.flatnonzero(codes >= 0)
-        # Assigning in reverse leaves each key's smallest row position in place.
-        first[codes[valid][::-1]] = valid[::-1]
+        np.minimum.at(first, codes[valid], valid)  # unbuffered: each key's smallest row
         return cls(encoded.dictionary, codes, first)
 
     def lookup(self, values: pd.Series) -> np.ndarray:
@@ -121,9 +120,9 @@ def check_values(table: Table, typed: pd.DataFrame) -> list[Finding]:
 
 def check_duplicates(column: str, index: KeyIndex) -> list[Finding]:
     """Every repeat of a key after its first occurrence is rejected, naming the first row."""
-    rows = np.arange(len(index.codes))
-    has_key = index.codes >= 0
-    repeat = has_key & (index.first[np.where(has_key, index.codes, 0)] != rows)
+    has_key = np.flatnonzero(index.codes >= 0)
+    repeat = np.zeros(len(index.codes), dtype=bool)
+    repeat[has_key] = index.first[index.codes[has_key]] != has_key
     if not repeat.any():
         return []
     first_rows = index.first[index.codes[repeat]] + 1
@@ -142,7 +141,8 @@ def check_reference(keys: pd.Series, codes: np.ndarray, parent: ParentKeys) -> l
     column = str(keys.name)
     present = keys.notna().to_numpy()
     known = codes >= 0
-    kept = known & parent.kept[np.where(known, codes, 0)]
+    kept = np.zeros(len(codes), dtype=bool)
+    kept[known] = parent.kept[codes[known]]
     found = []
     unknown = present & ~known
     if unknown.any():
@@ -160,8 +160,10 @@ def check_overpayment(
 ) -> list[Finding]:
     """Reject the payments that push an invoice's running total over its amount.
 
-    Payments are summed per invoice in payment_date order (source order breaks ties); rows
-    already rejected for another reason do not count.
+    Payments are added per invoice in payment_date order (source order breaks ties). The
+    first payment that takes the total over is rejected and no longer counts; the rest are
+    added up again, so a duplicated payment is rejected while the genuine ones after it stay.
+    Rows rejected for another reason never count.
 
     Args:
         payments: typed payments.
@@ -170,19 +172,33 @@ def check_overpayment(
         amounts: per distinct invoice key, its amount.
     """
     live = np.flatnonzero(~rejected & (codes >= 0))  # no invoice: the reference check rejects
-    code = codes[live]
     dates = payments["payment_date"].iloc[live].to_numpy(dtype="datetime64[ns]").view("int64")
-    order = np.lexsort((live, dates, code))  # by invoice, then date, then source row
-    code, positions = code[order], live[order]
+    order = np.lexsort((live, dates, codes[live]))  # by invoice, then date, then source row
+    positions = live[order]
+    code = codes[positions]
     paid = payments["amount"].to_numpy(dtype="float64")[positions]
-    running = pd.Series(paid).groupby(code, sort=False).cumsum().to_numpy()
     limit = amounts[code]
-    over = running > limit + PAYMENT_TOLERANCE
-    if not over.any():
+    counted = np.ones(len(positions), dtype=bool)
+    hits: list[np.ndarray] = []
+    totals: list[np.ndarray] = []
+    todo = np.arange(len(positions))
+    while len(todo):
+        running = pd.Series(np.where(counted[todo], paid[todo], 0.0)).groupby(code[todo]).cumsum()
+        over = counted[todo] & (running.to_numpy() > limit[todo] + PAYMENT_TOLERANCE)
+        if not over.any():
+            break
+        _, first = np.unique(code[todo][over], return_index=True)  # first over per invoice
+        hit = todo[over][first]
+        counted[hit] = False
+        hits.append(hit)
+        totals.append(running.to_numpy()[over][first])
+        todo = todo[np.isin(code[todo], code[hit])]  # only invoices that were over look again
+    if not hits:
         return []
+    hit, total = np.concatenate(hits), np.concatenate(totals)
+    by_row = np.argsort(positions[hit], kind="stable")
     rules = [
-        f"payments reach {total:.2f}, over the invoice amount {amount:.2f}"
-        for total, amount in zip(running[over].tolist(), limit[over].tolist(), strict=True)
+        f"payments reach {t:.2f}, over the invoice amount {a:.2f}"
+        for t, a in zip(total[by_row].tolist(), limit[hit][by_row].tolist(), strict=True)
     ]
-    by_row = np.argsort(positions[over], kind="stable")
-    return [Finding(positions[over][by_row], "amount", np.array(rules, dtype=object)[by_row])]
+    return [Finding(positions[hit][by_row], "amount", np.array(rules, dtype=object))]

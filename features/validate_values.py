@@ -9,8 +9,10 @@ validation must keep up with tens of millions of rows.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -19,6 +21,8 @@ import pyarrow.compute as pc
 from pandas.api import types as ptypes
 
 from features.schema import PANDAS_DTYPES, ColumnType
+
+logger = logging.getLogger(__name__)
 
 NOT_A_DATE = "not a valid date"
 NOT_A_NUMBER = "not a number"
@@ -75,33 +79,46 @@ def _to_str(raw: pd.Series) -> pd.Series:
 def _to_date(raw: pd.Series) -> pd.Series:
     """ISO dates (optionally with a midnight time) or typed dates, as tz-naive midnights."""
     dtype = raw.dtype
-    if isinstance(dtype, pd.DatetimeTZDtype):
-        return raw.dt.tz_localize(None).dt.normalize().astype("datetime64[ns]")
-    if ptypes.is_datetime64_dtype(dtype):
-        return raw.dt.normalize().astype("datetime64[ns]")
     if isinstance(dtype, pd.StringDtype):
         return _parse_iso_dates(raw)
+    if ptypes.is_datetime64_any_dtype(dtype):
+        return _strip_time(raw)
     if ptypes.is_object_dtype(dtype):
-        is_text = raw.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
-        out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
-        if is_text.any():
-            out[is_text] = _parse_iso_dates(raw[is_text].astype("str"))
-        typed = ~is_text & raw.notna().to_numpy()
-        if typed.any():
-            parsed = pd.to_datetime(raw[typed], errors="coerce", utc=False)
-            out[typed] = _strip_time(parsed)
-        return out
+        return _object_dates(raw)
     # Numbers, booleans and anything else are not dates.
     return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
 
 
+def _object_dates(raw: pd.Series) -> pd.Series:
+    """Python dates (Parquet ``date32`` reads as these), or a mix of dates and text."""
+    try:
+        array = pa.array(raw, from_pandas=True)
+        if pa.types.is_date(array.type):
+            stamps = array.cast(pa.timestamp("ns")).to_pandas()
+            return pd.Series(stamps, index=raw.index, dtype="datetime64[ns]")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        logger.debug("mixed or out-of-range date objects: parsing one by one")
+    is_text = raw.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    is_date = raw.map(lambda v: isinstance(v, date)).to_numpy(dtype=bool)  # datetimes too
+    out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    if is_text.any():
+        out[is_text] = _parse_iso_dates(raw[is_text].astype("str"))
+    if is_date.any():
+        out[is_date] = _strip_time(pd.to_datetime(raw[is_date], errors="coerce"))
+    return out
+
+
 def _strip_time(parsed: pd.Series) -> pd.Series:
-    """Midnight of each date, tz-naive (a tz-aware value keeps its local calendar day)."""
+    """Midnight of each date, tz-naive (a tz-aware value keeps its local calendar day).
+
+    Dates outside what ``datetime64[ns]`` holds (before 1677 or after 2262) become NaT.
+    """
+    if not ptypes.is_datetime64_any_dtype(parsed.dtype):
+        return pd.Series(pd.NaT, index=parsed.index, dtype="datetime64[ns]")
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
         parsed = parsed.dt.tz_localize(None)
-    if not ptypes.is_datetime64_dtype(parsed.dtype):
-        return pd.Series(pd.NaT, index=parsed.index, dtype="datetime64[ns]")
-    return parsed.dt.normalize().astype("datetime64[ns]")
+    inside = (parsed >= pd.Timestamp.min) & (parsed <= pd.Timestamp.max)
+    return parsed.where(inside).dt.normalize().astype("datetime64[ns]")
 
 
 def _parse_iso_dates(text: pd.Series) -> pd.Series:
@@ -184,11 +201,14 @@ def _parse_flags(text: pd.Series) -> pd.Series:
 
 def value_text(raw: pd.Series) -> list[str | None]:
     """The values of `raw` as text for messages: dates as YYYY-MM-DD, nulls as None."""
-    if ptypes.is_datetime64_any_dtype(raw.dtype):
+    if isinstance(raw.dtype, pd.StringDtype):
+        text = raw
+    elif ptypes.is_datetime64_any_dtype(raw.dtype):
         text = raw.astype("str")
     else:
         text = raw.map(_one_value_text)
-    return [None if pd.isna(v) else str(v) for v in text]
+    nulls = text.isna().tolist()
+    return [None if null else str(v) for v, null in zip(text.tolist(), nulls, strict=True)]
 
 
 def _one_value_text(value: object) -> str | None:

@@ -200,6 +200,9 @@ def create_app(settings: ServingSettings) -> FastAPI:
     app.state.reload = reload
     for module in (scores, deals, customers, model, health):
         app.include_router(module.router)
+    from serving.pages.router import router as pages_router  # risk officers' pages, /ui
+
+    app.include_router(pages_router)
     install_error_handlers(app)
     app.add_middleware(RequestIdMiddleware, metrics=metrics)
     return app

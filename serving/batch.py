@@ -47,7 +47,7 @@ from serving.batch_run import (
 )
 from serving.errors import ModelLoadError, PolicyError
 from serving.model_loader import ModelRef, ModelSource
-from serving.policy import Policy, load_policy
+from serving.policy import TIERS, Policy, load_policy
 from serving.scoring import build_reason_context
 from serving.settings import ServingSettings
 
@@ -111,9 +111,7 @@ def load_model(settings: ServingSettings) -> tuple[ModelRef, ModelBundle, Policy
 def skipped(paths: OutputPaths) -> BatchResult:
     """The result of a run whose output already exists (nothing is recomputed)."""
     meta = read_metadata(paths.scores) or {}
-    counts = {
-        k.removeprefix("tier_"): int(float(v)) for k, v in meta.items() if k.startswith("tier_")
-    }
+    counts = {t: int(float(meta.get(f"tier_{t}", 0))) for t in TIERS}
     return BatchResult(
         status="skipped",
         paths=paths,

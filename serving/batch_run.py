@@ -233,7 +233,7 @@ def finish_run(
         "as_of": as_of.date().isoformat(),
         "data_fingerprint": fingerprint,
         "previous_as_of": previous_as_of,
-        "reject_share": f"{reject_share:.10g}",
+        "reject_share": repr(reject_share),
         **model,
     }
     write_csv(rejects, paths.rejects)
@@ -266,7 +266,7 @@ def finish_run(
             run_id = log_scoring_run(settings.mlflow_uri, record)
         except (MlflowException, OSError) as exc:
             raise BatchError(f"MLflow {settings.mlflow_uri}: {exc}", ExitCode.UNAVAILABLE) from exc
-    summary = {k: f"{v:.10g}" for k, v in metrics.items()}
+    summary = {k: repr(v) for k, v in metrics.items()}
     write_parquet(rows, paths.scores, {**meta, **summary, "kind": "scores"})
     return BatchResult(
         status="written",

@@ -22,6 +22,9 @@ def serve(
 ) -> None:
     """Serve scores, reasons and deal decisions over HTTP (API docs at /docs).
 
+    Logs are JSON lines on stderr, one access line per request with its X-Request-ID
+    (uvicorn's own access log is off, so each request is logged once).
+
     Loads models:/arsight@champion from MLFLOW_TRACKING_URI and the online store from
     ARSIGHT_ONLINE_STORE; picks up a newer champion or store without a restart.
 
@@ -37,7 +40,9 @@ def serve(
     bind_host = host or settings.host
     bind_port = port or settings.port
     if workers == 1:
-        uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_config=None)
+        uvicorn.run(
+            create_app(settings), host=bind_host, port=bind_port, log_config=None, access_log=False
+        )
         return
     uvicorn.run(
         "serving.cli:app_from_environment",
@@ -46,6 +51,7 @@ def serve(
         port=bind_port,
         workers=workers,
         log_config=None,
+        access_log=False,
     )
 
 

@@ -65,7 +65,7 @@ class ServingMetrics:
 
     def serving(self, name: str, version: str, pipeline_version: str) -> None:
         """Mark `name` `version` as the one in service."""
-        for sample in list(self.model.collect()[0].samples):
+        for sample in list(self.model.collect())[0].samples:
             self.model.labels(**sample.labels).set(0)
         self.model.labels(name=name, version=version, pipeline_version=pipeline_version).set(1)
 

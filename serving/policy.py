@@ -110,8 +110,8 @@ class Policy(_Strict):
 
     @model_validator(mode="after")
     def _check(self) -> Policy:
-        bounds = [b.below for b in self.tiers[:-1]]
-        if None in bounds or self.tiers[-1].below is not None:
+        bounds = [b.below for b in self.tiers[:-1] if b.below is not None]
+        if len(bounds) != len(self.tiers) - 1 or self.tiers[-1].below is not None:
             raise ValueError("tiers: every band but the last needs `below`; the last must not")
         if bounds != sorted(bounds):
             raise ValueError(f"tiers: `below` must increase, got {bounds}")

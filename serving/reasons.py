@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -159,5 +160,5 @@ def _median(medians: pd.DataFrame, industry: object, feature: str) -> float | No
         return None
     if industry not in medians.index:
         return None
-    value = medians.at[industry, feature]
-    return None if pd.isna(value) else float(value)
+    value = float(cast(float, medians.at[industry, feature]))
+    return None if math.isnan(value) else value

@@ -13,11 +13,12 @@ good snapshot keeps serving and the problem is kept for /readyz.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -47,10 +48,36 @@ class Served:
     scores: dict[str, dict[str, Any]]
     no_features: frozenset[str]
     loaded_at: datetime
+    deal_context: dict[str, DealContext] = field(default_factory=dict)
+    answers: dict[str, Any] = field(default_factory=dict)
+    """Memo of built API answers per customer (they never change within a snapshot)."""
 
     @property
     def features_as_of(self) -> date:
         return pd.Timestamp(self.store.features_as_of).date()
+
+
+@dataclass(frozen=True)
+class DealContext:
+    """What a deal decision reads from the store besides the score."""
+
+    open_amount: float
+    credit_limit: float | None
+    segment: str | None
+
+
+def deal_contexts(frame: pd.DataFrame, policy: Policy) -> dict[str, DealContext]:
+    """Open amount (null: nothing open), credit limit and segment per customer, once per load."""
+    names = policy.context
+    open_amount = pd.to_numeric(frame[names.open_amount], errors="coerce").fillna(0.0)
+    limit = pd.to_numeric(frame[names.credit_limit], errors="coerce")
+    segment = frame[names.segment]
+    return {
+        str(c): DealContext(
+            float(a), None if math.isnan(lim) else float(lim), s if isinstance(s, str) else None
+        )
+        for c, a, lim, s in zip(frame.index, open_amount, limit, segment, strict=True)
+    }
 
 
 @dataclass
@@ -105,9 +132,10 @@ def build_served(
         store=store,
         store_token=token,
         policy=policy,
-        scores={str(k): v for k, v in scores.items()},
+        scores={str(k): cast(dict[str, Any], v) for k, v in scores.items()},
         no_features=frozenset(str(c) for c in frame.index[empty]),
         loaded_at=datetime.now(UTC),
+        deal_context=deal_contexts(frame, policy),
     )
 
 

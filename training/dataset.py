@@ -2,8 +2,8 @@
 
 Backtests are rolling-origin and never random (ARCHITECTURE.md, Time): the last
 `folds x fold_snapshots` snapshots are cut into consecutive test blocks; each fold trains on
-the snapshots dated at least `gap_days` (the label horizon) before its block starts, so no
-training label can have been observed after the first test snapshot. Tuning uses one more
+the snapshots T with T + gap_days < the block's first snapshot (ARCHITECTURE.md: test on
+snapshots in (T + 30d, ...]), so every training label was known before the first test date. Tuning uses one more
 split carved the same way out of the last fold's training rows, so it never sees a test row.
 """
 
@@ -113,10 +113,10 @@ def rolling_origin_folds(
         start = len(snapshots) - needed + number * fold_snapshots
         block = snapshots[start : start + fold_snapshots]
         cutoff = block[0] - pd.Timedelta(days=gap_days)
-        earlier = [s for s in snapshots if s <= cutoff]
+        earlier = [s for s in snapshots if s < cutoff]
         if not earlier:
             raise DatasetError(
-                f"fold {number + 1}: no snapshot on or before {cutoff.date()} to train on "
+                f"fold {number + 1}: no snapshot before {cutoff.date()} to train on "
                 f"(gap {gap_days} days before test start {block[0].date()})"
             )
         result.append(Fold(number + 1, earlier[-1], block[0], block[-1]))

@@ -56,7 +56,7 @@ class TrainingSettings(BaseSettings):
         return f"sqlite:///{(self.models_dir / 'mlflow.db').resolve()}"
 
     def artifact_location(self) -> str:
-        """Where new experiments store artifacts when the embedded store is used."""
+        """Where new experiments store artifacts with a database store (SQLite, PostgreSQL)."""
         return (self.models_dir / "artifacts").resolve().as_uri()
 
 

@@ -50,7 +50,9 @@ def configure_tracking(settings: TrainingSettings) -> str:
     experiment = client.get_experiment_by_name(settings.experiment)
     if experiment is not None:
         return str(experiment.experiment_id)
-    location = settings.artifact_location() if embedded else None
+    # A database store keeps no files: artifacts go under ARSIGHT_HOME; a tracking server
+    # (http) chooses its own artifact root.
+    location = None if uri.startswith(("http:", "https:", "databricks")) else settings.artifact_location()
     return str(client.create_experiment(settings.experiment, artifact_location=location))
 
 

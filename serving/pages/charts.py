@@ -19,7 +19,7 @@ WIDTH, HEIGHT = 560, 220
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 56, 16, 28, 36
 UP, DOWN, NEUTRAL, BAND = "#c0392b", "#1e8449", "#2c5d8a", "#aac4de"
 TIER_COLORS = {"green": "#1e8449", "yellow": "#d4ac0d", "orange": "#e67e22", "red": "#c0392b"}
-LABEL_CHARS = 44
+LABEL_CHARS = 46
 
 
 def plain(value: float) -> str:
@@ -42,19 +42,36 @@ class Scale:
         return round(self.start + share * (self.end - self.start), 2)
 
 
+def nice_step(lo: float, hi: float) -> float:
+    """A round tick step (1, 2 or 5 times a power of ten) giving at most 5 intervals."""
+    step = 10 ** math.floor(math.log10((hi - lo) / 4))
+    for factor in (1, 2, 5, 10):
+        if (hi - lo) / (step * factor) <= 5 + 1e-9:
+            return step * factor
+    return step * 10  # unreachable: factor 10 always fits
+
+
 def nice_range(values: Sequence[float], include_zero: bool = True) -> tuple[float, float]:
-    """A range covering `values` (and 0 if asked) with round ends, never empty."""
+    """A range covering `values` (and 0 if asked) with ends on round ticks, never empty."""
     lo, hi = min(values), max(values)
     if include_zero:
         lo, hi = min(lo, 0.0), max(hi, 0.0)
     if hi == lo:
         hi, lo = hi + 1.0, lo - (1.0 if lo != 0 else 0.0)
-    step = 10 ** math.floor(math.log10((hi - lo) / 4))
-    for factor in (1, 2, 5, 10):
-        if (hi - lo) / (step * factor) <= 5:
-            step *= factor
-            break
+    step = nice_step(lo, hi)
     return math.floor(lo / step) * step, math.ceil(hi / step) * step
+
+
+def compact(value: float) -> str:
+    """Large numbers short: 11,378,471 -> 11.4M, 2,500 -> 2.5k, 42 -> 42."""
+    size = abs(value)
+    if size >= 1e9:
+        return f"{value / 1e9:.3g}G"
+    if size >= 1e6:
+        return f"{value / 1e6:.3g}M"
+    if size >= 1e4:
+        return f"{value / 1e3:.3g}k"
+    return plain(value)
 
 
 def _short(label: str) -> str:
@@ -75,11 +92,14 @@ def _text(x: float, y: float, text: str, anchor: str = "middle", css: str = "lab
 
 
 def _y_axis(scale: Scale, fmt: Format) -> list[str]:
+    step = nice_step(scale.lo, scale.hi)
     parts = []
-    for i in range(5):
-        value = scale.lo + (scale.hi - scale.lo) * i / 4
+    for k in range(round((scale.hi - scale.lo) / step) + 1):
+        value = scale.lo + k * step
         y = scale(value)
-        parts.append(f'<line x1="{PAD_LEFT}" x2="{WIDTH - PAD_RIGHT}" y1="{y}" y2="{y}" class="grid"/>')
+        parts.append(
+            f'<line x1="{PAD_LEFT}" x2="{WIDTH - PAD_RIGHT}" y1="{y}" y2="{y}" class="grid"/>'
+        )
         parts.append(_text(PAD_LEFT - 6, y + 4, fmt(value), anchor="end", css="tick"))
     return parts
 
@@ -124,7 +144,10 @@ def line_chart(
     for i, (x, v) in enumerate(zip(xs, values, strict=True)):
         if band is not None and band[i] is not None:
             low, high = band[i]  # type: ignore[misc]
-            body.append(f'<line x1="{x}" x2="{x}" y1="{y(low)}" y2="{y(high)}" class="band" stroke="{BAND}"/>')
+            body.append(
+                f'<line x1="{x}" x2="{x}" y1="{y(low)}" y2="{y(high)}" '
+                f'class="band" stroke="{BAND}"/>'
+            )
         if v is not None:
             fill = colors[i] if colors is not None else NEUTRAL
             body.append(
@@ -173,30 +196,26 @@ def waterfall_chart(
     Contributions that raise the value are red (more risk), those that lower it green; the
     last bar is base + sum(steps), so the chart adds up exactly like SHAP values do.
     """
-    row, label_width = 24, 250
+    row, label_width = 24, 300
     height = PAD_TOP + row * (len(steps) + 2) + 12
-    running, ends = base, [0.0, base]
-    for _, delta in steps:
-        running += delta
-        ends.append(running)
-    lo, hi = nice_range(ends)
-    x = Scale(lo, hi, label_width, WIDTH - 70)
-    body = [_text(8, 16, title, anchor="start", css="title")]
-    rows = [("Base rate", 0.0, base, NEUTRAL)]
+    rows = [("Base rate", 0.0, base, NEUTRAL, fmt(base))]
     level = base
     for label, delta in steps:
-        rows.append((label, level, level + delta, UP if delta > 0 else DOWN))
+        shown = ("+" if delta >= 0 else "") + fmt(delta)
+        rows.append((label, level, level + delta, UP if delta > 0 else DOWN, shown))
         level += delta
-    rows.append(("Predicted", 0.0, level, NEUTRAL))
-    for i, (label, start, end, fill) in enumerate(rows):
+    rows.append(("Predicted", 0.0, level, NEUTRAL, fmt(level)))
+    lo, hi = nice_range([end for _, _, end, _, _ in rows])
+    x = Scale(lo, hi, label_width, WIDTH - 70)
+    body = [_text(8, 16, title, anchor="start", css="title")]
+    for i, (label, start, end, fill, shown) in enumerate(rows):
         top = PAD_TOP + row * i
         left, right = sorted((x(start), x(end)))
-        is_step = 0 < i < len(rows) - 1
-        shown = ("+" if end >= start else "") + fmt(end - start) if is_step else fmt(end)
         body.append(_text(label_width - 6, top + 16, _short(label), anchor="end"))
         body.append(
             f'<rect x="{left}" y="{top + 4}" width="{max(round(right - left, 2), 1)}" '
-            f'height="{row - 8}" fill="{fill}"><title>{escape(label)}: {escape(shown)}</title></rect>'
+            f'height="{row - 8}" fill="{fill}">'
+            f"<title>{escape(label)}: {escape(shown)}</title></rect>"
         )
         body.append(_text(right + 4, top + 16, shown, anchor="start", css="value"))
     return _svg(title, body, height=height)

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from features.catalog import FEATURES
-from serving.auth import Role
 from serving.audit import AuditLog
+from serving.auth import Role
 from serving.policy import TermsOffer, recommend_terms
 from serving.reasons import format_value, probability_points
 from serving.routes.customers import customer as customer_answer

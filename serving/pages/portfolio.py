@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 SCORES_NAME = "scores.parquet"
 TREND_MONTHS = 24
+ALERTS_SHOWN = 25
 SORTABLE = {
     "rank": "rank",
     "customer": "customer_id",
@@ -86,6 +87,7 @@ class PortfolioView:
     tiers: list[TierCount] = field(default_factory=list)
     expected_overdue_amount: float | None = None
     alerts: pd.DataFrame | None = None
+    alerts_total: int = 0
     worklist: pd.DataFrame | None = None
     worklist_total: int = 0
     trend: pd.DataFrame | None = None
@@ -107,9 +109,7 @@ def tier_counts(latest: Run, previous: Run | None) -> list[TierCount]:
     """Counts per tier, worst last, with the change against `previous` (None without one)."""
     now = latest.tier_counts()
     before = previous.tier_counts() if previous is not None else None
-    return [
-        TierCount(t, now[t], None if before is None else now[t] - before[t]) for t in TIERS
-    ]
+    return [TierCount(t, now[t], None if before is None else now[t] - before[t]) for t in TIERS]
 
 
 def sorted_worklist(frame: pd.DataFrame, sort: str, descending: bool) -> pd.DataFrame:
@@ -120,6 +120,17 @@ def sorted_worklist(frame: pd.DataFrame, sort: str, descending: bool) -> pd.Data
         [column, "rank"], ascending=[not descending, True], kind="stable", na_position="last"
     )
     return ordered.drop(columns="tier_rank")
+
+
+def worst_first(alerts: pd.DataFrame) -> pd.DataFrame:
+    """Early warnings by current tier (red first), then by how much the probability rose."""
+    ranked = alerts.assign(tier_rank=alerts["risk_tier"].map({t: i for i, t in enumerate(TIERS)}))
+    ordered = ranked.sort_values(
+        ["tier_rank", "probability_change", "customer_id"],
+        ascending=[False, False, True],
+        kind="stable",
+    )
+    return ordered.drop(columns="tier_rank").reset_index(drop=True)
 
 
 def _read(path: Path, what: str, notes: list[str]) -> pd.DataFrame | None:
@@ -145,7 +156,10 @@ def build_portfolio_view(
         view.previous = runs[-2] if len(runs) > 1 else None
         view.tiers = tier_counts(view.latest, view.previous)
         view.expected_overdue_amount = view.latest.expected_overdue_amount()
-        view.alerts = _read(view.latest.paths.alerts, "early warnings", view.notes)
+        alerts = _read(view.latest.paths.alerts, "early warnings", view.notes)
+        if alerts is not None:
+            view.alerts_total = len(alerts)
+            view.alerts = worst_first(alerts).head(ALERTS_SHOWN)
         worklist = _read(view.latest.paths.worklist, "collections worklist", view.notes)
         if worklist is not None:
             view.worklist_total = len(worklist)
@@ -171,7 +185,9 @@ def portfolio_trend(data_dir: Path) -> pd.DataFrame | str:
 
 
 @lru_cache(maxsize=4)
-def _cached_trend(directory: str, signature: tuple[tuple[str, int, int], ...]) -> pd.DataFrame | str:
+def _cached_trend(
+    directory: str, signature: tuple[tuple[str, int, int], ...]
+) -> pd.DataFrame | str:
     """`portfolio_trend` for one state of the directory (`signature` is the cache key)."""
     del signature  # only part of the cache key
     try:

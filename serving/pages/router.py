@@ -57,7 +57,9 @@ def portfolio(
     """Tiers and their change, DSO trend, expected overdue amount, warnings, worklist."""
     runs_dir, data_dir = _dirs(request)
     descending = order == "desc"
-    view = build_portfolio_view(runs_dir, data_dir, sort if sort in SORTABLE else "rank", descending)
+    view = build_portfolio_view(
+        runs_dir, data_dir, sort if sort in SORTABLE else "rank", descending
+    )
     tier_chart = charts.bar_chart(
         [(t.tier, float(t.count)) for t in view.tiers],
         title="Customers per risk tier",
@@ -93,7 +95,7 @@ def find_customer(session: SessionDep, customer_id: str = "") -> Response:  # no
     return RedirectResponse(f"/ui/customers/{url_part(customer_id.strip())}", status_code=303)
 
 
-@router.get("/ui/customers/{customer_id}")
+@router.get("/ui/customers/{customer_id:path}")
 def customer_page(request: Request, customer_id: str, session: SessionDep) -> HTMLResponse:
     """Scores, forecast, terms, reasons, aging, audited history and health signals."""
     try:
@@ -115,11 +117,13 @@ def customer_page(request: Request, customer_id: str, session: SessionDep) -> HT
 def customer_charts(view: CustomerView) -> dict[str, object]:
     """The SVG charts of a customer page (absent where there is nothing to draw)."""
     latest = view.answer.latest
-    out: dict[str, object] = {}
+    out: dict[str, object] = dict.fromkeys(("waterfall", "forecast", "aging", "history"))
     if latest is not None and view.waterfall is not None:
         base, steps = view.waterfall
         out["waterfall"] = charts.waterfall_chart(
-            base, steps, title="Why: contributions to the late-payment probability",
+            base,
+            steps,
+            title="Why: contributions to the late-payment probability",
             fmt=lambda v: f"{v:.1%}",
         )
         out["forecast"] = charts.line_chart(
@@ -130,7 +134,9 @@ def customer_charts(view: CustomerView) -> dict[str, object]:
             band=[None, (latest.dso_30d_p10, latest.dso_30d_p90)],
         )
     if view.aging is not None:
-        out["aging"] = charts.bar_chart(view.aging, title="Open amount by days past due", fmt=lambda v: f"{v:,.0f}")
+        out["aging"] = charts.bar_chart(
+            view.aging, title="Open amount by days past due", fmt=charts.compact
+        )
     history = list(reversed(view.answer.history))
     if history:
         out["history"] = charts.line_chart(
@@ -141,7 +147,12 @@ def customer_charts(view: CustomerView) -> dict[str, object]:
             colors=[TIER_COLORS[h.risk_tier] for h in history],
         )
     out["signals"] = [
-        (s.name, charts.line_chart(s.labels, s.values, title=s.name.replace("_", " ")))
+        (
+            s.name,
+            charts.line_chart(
+                s.labels, s.values, title=s.name.replace("_", " "), fmt=charts.compact
+            ),
+        )
         for s in view.signals
     ]
     return out
@@ -160,7 +171,9 @@ def deal_submit(request: Request, session: SessionDep, form: FormDep) -> HTMLRes
     fields = {k: form.get(k, "").strip() for k in ("customer_id", "amount", "payment_terms_days")}
     page = {"session": session, "fields": fields, "result": None}
     if not csrf_matches(session.csrf, form.get("csrf")):
-        return render(request, "deal.html", 403, errors=["Invalid form token: reload the page."], **page)
+        return render(
+            request, "deal.html", 403, errors=["Invalid form token: reload the page."], **page
+        )
     try:
         body = DealRequest.model_validate(fields)
     except ValidationError as exc:

@@ -59,7 +59,9 @@ def start_session(keys: KeyRing, api_key: str) -> PageSession:
     """A new session for `api_key`: AuthError for an unknown key, ForbiddenError for crm."""
     role = keys.role_of(api_key.strip())
     require_role(role, PAGE_ROLES)
-    return PageSession(role=role, key_hash=hash_key(api_key.strip()), csrf=secrets.token_urlsafe(32))
+    return PageSession(
+        role=role, key_hash=hash_key(api_key.strip()), csrf=secrets.token_urlsafe(32)
+    )
 
 
 def still_valid(keys: KeyRing, session: PageSession) -> bool:

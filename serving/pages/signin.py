@@ -125,9 +125,13 @@ def login(request: Request, form: FormDep) -> Response:
     except AuthError:
         return _login_page(request, 401, "Invalid API key.", target)
     except ForbiddenError:
-        return _login_page(request, 403, "This key may not open the risk pages (risk role needed).", target)
+        return _login_page(
+            request, 403, "This key may not open the risk pages (risk role needed).", target
+        )
     response = RedirectResponse(target, status_code=303)
-    _set_cookie(request, response, SESSION_COOKIE, signer_of(request).dump_session(session), MAX_AGE_SECONDS)
+    _set_cookie(
+        request, response, SESSION_COOKIE, signer_of(request).dump_session(session), MAX_AGE_SECONDS
+    )
     response.delete_cookie(LOGIN_COOKIE, path=COOKIE_PATH)
     return response
 

@@ -62,7 +62,16 @@ def lookup_scores(served: Served, audit: AuditLog, customer_ids: list[str]) -> l
             f"customer {_named(without)} has no features in the online store as of {as_of}: "
             "no invoice history up to that date, or not in the latest snapshot"
         )
-    return [to_customer_score(served, c, served.scores[c]) for c in ids]
+    return [_memo(served, c) for c in ids]
+
+
+def _memo(served: Served, customer_id: str) -> CustomerScore:
+    """The customer's answer, built once per snapshot (models are never mutated)."""
+    answer = served.answers.get(customer_id)
+    if answer is None:
+        answer = to_customer_score(served, customer_id, served.scores[customer_id])
+        served.answers[customer_id] = answer
+    return answer  # type: ignore[no-any-return]
 
 
 def audit_row(

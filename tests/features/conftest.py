@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from features.validate import ValidationReport
+
 RAW_CSV: dict[str, str] = {
     "customers": """customer_id,name,industry,country,segment,credit_limit,payment_terms_days,\
 onboarding_date
@@ -140,6 +142,26 @@ def typed_world() -> dict[str, pd.DataFrame]:
             }
         ),
     }
+
+
+def with_value(
+    raw: dict[str, pd.DataFrame], table: str, row: int, column: str, value: str | None
+) -> dict[str, pd.DataFrame]:
+    """A copy of `raw` with the cell at 1-based `row` of `table.column` set to `value`."""
+    frame = raw[table].copy()
+    frame.loc[row - 1, column] = value
+    return {**raw, table: frame}
+
+
+def lines(report: ValidationReport) -> list[str]:
+    """Every problem as its one-line message."""
+    return [str(p) for p in report.problems]
+
+
+def reasons(report: ValidationReport, table: str) -> dict[int, str]:
+    """1-based source row -> reason, for the rejects of `table`."""
+    frame = report.rejects[table]
+    return dict(zip(frame["row"].tolist(), frame["reason"].tolist(), strict=True))
 
 
 @pytest.fixture

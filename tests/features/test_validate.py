@@ -1,7 +1,8 @@
-"""Unit tests of data-contract validation: one test per rule, exact messages and reasons."""
+"""Unit tests of data-contract validation: typing, columns, tables, the report and its files."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -11,30 +12,12 @@ from features.errors import SchemaError, SourceError
 from features.tables import Tables, write_tables
 from features.validate import (
     Problem,
-    ValidationReport,
     load_valid_tables,
     validate_directory,
     validate_tables,
     write_rejects,
 )
-
-
-def with_value(
-    raw: dict[str, pd.DataFrame], table: str, row: int, column: str, value: str | None
-) -> dict[str, pd.DataFrame]:
-    """A copy of `raw` with the cell at 1-based `row` of `table.column` set to `value`."""
-    frame = raw[table].copy()
-    frame.loc[row - 1, column] = value
-    return {**raw, table: frame}
-
-
-def lines(report: ValidationReport) -> list[str]:
-    return [str(p) for p in report.problems]
-
-
-def reasons(report: ValidationReport, table: str) -> dict[int, str]:
-    frame = report.rejects[table]
-    return dict(zip(frame["row"].tolist(), frame["reason"].tolist(), strict=True))
+from tests.features.conftest import lines, reasons, with_value
 
 
 def assert_tables_equal(tables: Tables | None, expected: dict[str, pd.DataFrame]) -> None:
@@ -144,13 +127,6 @@ def test_midnight_times_and_boolean_spellings_are_accepted(raw_tables) -> None:
     assert bool(report.tables.invoices["disputed"][0]) is True
 
 
-def test_null_in_required_column(raw_tables) -> None:
-    report = validate_tables(with_value(raw_tables, "invoices", 4, "due_date", None))
-
-    assert lines(report) == ["invoices row 4, column due_date: missing value"]
-    assert reasons(report, "invoices") == {4: "column due_date: missing value"}
-
-
 def test_missing_required_column_makes_required_table_unusable(raw_tables) -> None:
     raw = {**raw_tables, "invoices": raw_tables["invoices"].drop(columns=["due_date", "amount"])}
 
@@ -206,145 +182,6 @@ def test_missing_optional_columns_become_null_columns(raw_tables) -> None:
     ]
     assert deals["stage"].dtype == "str" and deals["stage"].isna().all()
     assert deals["payment_terms_days"].dtype == "Int64"
-
-
-def test_duplicate_ids_name_the_first_row(raw_tables) -> None:
-    raw = with_value(raw_tables, "invoices", 4, "invoice_id", "I1")
-    raw = with_value(raw, "invoices", 6, "invoice_id", "I1")
-
-    report = validate_tables(raw)
-
-    assert lines(report) == [
-        "invoices row 4, column invoice_id, value 'I1': duplicate of row 1",
-        "invoices row 6, column invoice_id, value 'I1': duplicate of row 1",
-    ]
-    assert report.tables is not None
-    assert report.tables.invoices["invoice_id"].tolist() == ["I1", "I2", "I3", "I5"]
-
-
-@pytest.mark.parametrize(
-    ("table", "row", "column", "value", "parent"),
-    [
-        ("invoices", 2, "customer_id", "C9", "customers"),
-        ("payments", 1, "invoice_id", "I9", "invoices"),
-        ("signals", 3, "customer_id", "C0", "customers"),
-        ("deals", 1, "customer_id", "c1", "customers"),
-    ],
-)
-def test_unknown_references(raw_tables, table, row, column, value, parent) -> None:
-    report = validate_tables(with_value(raw_tables, table, row, column, value))
-
-    assert lines(report)[0] == (
-        f"{table} row {row}, column {column}, value '{value}': not found in {parent}"
-    )
-    assert reasons(report, table)[row] == f"column {column}, value '{value}': not found in {parent}"
-
-
-def test_due_and_cleared_dates_before_issue_date(raw_tables) -> None:
-    raw = with_value(raw_tables, "invoices", 2, "due_date", "2023-02-04")
-    raw = with_value(raw, "invoices", 3, "cleared_date", "2023-01-09")
-
-    report = validate_tables(raw)
-
-    assert lines(report)[:2] == [
-        "invoices row 2, column due_date, value '2023-02-04': due_date before issue_date "
-        "(2023-02-05)",
-        "invoices row 3, column cleared_date, value '2023-01-09': cleared_date before "
-        "issue_date (2023-01-10)",
-    ]
-
-
-def test_due_date_on_issue_date_is_valid(raw_tables) -> None:
-    report = validate_tables(with_value(raw_tables, "invoices", 2, "due_date", "2023-02-05"))
-
-    assert report.ok
-
-
-@pytest.mark.parametrize(
-    ("table", "row", "value"),
-    [("invoices", 4, "0"), ("payments", 4, "-100"), ("deals", 2, "0.0")],
-)
-def test_amounts_must_be_positive(raw_tables, table, row, value) -> None:
-    report = validate_tables(with_value(raw_tables, table, row, "amount", value))
-
-    assert lines(report)[0] == f"{table} row {row}, column amount, value '{value}': must be > 0"
-
-
-def test_credit_limit_must_not_be_negative(raw_tables) -> None:
-    raw = with_value(raw_tables, "customers", 3, "credit_limit", "-0.01")
-    raw = with_value(raw, "customers", 1, "credit_limit", "0")
-
-    report = validate_tables(raw)
-
-    assert lines(report)[0] == "customers row 3, column credit_limit, value '-0.01': must be >= 0"
-    assert report.rejects["customers"]["row"].tolist() == [3]
-
-
-def test_payments_over_the_invoice_amount_in_payment_date_order(raw_tables) -> None:
-    # I3 (4000.00) is paid by P2 (1500, Feb 28) and P3 (2500, Mar 15); add two more, the
-    # earlier one listed last: in date order it is P7 that pushes the total over.
-    extra = pd.DataFrame(
-        {
-            "payment_id": ["P6", "P7"],
-            "invoice_id": ["I3", "I3"],
-            "payment_date": ["2023-03-20", "2023-03-01"],
-            "amount": ["0.004", "100"],
-        }
-    )
-    raw = {**raw_tables, "payments": pd.concat([raw_tables["payments"], extra], ignore_index=True)}
-
-    report = validate_tables(raw)
-
-    assert lines(report) == [
-        "payments row 3, column amount, value '2500.0': payments reach 4100.00, over the "
-        "invoice amount 4000.00",
-        "payments row 6, column amount, value '0.004': payments reach 4100.00, over the "
-        "invoice amount 4000.00",
-    ]
-    assert report.tables is not None
-    assert report.tables.payments is not None
-    assert report.tables.payments["payment_id"].tolist() == ["P1", "P2", "P4", "P5", "P7"]
-
-
-def test_rejected_parents_reject_their_children(raw_tables) -> None:
-    report = validate_tables(with_value(raw_tables, "customers", 2, "credit_limit", "-1"))
-
-    assert lines(report) == [
-        "customers row 2, column credit_limit, value '-1': must be >= 0",
-        "invoices row 3, column customer_id, value 'C2': parent rejected (customers row 2)",
-        "invoices row 6, column customer_id, value 'C2': parent rejected (customers row 2)",
-        "payments row 2, column invoice_id, value 'I3': parent rejected (invoices row 3)",
-        "payments row 3, column invoice_id, value 'I3': parent rejected (invoices row 3)",
-        "signals row 2, column customer_id, value 'C2': parent rejected (customers row 2)",
-        "deals row 2, column customer_id, value 'C2': parent rejected (customers row 2)",
-    ]
-    assert report.tables is not None
-    assert report.tables.invoices["invoice_id"].tolist() == ["I1", "I2", "I4", "I5"]
-
-
-def test_a_row_breaking_several_rules_lists_them_all(raw_tables) -> None:
-    raw = with_value(raw_tables, "invoices", 5, "amount", "-3")
-    raw = with_value(raw, "invoices", 5, "customer_id", "C7")
-    raw = with_value(raw, "invoices", 5, "paperless", "perhaps")
-
-    report = validate_tables(raw)
-
-    assert reasons(report, "invoices") == {
-        5: "column paperless, value 'perhaps': not a boolean (expected true/false); "
-        "column amount, value '-3': must be > 0; "
-        "column customer_id, value 'C7': not found in customers"
-    }
-    assert report.rejects["invoices"].drop(columns=["row", "reason"]).iloc[0].tolist() == [
-        "I5",
-        "C7",
-        "2023-01-20",
-        "2023-03-21",
-        "-3",
-        "USD",
-        "2023-03-21 00:00:00",
-        "0",
-        "perhaps",
-    ]
 
 
 def test_extra_columns_are_kept_and_reported_without_failing(raw_tables, typed_tables) -> None:
@@ -432,4 +269,46 @@ def test_write_rejects_writes_each_table_and_every_problem(tmp_path: Path, raw_t
         "table,row,column,value,rule",
         "invoices,2,customer_id,C9,not found in customers",
         "payments,4,invoice_id,I2,parent rejected (invoices row 2)",
+    ]
+
+
+def test_empty_tables_are_valid_and_typed(raw_tables, typed_tables) -> None:
+    report = validate_tables({name: frame.iloc[:0] for name, frame in raw_tables.items()})
+
+    assert report.ok
+    assert_tables_equal(
+        report.tables, {name: frame.iloc[:0] for name, frame in typed_tables.items()}
+    )
+
+
+def test_source_columns_named_row_or_reason_are_kept_in_rejects(raw_tables) -> None:
+    customers = raw_tables["customers"].assign(row="r", reason="why")
+    raw = with_value({**raw_tables, "customers": customers}, "customers", 4, "credit_limit", "-1")
+
+    report = validate_tables(raw)
+
+    rejects = report.rejects["customers"]
+    assert list(rejects.columns) == [
+        "row",
+        *raw_tables["customers"].columns,
+        "row_as_read",
+        "reason_as_read",
+        "reason",
+    ]
+    assert rejects.iloc[0][["row", "row_as_read", "reason_as_read"]].tolist() == [4, "r", "why"]
+    assert reasons(report, "customers") == {4: "column credit_limit, value '-1': must be >= 0"}
+
+
+def test_parquet_dates_beyond_2262_are_not_valid_dates(tmp_path: Path, typed_tables) -> None:
+    invoices = typed_tables["invoices"].assign(
+        cleared_date=typed_tables["invoices"]["cleared_date"].dt.date.astype(object)
+    )
+    invoices.loc[0, "cleared_date"] = date(9999, 12, 31)
+    invoices.to_parquet(tmp_path / "invoices.parquet")
+    typed_tables["customers"].to_parquet(tmp_path / "customers.parquet")
+
+    report = validate_directory(tmp_path)
+
+    assert lines(report) == [
+        "invoices row 1, column cleared_date, value '9999-12-31': not a valid date"
     ]

@@ -3,7 +3,7 @@
 Built on tests/serving/conftest.py (the synthetic world, the tiny champion in a SQLite MLflow
 store): the world is written as a data directory, then the job runs as of two dates a month
 apart, the second finding the first as its previous run. Test modules import these fixtures
-with `from tests.serving.batch_fixtures import *`-free explicit imports.
+by name: `from tests.serving.batch_fixtures import two_runs_fixture` registers `two_runs`.
 """
 
 from __future__ import annotations
@@ -38,15 +38,15 @@ class TwoRuns:
         return BatchRequest(self.data, as_of.date(), out, **options)  # type: ignore[arg-type]
 
 
-@pytest.fixture(scope="session")
-def world_dir(tmp_path_factory: pytest.TempPathFactory, world: Tables) -> Path:
+@pytest.fixture(scope="session", name="world_dir")
+def world_dir_fixture(tmp_path_factory: pytest.TempPathFactory, world: Tables) -> Path:
     directory = tmp_path_factory.mktemp("world")
     write_tables(world, directory)
     return directory
 
 
-@pytest.fixture(scope="session")
-def two_runs(
+@pytest.fixture(scope="session", name="two_runs")
+def two_runs_fixture(
     tmp_path_factory: pytest.TempPathFactory, world_dir: Path, world: Tables, registry: Registry
 ) -> TwoRuns:
     home = tmp_path_factory.mktemp("batch-home")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from features.store import write_online_store
 from models.bundle import ModelBundle
-from serving.app import create_app
+from serving.app import JsonFormatter, create_app
 from serving.settings import ServingSettings
 from tests.serving.conftest import AUTH, Registry, make_settings
 
@@ -197,3 +199,23 @@ def test_metrics(client: TestClient, scored_ids: list[str]) -> None:
         if line.startswith("arsight_scores_total{")
     )
     assert counted == 4.0
+
+
+def test_access_log_is_structured_json(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="serving.access"):
+        client.get("/healthz", headers={"X-Request-ID": "log-1"})
+    record = [r for r in caplog.records if r.name == "serving.access"][-1]
+    line = json.loads(JsonFormatter().format(record))
+    assert {
+        k: line[k] for k in ("level", "logger", "message", "request_id", "route", "status")
+    } == {
+        "level": "INFO",
+        "logger": "serving.access",
+        "message": "GET /healthz 200",
+        "request_id": "log-1",
+        "route": "/healthz",
+        "status": 200,
+    }
+    assert line["duration_ms"] >= 0

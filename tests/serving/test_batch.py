@@ -16,7 +16,11 @@ from serving.batch import BatchError, ExitCode, run_batch
 from serving.batch_outputs import read_metadata
 from serving.batch_rows import SCORE_FILE_COLUMNS
 from serving.settings import get_serving_settings
-from tests.serving.batch_fixtures import TwoRuns, two_runs, world_dir  # noqa: F401
+from tests.serving.batch_fixtures import (  # noqa: F401 (fixtures)
+    TwoRuns,
+    two_runs_fixture,
+    world_dir_fixture,
+)
 
 
 def test_one_row_per_customer_with_the_contract_columns(two_runs: TwoRuns, world: Tables) -> None:
@@ -192,8 +196,8 @@ def test_cli_score_without_a_registered_model_exits_3(
     ]
     result = CliRunner().invoke(app, args, env={"COLUMNS": "300"})
     assert result.exit_code == 3
-    assert result.stderr.startswith(
+    assert result.stderr.strip().splitlines()[-1] == (
         f"error: model registry at sqlite:///{tmp_path / 'empty.db'}: cannot resolve "
-        "models:/arsight@champion"
+        "models:/arsight@champion: Registered Model with name=arsight not found"
     )
     assert not (tmp_path / "s.parquet").exists()

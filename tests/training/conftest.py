@@ -6,9 +6,15 @@ outcomes, so a model can learn something real in a few trees. Built once per ses
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
+import mlflow
 import numpy as np
 import pandas as pd
 import pytest
+
+from training.settings import TrainingSettings
 
 INDUSTRIES = np.array(["construction", "retail", "software", "wholesale"])
 SEGMENTS = np.array(["small", "medium", "large"])
@@ -59,3 +65,16 @@ def make_training_frame(customers: int = 300, months: int = 18, seed: int = 0) -
 @pytest.fixture(scope="session")
 def training_frame() -> pd.DataFrame:
     return make_training_frame()
+
+
+@pytest.fixture
+def training_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TrainingSettings]:
+    """Settings whose embedded MLflow store lives in tmp_path; MLflow's global URI restored."""
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    previous = mlflow.get_tracking_uri()
+    yield TrainingSettings(
+        _env_file=None, home=tmp_path, trials=2, fold_snapshots=2, max_rounds=60
+    )
+    while mlflow.active_run() is not None:
+        mlflow.end_run()
+    mlflow.set_tracking_uri(previous)

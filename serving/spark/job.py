@@ -1,0 +1,244 @@
+"""`arsight score --engine spark`: the scoring job on Spark, with the pandas engine's code.
+
+Passes (see docs/spark.md):
+
+1. Read the table files and stack them into one ledger frame partitioned by customer
+   (`serving.spark.inputs`); keys that must be unique across customers are checked first.
+2. Per partition (`mapInPandas`): validation and the one feature code, one row per customer.
+   The result is persisted: every later pass reads it.
+3. The small aggregate passes, per industry (`applyInPandas`): the peer medians, then the
+   reason texts' medians over the features with global peers. Both are a few rows per
+   industry, collected on the driver.
+4. Per partition: peers against the global medians, the champion bundle, reasons, tiers and
+   terms (`serving.batch_rows.score_chunks`, `assemble_rows`).
+5. The previous run's tiers are joined, the scores written as partitioned Parquet, atomically,
+   and the run logged to MLflow with the engine and cluster configuration.
+
+The output holds exactly the rows and columns of the pandas engine's scores file (a test
+checks them equal to 1e-9). What the Spark engine does not do: alerts, the worklist, drift
+(PSI) and the online-store refresh, which need the whole portfolio in one process; run the
+pandas engine for them, or read the scores directory into them.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from features.catalog import FEATURES
+from features.errors import FeaturesError
+from features.peers import DSO, LATE_SHARE
+from serving.batch import check_rejects, load_model
+from serving.batch_outputs import OutputPaths, write_csv
+from serving.batch_run import BatchError, BatchRequest, BatchResult, ExitCode, find_previous
+from serving.errors import PolicyError
+from serving.reasons import feature_texts
+from serving.scoring import ReasonContext
+from serving.settings import ServingSettings
+from serving.spark.inputs import build_ledger, read_tables
+from serving.spark.output import (
+    feature_row_schema,
+    median_schema,
+    read_directory_metadata,
+    remove_stale_directories,
+    score_row_schema,
+    write_scores,
+)
+from serving.spark.partition import (
+    INDUSTRY,
+    ROW_COLUMNS,
+    ScoringPlan,
+    SourceFlags,
+    customer_features,
+    peer_medians,
+    reason_medians,
+    rejects_of,
+    score_partition,
+)
+from serving.spark.session import SparkSettings, cluster_description, default_partitions
+from serving.spark.tracking import finish_spark_run
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+logger = logging.getLogger(__name__)
+
+UNIQUE_KEYS = {"invoices": "invoice_id", "payments": "payment_id", "deals": "deal_id"}
+"""Keys unique per table whose duplicates may sit in different customers' partitions."""
+
+
+def check_unique_keys(tables: dict[str, tuple[DataFrame, object]]) -> None:
+    """Fail (exit 2) when a key repeats across the table: partitions could not see it."""
+    from pyspark.sql import functions as F
+
+    for name, key in UNIQUE_KEYS.items():
+        if name not in tables or key not in tables[name][0].columns:
+            continue
+        repeated = (
+            tables[name][0].groupBy(key).count().filter(F.col("count") > 1).limit(5).collect()
+        )
+        if repeated:
+            examples = sorted(str(row[key]) for row in repeated)
+            raise BatchError(
+                f"{name}: {key} not unique, e.g. {examples}; the Spark engine needs unique keys "
+                "(run `arsight data validate` and score the valid rows)",
+                ExitCode.BAD_INPUT,
+            )
+
+
+def source_flags(tables: dict[str, tuple[DataFrame, object]]) -> SourceFlags:
+    """Source-wide facts the feature SQL depends on, decided once (see `partition`)."""
+    from pyspark.sql import functions as F
+
+    invoices = tables["invoices"][0]
+    disputed = "disputed" in invoices.columns and bool(
+        invoices.select(F.count("disputed")).first()[0]  # type: ignore[index]
+    )
+    return SourceFlags(
+        has_payments="payments" in tables,
+        has_signals="signals" in tables,
+        has_deals="deals" in tables,
+        has_disputed=disputed,
+    )
+
+
+def global_peer_medians(known: DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """`features.peers.industry_medians` over every known customer, indexed as it returns."""
+    schema = median_schema("industry", [DSO, LATE_SHARE])
+    found = (
+        known.select(INDUSTRY, DSO, LATE_SHARE)
+        .groupBy(INDUSTRY)
+        .applyInPandas(partial(peer_medians, as_of=as_of), schema)
+        .toPandas()
+    )
+    found.insert(1, "as_of", pd.Series(as_of, index=found.index, dtype="datetime64[ns]"))
+    return found.set_index(["industry", "as_of"]).sort_index()
+
+
+def global_reason_medians(
+    known: DataFrame, as_of: pd.Timestamp, peers: pd.DataFrame, industry: str, numeric: list[str]
+) -> pd.DataFrame:
+    """`serving.reasons.industry_medians` over every known customer with global peers."""
+    function = partial(reason_medians, as_of=as_of, medians=peers, industry=industry)
+    found = (
+        known.groupBy(industry)
+        .applyInPandas(partial(function, numeric=numeric), median_schema(industry, numeric))
+        .toPandas()
+    )
+    return found.set_index(industry).sort_index()
+
+
+def _feature_rows(
+    spark: SparkSession, directory: Path, as_of: pd.Timestamp, partitions: int
+) -> DataFrame:
+    """Passes 1 and 2: the persisted feature rows of every customer (see the module)."""
+    try:
+        tables = read_tables(spark, directory)
+    except FeaturesError as exc:
+        raise BatchError(str(exc), ExitCode.BAD_INPUT) from exc
+    check_unique_keys(tables)  # type: ignore[arg-type]
+    flags = source_flags(tables)  # type: ignore[arg-type]
+    ledger, layout = build_ledger(tables, partitions)
+    columns = [*ROW_COLUMNS, *(s.name for s in FEATURES)]
+    compute = partial(customer_features, layout=layout, as_of=as_of, flags=flags, columns=columns)
+    return ledger.mapInPandas(compute, feature_row_schema()).persist()
+
+
+def _rejects(spark: SparkSession, rows: DataFrame, directory: Path) -> tuple[pd.DataFrame, float]:
+    """Rejected input rows and their share of the rows read."""
+    from pyspark.sql import functions as F
+
+    found = rows.filter(F.col("reject_table").isNotNull()).select(*ROW_COLUMNS).toPandas()
+    rejects = rejects_of(found.astype({"is_known": "bool"}))
+    read = sum(frame.count() for frame, _ in read_tables(spark, directory).values())
+    return rejects, len(rejects) / read if read else 0.0
+
+
+def _previous_tiers(spark: SparkSession, path: Path | None) -> DataFrame | None:
+    """customer_id and previous_risk_tier of the previous run's scored rows, if any."""
+    if path is None:
+        return None
+    previous = spark.read.parquet(str(path)).filter("scored")
+    return previous.selectExpr("customer_id AS previous_id", "risk_tier AS previous_tier")
+
+
+def with_previous(scores: DataFrame, previous: DataFrame | None) -> DataFrame:
+    """`scores` with previous_risk_tier from `previous` (null for new customers)."""
+    if previous is None:
+        return scores
+    joined = scores.join(previous, scores["customer_id"] == previous["previous_id"], "left")
+    return joined.withColumn("previous_risk_tier", joined["previous_tier"]).select(scores.columns)
+
+
+def run_spark_batch(
+    request: BatchRequest,
+    settings: ServingSettings,
+    spark: SparkSession,
+    spark_settings: SparkSettings,
+) -> BatchResult:
+    """Run one scoring job on `spark` (see the module docstring); `request.out` is a directory.
+
+    Raises:
+        BatchError: with the exit code the CLI should use.
+    """
+    paths = OutputPaths(request.out)
+    remove_stale_directories(paths.directory)
+    if paths.scores.exists() and not request.force:
+        logger.info("%s exists: skipped (use --force to rewrite)", paths.scores)
+        return skipped_result(paths)
+    ref, bundle, policy = load_model(settings)
+    as_of = pd.Timestamp(request.as_of)
+    partitions = default_partitions(spark, spark_settings)
+    rows = _feature_rows(spark, request.directory, as_of, partitions)
+    try:
+        policy.check_columns(rows.columns)
+        rejects, share = _rejects(spark, rows, request.directory)
+        check_rejects(rejects, share, request.max_reject_share, paths)
+        known = rows.filter("is_known")
+        peers = global_peer_medians(known, as_of)
+        numeric = [n for n in bundle.feature_names if n not in bundle.categorical_features]
+        industry = policy.context.industry
+        medians = global_reason_medians(known, as_of, peers, industry, numeric)
+        catalog = {s.name: (s.definition, s.unit, s.kind) for s in FEATURES}
+        texts = feature_texts(bundle.feature_names, catalog)
+        context = ReasonContext(texts, medians, industry, settings.reasons_top_k)
+        model = {"model_name": ref.name, "model_version": ref.version}
+        model["policy_version"] = policy.version
+        plan = ScoringPlan(as_of, peers, bundle, policy, context, request.chunk_size, model)
+        shipped = spark.sparkContext.broadcast(plan)
+        scores = rows.mapInPandas(partial(_score, plan=shipped), score_row_schema())
+        previous = find_previous(paths, as_of, request.previous)
+        scores = with_previous(scores, _previous_tiers(spark, previous))
+        write_csv(rejects, paths.rejects)
+        meta = {"as_of": as_of.date().isoformat(), **model, "engine": "spark"}
+        cluster = cluster_description(spark, spark_settings)
+        return finish_spark_run(request, settings, paths, scores, meta, cluster, len(rejects))
+    except PolicyError as exc:
+        raise BatchError(str(exc), ExitCode.BAD_INPUT) from exc
+    finally:
+        rows.unpersist()
+
+
+def _score(batches, plan):  # type: ignore[no-untyped-def]
+    """`score_partition` with the plan read from its broadcast variable on the executor."""
+    return score_partition(batches, plan.value)
+
+
+def skipped_result(paths: OutputPaths) -> BatchResult:
+    """The result of a run whose output directory already exists (nothing recomputed)."""
+    meta = read_directory_metadata(paths.scores) or {}
+    counts = {k.removeprefix("tier_"): int(float(v)) for k, v in meta.items() if k[:5] == "tier_"}
+    return BatchResult(
+        status="skipped",
+        paths=paths,
+        rows=int(float(meta.get("rows", 0))),
+        not_scored=int(float(meta.get("rows_not_scored", 0))),
+        alerts=0,
+        tier_counts=counts,
+        reject_share=float(meta.get("reject_share", 0.0)),
+        run_id=None,
+    )

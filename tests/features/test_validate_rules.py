@@ -1,0 +1,201 @@
+"""Unit tests of the row rules of the data contract: exact messages and reject reasons."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from features.validate import validate_tables
+from tests.features.conftest import lines, reasons, with_value
+
+
+def test_null_in_required_column(raw_tables) -> None:
+    report = validate_tables(with_value(raw_tables, "invoices", 4, "due_date", None))
+
+    assert lines(report) == ["invoices row 4, column due_date: missing value"]
+    assert reasons(report, "invoices") == {4: "column due_date: missing value"}
+
+
+def test_duplicate_ids_name_the_first_row(raw_tables) -> None:
+    raw = with_value(raw_tables, "invoices", 4, "invoice_id", "I1")
+    raw = with_value(raw, "invoices", 6, "invoice_id", "I1")
+
+    report = validate_tables(raw)
+
+    assert lines(report) == [
+        "invoices row 4, column invoice_id, value 'I1': duplicate of row 1",
+        "invoices row 6, column invoice_id, value 'I1': duplicate of row 1",
+    ]
+    assert report.tables is not None
+    assert report.tables.invoices["invoice_id"].tolist() == ["I1", "I2", "I3", "I5"]
+
+
+@pytest.mark.parametrize(
+    ("table", "row", "column", "value", "parent"),
+    [
+        ("invoices", 2, "customer_id", "C9", "customers"),
+        ("payments", 1, "invoice_id", "I9", "invoices"),
+        ("signals", 3, "customer_id", "C0", "customers"),
+        ("deals", 1, "customer_id", "c1", "customers"),
+    ],
+)
+def test_unknown_references(raw_tables, table, row, column, value, parent) -> None:
+    report = validate_tables(with_value(raw_tables, table, row, column, value))
+
+    assert lines(report)[0] == (
+        f"{table} row {row}, column {column}, value '{value}': not found in {parent}"
+    )
+    assert reasons(report, table)[row] == f"column {column}, value '{value}': not found in {parent}"
+
+
+def test_due_and_cleared_dates_before_issue_date(raw_tables) -> None:
+    raw = with_value(raw_tables, "invoices", 2, "due_date", "2023-02-04")
+    raw = with_value(raw, "invoices", 3, "cleared_date", "2023-01-09")
+
+    report = validate_tables(raw)
+
+    assert lines(report)[:2] == [
+        "invoices row 2, column due_date, value '2023-02-04': due_date before issue_date "
+        "(2023-02-05)",
+        "invoices row 3, column cleared_date, value '2023-01-09': cleared_date before "
+        "issue_date (2023-01-10)",
+    ]
+
+
+def test_due_date_on_issue_date_is_valid(raw_tables) -> None:
+    report = validate_tables(with_value(raw_tables, "invoices", 2, "due_date", "2023-02-05"))
+
+    assert report.ok
+
+
+@pytest.mark.parametrize(
+    ("table", "row", "value"),
+    [("invoices", 4, "0"), ("payments", 4, "-100"), ("deals", 2, "0.0")],
+)
+def test_amounts_must_be_positive(raw_tables, table, row, value) -> None:
+    report = validate_tables(with_value(raw_tables, table, row, "amount", value))
+
+    assert lines(report)[0] == f"{table} row {row}, column amount, value '{value}': must be > 0"
+
+
+def test_credit_limit_must_not_be_negative(raw_tables) -> None:
+    raw = with_value(raw_tables, "customers", 3, "credit_limit", "-0.01")
+    raw = with_value(raw, "customers", 1, "credit_limit", "0")
+
+    report = validate_tables(raw)
+
+    assert lines(report)[0] == "customers row 3, column credit_limit, value '-0.01': must be >= 0"
+    assert report.rejects["customers"]["row"].tolist() == [3]
+
+
+def test_payments_over_the_invoice_amount_in_payment_date_order(raw_tables) -> None:
+    # I3 (4000.00) is paid by P2 (1500, Feb 28) and P3 (2500, Mar 15). Add P6 (0.004, Mar 20),
+    # P7 (100, Mar 1: listed late, counted early) and P8 (a second 2500, Mar 16). In date
+    # order P3 takes the total to 4100 and is rejected; so is P8; P6 then fits (1600.004).
+    extra = pd.DataFrame(
+        {
+            "payment_id": ["P6", "P7", "P8"],
+            "invoice_id": ["I3", "I3", "I3"],
+            "payment_date": ["2023-03-20", "2023-03-01", "2023-03-16"],
+            "amount": ["0.004", "100", "2500"],
+        }
+    )
+    raw = {**raw_tables, "payments": pd.concat([raw_tables["payments"], extra], ignore_index=True)}
+
+    report = validate_tables(raw)
+
+    assert lines(report) == [
+        "payments row 3, column amount, value '2500.0': payments reach 4100.00, over the "
+        "invoice amount 4000.00",
+        "payments row 8, column amount, value '2500': payments reach 4100.00, over the "
+        "invoice amount 4000.00",
+    ]
+    assert report.tables is not None
+    assert report.tables.payments is not None
+    kept = report.tables.payments["payment_id"].tolist()
+    assert kept == ["P1", "P2", "P4", "P5", "P6", "P7"]
+
+
+def test_payments_may_exceed_by_half_a_cent(raw_tables) -> None:
+    extra = pd.DataFrame(
+        {"payment_id": ["P6"], "invoice_id": ["I1"], "payment_date": ["2023-02-02"]}
+    ).assign(amount="0.005")
+    raw = {**raw_tables, "payments": pd.concat([raw_tables["payments"], extra], ignore_index=True)}
+
+    assert validate_tables(raw).ok
+    over = {
+        **raw,
+        "payments": raw["payments"].assign(amount=lambda f: f["amount"].replace("0.005", "0.006")),
+    }
+    assert lines(validate_tables(over)) == [
+        "payments row 6, column amount, value '0.006': payments reach 1000.01, over the "
+        "invoice amount 1000.00"
+    ]
+
+
+def test_rejected_parents_reject_their_children(raw_tables) -> None:
+    report = validate_tables(with_value(raw_tables, "customers", 2, "credit_limit", "-1"))
+
+    assert lines(report) == [
+        "customers row 2, column credit_limit, value '-1': must be >= 0",
+        "invoices row 3, column customer_id, value 'C2': parent rejected (customers row 2)",
+        "invoices row 6, column customer_id, value 'C2': parent rejected (customers row 2)",
+        "payments row 2, column invoice_id, value 'I3': parent rejected (invoices row 3)",
+        "payments row 3, column invoice_id, value 'I3': parent rejected (invoices row 3)",
+        "signals row 2, column customer_id, value 'C2': parent rejected (customers row 2)",
+        "deals row 2, column customer_id, value 'C2': parent rejected (customers row 2)",
+    ]
+    assert report.tables is not None
+    assert report.tables.invoices["invoice_id"].tolist() == ["I1", "I2", "I4", "I5"]
+
+
+def test_a_row_breaking_several_rules_lists_them_all(raw_tables) -> None:
+    raw = with_value(raw_tables, "invoices", 5, "amount", "-3")
+    raw = with_value(raw, "invoices", 5, "customer_id", "C7")
+    raw = with_value(raw, "invoices", 5, "paperless", "perhaps")
+
+    report = validate_tables(raw)
+
+    assert reasons(report, "invoices") == {
+        5: "column paperless, value 'perhaps': not a boolean (expected true/false); "
+        "column amount, value '-3': must be > 0; "
+        "column customer_id, value 'C7': not found in customers"
+    }
+    assert report.rejects["invoices"].drop(columns=["row", "reason"]).iloc[0].tolist() == [
+        "I5",
+        "C7",
+        "2023-01-20",
+        "2023-03-21",
+        "-3",
+        "USD",
+        "2023-03-21 00:00:00",
+        "0",
+        "perhaps",
+    ]
+
+
+def test_every_child_of_an_empty_parent_is_not_found(raw_tables) -> None:
+    report = validate_tables({**raw_tables, "customers": raw_tables["customers"].iloc[:0]})
+
+    assert lines(report)[:2] == [
+        "invoices row 1, column customer_id, value 'C1': not found in customers",
+        "invoices row 2, column customer_id, value 'C1': not found in customers",
+    ]
+    assert {name: len(frame) for name, frame in report.rejects.items()} == {
+        "invoices": 6,
+        "payments": 5,
+        "signals": 3,
+        "deals": 3,
+    }
+
+
+def test_null_keys_are_missing_values_not_duplicates(raw_tables) -> None:
+    raw = with_value(raw_tables, "deals", 1, "deal_id", None)
+    raw = with_value(raw, "deals", 3, "deal_id", None)
+
+    report = validate_tables(raw)
+
+    assert lines(report) == [
+        "deals row 1, column deal_id: missing value",
+        "deals row 3, column deal_id: missing value",
+    ]

@@ -1,0 +1,97 @@
+"""The MLflow pyfunc flavour: what it returns equals what the boosters compute."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.bundle import ModelBundle
+from models.errors import ArtifactError
+from models.pyfunc import load_bundle, load_pyfunc, log_bundle
+from training.settings import TrainingSettings
+from training.tracking import configure_tracking
+
+
+@pytest.fixture(scope="module")
+def logged_uri(
+    bundle: ModelBundle, feature_rows: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The bundle logged once in a SQLite store of its own; MLflow's global URI restored."""
+    settings = TrainingSettings(_env_file=None, home=tmp_path_factory.mktemp("home"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("MLFLOW_TRACKING_URI", raising=False)
+        previous = mlflow.get_tracking_uri()
+        experiment_id = configure_tracking(settings)
+        with mlflow.start_run(experiment_id=experiment_id):
+            info = log_bundle(bundle, input_example=feature_rows.head(3))
+        yield info.model_uri
+        mlflow.set_tracking_uri(previous)
+
+
+def test_pyfunc_outputs_equal_the_boosters(
+    logged_uri: str, bundle: ModelBundle, feature_rows: pd.DataFrame
+) -> None:
+    output = load_pyfunc(logged_uri).predict(feature_rows)
+    matrix = bundle.encode(feature_rows)
+    raw = bundle.classifier.predict(matrix, raw_score=True)
+    np.testing.assert_allclose(output["overdue_probability"], bundle.calibrator.transform(raw))
+    np.testing.assert_allclose(output["dso_30d"], bundle.regressor.predict(matrix))
+    low, high = bundle.regressor_p10.predict(matrix), bundle.regressor_p90.predict(matrix)
+    np.testing.assert_allclose(output["dso_30d_p10"], np.minimum(low, high))
+    np.testing.assert_allclose(output["dso_30d_p90"], np.maximum(low, high))
+    contributions = bundle.classifier.predict(matrix, pred_contrib=True)
+    shap_columns = [f"shap_overdue__{n}" for n in [*bundle.feature_names, "expected_value"]]
+    np.testing.assert_allclose(output[shap_columns].to_numpy(), contributions)
+    dso_columns = [f"shap_dso__{n}" for n in bundle.feature_names]
+    np.testing.assert_allclose(
+        output[dso_columns].to_numpy(), bundle.regressor.predict(matrix, pred_contrib=True)[:, :-1]
+    )
+
+
+def test_load_bundle_round_trips_everything(
+    logged_uri: str, bundle: ModelBundle, feature_rows: pd.DataFrame
+) -> None:
+    loaded = load_bundle(logged_uri)
+    pd.testing.assert_frame_equal(loaded.predict(feature_rows), bundle.predict(feature_rows))
+    assert loaded.feature_names == bundle.feature_names
+    assert loaded.categorical_features == ["customer_industry", "customer_segment"]
+    assert loaded.calibrator == bundle.calibrator
+    assert loaded.monotone == bundle.monotone
+    assert loaded.metrics == bundle.metrics
+    assert loaded.data_fingerprint == bundle.data_fingerprint
+    assert loaded.label_definition == {"horizon_days": 30, "grace_days": 0, "dso_window_days": 90}
+
+
+def test_signature_names_every_feature(logged_uri: str, bundle: ModelBundle) -> None:
+    signature = mlflow.models.get_model_info(logged_uri).signature
+    assert signature.inputs.input_names() == bundle.feature_names
+    assert signature.outputs.input_names()[:4] == [
+        "overdue_probability",
+        "dso_30d",
+        "dso_30d_p10",
+        "dso_30d_p90",
+    ]
+
+
+def test_bundle_files_are_portable_text(bundle: ModelBundle, tmp_path: Path) -> None:
+    bundle.save(tmp_path / "b")
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == [
+        "bundle.json",
+        "classifier.txt",
+        "regressor.txt",
+        "regressor_p10.txt",
+        "regressor_p90.txt",
+    ]
+    assert (tmp_path / "b" / "classifier.txt").read_text().startswith("tree\n")
+
+
+def test_missing_booster_file_is_an_artifact_error(bundle: ModelBundle, tmp_path: Path) -> None:
+    bundle.save(tmp_path / "b")
+    (tmp_path / "b" / "regressor_p90.txt").unlink()
+    with pytest.raises(ArtifactError, match=r"^.*/b: cannot read model bundle: .*regressor_p90\.txt"):
+        ModelBundle.load(tmp_path / "b")
