@@ -284,6 +284,7 @@ def main() -> None:
             str(port),
             "--log-level",
             "warning",
+            "--no-access-log",
         ]
         server = start_server(command, env, port)
         try:

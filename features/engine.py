@@ -81,10 +81,24 @@ DROP TABLE invoice_keys;
 customer. Joins and sorts on integers are several times cheaper than on strings."""
 
 SOURCE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "customers": ("customer_id", "industry", "country", "segment", "credit_limit",
-                  "payment_terms_days", "onboarding_date"),
-    "invoices": ("invoice_id", "customer_id", "issue_date", "due_date", "amount",
-                 "cleared_date", "disputed"),
+    "customers": (
+        "customer_id",
+        "industry",
+        "country",
+        "segment",
+        "credit_limit",
+        "payment_terms_days",
+        "onboarding_date",
+    ),
+    "invoices": (
+        "invoice_id",
+        "customer_id",
+        "issue_date",
+        "due_date",
+        "amount",
+        "cleared_date",
+        "disputed",
+    ),
     "payments": ("invoice_id", "payment_date", "amount"),
     "signals": ("customer_id", "observed_date", "name", "value"),
     "deals": ("customer_id", "created_date", "amount", "stage"),

@@ -25,7 +25,8 @@ settled AS (
     SELECT d.as_of AS month_end, count(i.invoice_id) AS cleared_count,
            avg((i.cleared_date > i.due_date)::DOUBLE) AS late_share_count
     FROM snapshot_dates d LEFT JOIN invoices i
-      ON i.cleared_date <= d.as_of AND i.cleared_date > date_trunc('month', d.as_of) - INTERVAL 1 DAY
+      ON i.cleared_date <= d.as_of
+     AND i.cleared_date > date_trunc('month', d.as_of) - INTERVAL 1 DAY
     GROUP BY d.as_of
 )
 SELECT t.month_end, t.open_amount, coalesce(t.sales_90d, 0) AS sales_90d,

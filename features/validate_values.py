@@ -30,6 +30,7 @@ NOT_A_WHOLE_NUMBER = "not a whole number"
 NOT_A_BOOLEAN = "not a boolean (expected true/false)"
 
 _ISO_DATE = r"\d{4}-\d{2}-\d{2}(?:[ T]00:00(?::00(?:\.0+)?)?)?"
+_DISTINCT_FROM_ROWS = 10_000
 _TRUE = ("true", "1", "yes", "1.0")
 _FALSE = ("false", "0", "no", "0.0")
 
@@ -145,8 +146,11 @@ def _parse_distinct(text: pd.Series, parse: Callable[[pd.Series], pd.Series]) ->
     """Apply `parse` once per distinct text and spread the results back to every row.
 
     Dates, flags and amounts repeat: a ten-million-row column often holds only thousands of
-    distinct texts, and hashing them (Arrow) is far cheaper than parsing every row.
+    distinct texts, and hashing them (Arrow) is far cheaper than parsing every row. Short
+    columns are parsed directly: there the hashing would cost more than it saves.
     """
+    if len(text) < _DISTINCT_FROM_ROWS:
+        return parse(text.astype("str"))
     encoded = pc.dictionary_encode(arrow_text(text))
     parsed = parse(pd.Series(encoded.dictionary.to_pylist(), dtype="str"))
     codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)

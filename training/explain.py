@@ -179,7 +179,9 @@ def plot_waterfall(explained: CustomerExplanation, max_display: int = WATERFALL_
         data=table["value"].to_numpy(dtype=object),
         feature_names=table["feature"].tolist(),
     )
+    interactive = plt.isinteractive()
     shap.plots.waterfall(explanation, max_display=max_display, show=False)
+    plt.interactive(interactive)  # shap turns interactive mode off; leave it as found
     fig = plt.gcf()
     fig.suptitle(f"overdue probability {explained.probability:.1%}")
     return fig

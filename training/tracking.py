@@ -67,7 +67,10 @@ def trial_logger() -> Callable[[optuna.Study, optuna.trial.FrozenTrial], None]:
     """An Optuna callback logging each finished trial as a nested run of the active run."""
 
     def log_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
-        with mlflow.start_run(run_name=f"trial-{trial.number}", nested=True):
+        parent = mlflow.active_run()
+        experiment_id = parent.info.experiment_id if parent else None
+        name = f"trial-{trial.number}"
+        with mlflow.start_run(experiment_id=experiment_id, run_name=name, nested=True):
             mlflow.log_params(trial.params)
             mlflow.set_tag("state", trial.state.name)
             if trial.value is not None:

@@ -12,7 +12,7 @@ router = APIRouter(tags=["operations"])
 
 
 @router.get("/healthz")
-def healthz() -> HealthResponse:
+async def healthz() -> HealthResponse:
     """The process is alive."""
     return HealthResponse(status="ok")
 
@@ -35,7 +35,7 @@ def readiness(state: ServingState) -> ReadyResponse:
     "/readyz",
     responses={503: {"model": ReadyResponse, "description": "Model or store not loaded"}},
 )
-def readyz(response: Response, state: StateDep) -> ReadyResponse:
+async def readyz(response: Response, state: StateDep) -> ReadyResponse:
     """200 once a consistent model and store are loaded (503 before); problems listed."""
     ready = readiness(state)
     if ready.status == "not_ready":
@@ -44,6 +44,6 @@ def readyz(response: Response, state: StateDep) -> ReadyResponse:
 
 
 @router.get("/metrics", response_class=Response)
-def metrics(metrics: MetricsDep) -> Response:
+async def metrics(metrics: MetricsDep) -> Response:
     """Prometheus text exposition."""
     return Response(content=metrics.render(), media_type=metrics.content_type)

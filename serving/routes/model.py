@@ -14,7 +14,7 @@ router = APIRouter(tags=["model"])
 
 
 @router.get("/v1/model", responses=ERROR_RESPONSES)
-def model(caller: AnyCaller, served: ServedDep) -> ModelResponse:  # noqa: ARG001
+async def model(caller: AnyCaller, served: ServedDep) -> ModelResponse:  # noqa: ARG001
     """Name, version, alias, metrics and features of the served model; store as-of."""
     bundle = served.bundle
     return ModelResponse(

@@ -23,6 +23,7 @@ pandas engine for them, or read the scores directory into them.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -46,7 +47,6 @@ from serving.spark.output import (
     read_directory_metadata,
     remove_stale_directories,
     score_row_schema,
-    write_scores,
 )
 from serving.spark.partition import (
     INDUSTRY,
@@ -63,6 +63,7 @@ from serving.spark.session import SparkSettings, cluster_description, default_pa
 from serving.spark.tracking import finish_spark_run
 
 if TYPE_CHECKING:
+    from pyspark.core.broadcast import Broadcast
     from pyspark.sql import DataFrame, SparkSession
 
 logger = logging.getLogger(__name__)
@@ -134,8 +135,8 @@ def global_reason_medians(
 
 def _feature_rows(
     spark: SparkSession, directory: Path, as_of: pd.Timestamp, partitions: int
-) -> DataFrame:
-    """Passes 1 and 2: the persisted feature rows of every customer (see the module)."""
+) -> tuple[DataFrame, int]:
+    """Passes 1 and 2: the persisted feature rows of every customer and the rows read."""
     try:
         tables = read_tables(spark, directory)
     except FeaturesError as exc:
@@ -145,17 +146,16 @@ def _feature_rows(
     ledger, layout = build_ledger(tables, partitions)
     columns = [*ROW_COLUMNS, *(s.name for s in FEATURES)]
     compute = partial(customer_features, layout=layout, as_of=as_of, flags=flags, columns=columns)
-    return ledger.mapInPandas(compute, feature_row_schema()).persist()
+    read = sum(frame.count() for frame, _ in tables.values())
+    return ledger.mapInPandas(compute, feature_row_schema()).persist(), read
 
 
-def _rejects(spark: SparkSession, rows: DataFrame, directory: Path) -> tuple[pd.DataFrame, float]:
-    """Rejected input rows and their share of the rows read."""
+def _rejects(rows: DataFrame) -> pd.DataFrame:
+    """The rejected input rows, as the pandas engine lists them (row numbers 0)."""
     from pyspark.sql import functions as F
 
     found = rows.filter(F.col("reject_table").isNotNull()).select(*ROW_COLUMNS).toPandas()
-    rejects = rejects_of(found.astype({"is_known": "bool"}))
-    read = sum(frame.count() for frame, _ in read_tables(spark, directory).values())
-    return rejects, len(rejects) / read if read else 0.0
+    return rejects_of(found)
 
 
 def _previous_tiers(spark: SparkSession, path: Path | None) -> DataFrame | None:
@@ -193,10 +193,11 @@ def run_spark_batch(
     ref, bundle, policy = load_model(settings)
     as_of = pd.Timestamp(request.as_of)
     partitions = default_partitions(spark, spark_settings)
-    rows = _feature_rows(spark, request.directory, as_of, partitions)
+    rows, read = _feature_rows(spark, request.directory, as_of, partitions)
     try:
         policy.check_columns(rows.columns)
-        rejects, share = _rejects(spark, rows, request.directory)
+        rejects = _rejects(rows)
+        share = len(rejects) / read if read else 0.0
         check_rejects(rejects, share, request.max_reject_share, paths)
         known = rows.filter("is_known")
         peers = global_peer_medians(known, as_of)
@@ -216,14 +217,15 @@ def run_spark_batch(
         write_csv(rejects, paths.rejects)
         meta = {"as_of": as_of.date().isoformat(), **model, "engine": "spark"}
         cluster = cluster_description(spark, spark_settings)
-        return finish_spark_run(request, settings, paths, scores, meta, cluster, len(rejects))
+        counts = (len(rejects), share)
+        return finish_spark_run(request, settings, paths, scores, meta, cluster, counts)
     except PolicyError as exc:
         raise BatchError(str(exc), ExitCode.BAD_INPUT) from exc
     finally:
         rows.unpersist()
 
 
-def _score(batches, plan):  # type: ignore[no-untyped-def]
+def _score(batches: Iterable[pd.DataFrame], plan: Broadcast[ScoringPlan]) -> Iterator[pd.DataFrame]:
     """`score_partition` with the plan read from its broadcast variable on the executor."""
     return score_partition(batches, plan.value)
 

@@ -90,6 +90,17 @@ class ScoringPlan:
     model: dict[str, str]
 
 
+def for_spark(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with its "str" columns as Python objects (null None) for Spark's Arrow writer.
+
+    PySpark 4.3 cannot serialise pandas 3's Arrow-backed string columns once they hold more
+    than one chunk (after a concat or merge); plain objects always convert.
+    """
+    text = [c for c, d in frame.dtypes.items() if isinstance(d, pd.StringDtype)]
+    converted = {c: frame[c].astype(object).where(frame[c].notna(), None) for c in text}
+    return frame.assign(**converted)
+
+
 def _concat(batches: Iterable[pd.DataFrame]) -> pd.DataFrame:
     frames = list(batches)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -110,7 +121,7 @@ def _rejections(rejects: pd.DataFrame) -> pd.DataFrame:
 def row_dtypes(columns: list[str]) -> dict[str, str]:
     """pandas dtypes of the feature rows: keys and texts "str", features as in the frame."""
     kinds = {s.name: s.kind for s in FEATURES}
-    dtypes = {c: "str" for c in ROW_COLUMNS} | {"is_known": "bool"}
+    dtypes = dict.fromkeys(ROW_COLUMNS, "str") | {"is_known": "bool"}
     return {
         c: dtypes.get(c, "str" if kinds.get(c) == "categorical" else "float64") for c in columns
     }
@@ -167,7 +178,7 @@ def customer_features(
     if report.tables is None:
         problems = "; ".join(map(str, report.errors[:3]))
         unusable = pd.DataFrame({"table": ["(all)"], "key": [pd.NA], "reason": [problems]})
-        yield _rejections(unusable).reindex(columns=columns).astype(row_dtypes(columns))
+        yield for_spark(_rejections(unusable).reindex(columns=columns).astype(row_dtypes(columns)))
         return
     tables = report.tables
     frame = partition_features(tables, as_of, flags).drop(columns="as_of")
@@ -178,7 +189,7 @@ def customer_features(
     ).merge(frame, on="customer_id", how="left", indicator=True)
     out["is_known"] = out.pop("_merge") == "both"
     out = pd.concat([out, _rejections(rejects)], ignore_index=True)
-    yield out.reindex(columns=columns).astype(row_dtypes(columns))
+    yield for_spark(out.reindex(columns=columns).astype(row_dtypes(columns)))
 
 
 def peer_input(frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -195,7 +206,7 @@ def peer_input(frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
 
 def peer_medians(group: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """`industry_medians` of one industry's known customers, flat (industry, as_of, medians)."""
-    return industry_medians(peer_input(group, as_of)).reset_index()
+    return for_spark(industry_medians(peer_input(group, as_of)).reset_index())
 
 
 def with_global_peers(
@@ -215,7 +226,7 @@ def reason_medians(
     """The reason texts' industry medians of one `industry` value, flat (industry first)."""
     frame = with_global_peers(group, as_of, medians)
     found = reason_industry_medians(frame, industry, numeric)
-    return found.rename_axis(industry).reset_index()
+    return for_spark(found.rename_axis(industry).reset_index())
 
 
 def score_partition(batches: Iterable[pd.DataFrame], plan: ScoringPlan) -> Iterator[pd.DataFrame]:
@@ -236,4 +247,4 @@ def score_partition(batches: Iterable[pd.DataFrame], plan: ScoringPlan) -> Itera
     out = out.assign(
         previous_risk_tier=pd.Series(pd.NA, index=out.index, dtype="str"), **plan.model
     )
-    yield out[SCORE_FILE_COLUMNS]
+    yield for_spark(out[SCORE_FILE_COLUMNS])

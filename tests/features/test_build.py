@@ -55,10 +55,17 @@ def test_catalog_parses_every_group_docstring() -> None:
     assert len(FEATURES) == 97
     assert len(set(feature_names())) == 97
     assert {s.group for s in FEATURES} == {
-        "payment_history", "receivables", "activity", "health", "peers", "static"
+        "payment_history",
+        "receivables",
+        "activity",
+        "health",
+        "peers",
+        "static",
     }
     assert [s.name for s in FEATURES if s.kind == "categorical"] == [
-        "customer_industry", "customer_country", "customer_segment"
+        "customer_industry",
+        "customer_country",
+        "customer_segment",
     ]
     spec = next(s for s in FEATURES if s.name == "customer_late_share_count_90d")
     assert spec.unit == "share"
@@ -94,8 +101,15 @@ def test_as_of_command_equals_that_snapshot_of_the_training_frame(
     assert result.exit_code == 0, result.output
     frame, one = pd.read_parquet(training), pd.read_parquet(single)
     assert frame["as_of"].dt.strftime("%Y-%m-%d").unique().tolist() == [
-        "2023-04-30", "2023-05-31", "2023-06-30", "2023-07-31", "2023-08-31", "2023-09-30",
-        "2023-10-31", "2023-11-30", "2023-12-31",
+        "2023-04-30",
+        "2023-05-31",
+        "2023-06-30",
+        "2023-07-31",
+        "2023-08-31",
+        "2023-09-30",
+        "2023-10-31",
+        "2023-11-30",
+        "2023-12-31",
     ]  # data end 2024-02-2x: 2024-01-31 + 30 days is not known yet
     assert list(frame.columns[-2:]) == ["overdue_30d", "dso_30d"]
     row = frame[frame["as_of"] == day("2023-11-30")].drop(columns=["overdue_30d", "dso_30d"])
@@ -111,7 +125,9 @@ def test_build_command_refuses_contradictory_options(world_dir: Path, tmp_path: 
         ("--snapshots", "week", "--out", out): (
             "error: --snapshots 'week': expected one of ('month',)"
         ),
-        ("--online", "--out", out): "error: --online writes the store; it takes no --snapshots or --out",
+        ("--online", "--out", out): (
+            "error: --online writes the store; it takes no --snapshots or --out"
+        ),
         (): "error: --out FILE is required (or --online)",
     }
     for args, message in cases.items():
@@ -120,9 +136,7 @@ def test_build_command_refuses_contradictory_options(world_dir: Path, tmp_path: 
         assert result.output.strip() == message
 
 
-def test_online_command_writes_the_store(
-    world: Tables, world_dir: Path, tmp_path: Path
-) -> None:
+def test_online_command_writes_the_store(world: Tables, world_dir: Path, tmp_path: Path) -> None:
     from features.engine import data_end_of
     from features.store import read_online_store
 

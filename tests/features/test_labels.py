@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from features.labels import LabelDefinition, build_labels
+from features.labels import DEFAULT_DEFINITION, LabelDefinition, build_labels
 from features.snapshots import month_end_snapshots
 from tests.features.builders import day, invoice, make_tables, row_of
 
@@ -25,7 +25,7 @@ INVOICES = [
 TABLES = make_tables(CUSTOMERS, INVOICES)
 
 
-def labels(definition: LabelDefinition = LabelDefinition(), data_end: str = "2024-12-31"):
+def labels(definition: LabelDefinition = DEFAULT_DEFINITION, data_end: str = "2024-12-31"):
     frame = build_labels(TABLES, [day(T)], definition, day(data_end))
     return {c: (row_of(frame, c)["overdue_30d"], row_of(frame, c)["dso_30d"]) for c in "ABCDE"}
 

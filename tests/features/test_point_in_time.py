@@ -96,13 +96,16 @@ def to_tables(ledger: dict[str, list[dict[str, Any]]]) -> Tables:
         return None if offset is None else iso(offset)
 
     customers = [
-        {**{k: v for k, v in c.items() if k != "onboarding"}, "onboarding_date": when(c["onboarding"])}
+        {
+            **{k: v for k, v in c.items() if k != "onboarding"},
+            "onboarding_date": when(c["onboarding"]),
+        }
         for c in ledger["customers"]
     ]
     invoices = [
-        {"invoice_id": i["invoice_id"], "customer_id": i["customer_id"], "issue_date": iso(i["issue"]),
-         "due_date": iso(i["due"]), "cleared_date": when(i["cleared"]), "amount": i["amount"],
-         "disputed": i["disputed"]}
+        {"invoice_id": i["invoice_id"], "customer_id": i["customer_id"],
+         "issue_date": iso(i["issue"]), "due_date": iso(i["due"]),
+         "cleared_date": when(i["cleared"]), "amount": i["amount"], "disputed": i["disputed"]}
         for i in ledger["invoices"]
     ]  # fmt: skip
     payments = [
@@ -174,9 +177,7 @@ def rewrite_after(
             "signals": signals, "deals": deals}  # fmt: skip
 
 
-SETTINGS = settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
@@ -198,5 +199,7 @@ def test_labels_use_nothing_after_the_horizon(
     t = BASE + pd.Timedelta(days=T)
     end = BASE + pd.Timedelta(days=T + HORIZON)
     before = build_labels(to_tables(ledger), [t], data_end=end)
-    after = build_labels(to_tables(rewrite_after(ledger, T + HORIZON, data.draw)), [t], data_end=end)
+    after = build_labels(
+        to_tables(rewrite_after(ledger, T + HORIZON, data.draw)), [t], data_end=end
+    )
     pd.testing.assert_frame_equal(before, after)

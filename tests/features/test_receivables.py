@@ -90,3 +90,20 @@ def test_dso_is_null_without_sales_in_the_window() -> None:
     assert a["customer_open_amount"] == 50.0
     assert math.isnan(a["customer_dso_days"])
     assert math.isnan(a["customer_average_days_delinquent"])
+
+
+def test_portfolio_by_month_sums_positions_over_customers() -> None:
+    from features.portfolio import portfolio_by_month
+
+    tables = make_tables(
+        CUSTOMERS, INVOICES + [invoice("B1", "B", "2024-06-01", "2024-06-11", 1200.0, "2024-06-20")]
+    )
+    frame = portfolio_by_month(tables, [day("2024-05-31"), day(T)])
+    assert frame["month_end"].tolist() == [day("2024-05-31"), day(T)]
+    assert frame["open_amount"].tolist() == [1800.0, 2900.0]  # no payments table: whole amounts
+    assert frame["sales_90d"].tolist() == [1100.0, 4000.0]
+    assert frame["dso_days"].tolist() == pytest.approx([1800 / 1100 * 90, 2900 / 4000 * 90])
+    # cleared in June 2024: R7 on time, B1 late (R8 clears in July)
+    assert frame["cleared_count"].tolist() == [0.0, 2.0]
+    assert math.isnan(frame["late_share_count"].iloc[0])
+    assert frame["late_share_count"].iloc[1] == 0.5

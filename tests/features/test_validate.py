@@ -312,3 +312,25 @@ def test_parquet_dates_beyond_2262_are_not_valid_dates(tmp_path: Path, typed_tab
     assert lines(report) == [
         "invoices row 1, column cleared_date, value '9999-12-31': not a valid date"
     ]
+
+
+def test_long_columns_give_the_same_results(raw_tables, typed_tables) -> None:
+    # Columns of 10,000 rows or more are parsed once per distinct text: same outcome.
+    copies = 2000
+    invoices = pd.concat([raw_tables["invoices"]] * copies, ignore_index=True)
+    invoices["invoice_id"] = [f"I{i}" for i in range(len(invoices))]
+    invoices.loc[11_999, "due_date"] = "2023-13-01"
+    invoices.loc[5, "paperless"] = "nope"
+    raw = {"customers": raw_tables["customers"], "invoices": invoices}
+
+    report = validate_tables(raw)
+
+    assert lines(report) == [
+        "invoices row 6, column paperless, value 'nope': not a boolean (expected true/false)",
+        "invoices row 12000, column due_date, value '2023-13-01': not a valid date",
+    ]
+    expected = pd.concat([typed_tables["invoices"]] * copies, ignore_index=True)
+    expected["invoice_id"] = invoices["invoice_id"].astype("str")
+    expected = expected.drop(index=[5, 11_999]).reset_index(drop=True)
+    assert report.tables is not None
+    pd.testing.assert_frame_equal(report.tables.invoices, expected, check_exact=True)

@@ -23,7 +23,7 @@ from tests.features.conftest import raw_world, typed_world
 RAW = raw_world()
 TYPED = typed_world()
 PROPERTY_SETTINGS = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
 
@@ -136,7 +136,7 @@ def test_one_corrupted_row_is_rejected_and_nothing_else_changes(corruption: Corr
     assert_outcome(validate_tables(raw), corruption)
 
 
-@settings(PROPERTY_SETTINGS, max_examples=20)
+@settings(PROPERTY_SETTINGS, max_examples=15)
 @given(corruption=one_corruption())
 def test_the_same_holds_after_a_csv_round_trip(corruption: Corruption) -> None:
     # An empty string and a missing cell are the same thing in a CSV file.
@@ -147,7 +147,7 @@ def test_the_same_holds_after_a_csv_round_trip(corruption: Corruption) -> None:
         assert_outcome(validate_directory(Path(tmp)), corruption)
 
 
-@settings(PROPERTY_SETTINGS, max_examples=15)
+@settings(PROPERTY_SETTINGS, max_examples=10)
 @given(data=st.data())
 def test_valid_tables_round_trip_unchanged_in_any_row_order(data: st.DataObject) -> None:
     orders = {

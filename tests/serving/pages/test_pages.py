@@ -243,12 +243,31 @@ def test_sign_out_needs_the_token_and_ends_the_session(risk_client: TestClient) 
 
 
 def test_pages_before_the_model_is_loaded_say_so(
-    tmp_path: Path, two_runs: TwoRuns, tiny_bundle: object
+    tmp_path: Path, two_runs: TwoRuns, registry: Registry
 ) -> None:
-    empty = Registry(f"sqlite:///{tmp_path / 'empty.db'}", tiny_bundle)  # type: ignore[arg-type]
-    settings = pages_settings_for(tmp_path, two_runs, empty)
+    missing = tmp_path / "no-store" / "online.parquet"
+    settings = pages_settings_for(tmp_path, two_runs, registry, online_store=str(missing))
     with TestClient(create_app(settings), follow_redirects=False) as client:
         assert sign_in(client, KEYS["risk"])[0] == 303
-        response = client.get("/ui/customers/C1")
-    assert response.status_code == 503
-    assert '<p class="error" id="error">not ready: ' in response.text
+        customer = client.get("/ui/customers/C000001")
+        form = client.get("/ui/deals").text
+        fields = {"customer_id": "C000001", "amount": "10", "payment_terms_days": "30"}
+        deal = client.post("/ui/deals", data=fields | {"csrf": csrf_of(form)})
+    assert customer.status_code == 503
+    assert '<p class="error" id="error">not ready: ' in customer.text
+    assert str(missing) in html.unescape(customer.text)
+    assert deal.status_code == 503
+    assert '<p class="error">not ready: ' in deal.text
+
+
+def test_search_box_opens_the_customer_page(risk_client: TestClient) -> None:
+    response = risk_client.get("/ui/customers?customer_id=%20A/B%20")
+    assert (response.status_code, response.headers["location"]) == (303, "/ui/customers/A%2FB")
+    assert risk_client.get("/ui/customers?customer_id=").headers["location"] == "/ui/"
+
+
+def test_stylesheet_is_served_by_the_app(pages_client: TestClient) -> None:
+    response = pages_client.get("/ui/static/pages.css")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/css")
+    assert response.text.startswith("/* arsight risk pages")

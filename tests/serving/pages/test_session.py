@@ -14,10 +14,13 @@ from serving.pages.session import (
     PageSession,
     SessionSigner,
     csrf_matches,
+    process_secret,
+    session_secret,
     start_session,
     still_valid,
 )
 from serving.pages.signin import safe_next
+from serving.settings import ServingSettings
 
 KEYS = load_key_ring("crm:c-key,risk:r-key,admin:a-key", None)
 
@@ -98,3 +101,15 @@ def test_sign_in_token_must_carry_the_cookie_nonce() -> None:
 )
 def test_next_stays_on_the_pages(target: str | None, expected: str) -> None:
     assert safe_next(target) == expected
+
+
+def test_session_secret_from_the_environment_or_random_per_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ARSIGHT_SESSION_SECRET", "from-env")
+    assert session_secret(ServingSettings(_env_file=None)) == "from-env"
+    assert "from-env" not in repr(ServingSettings(_env_file=None))
+    monkeypatch.delenv("ARSIGHT_SESSION_SECRET")
+    drawn = session_secret(ServingSettings(_env_file=None))
+    assert drawn == process_secret() == session_secret(ServingSettings(_env_file=None))
+    assert len(drawn) == 43

@@ -1,0 +1,238 @@
+"""The main job end to end on embedded defaults: what `make demo` runs.
+
+One pass through everything arsight does, in the order a company would use it:
+synthesise a ledger -> validate it -> portfolio summary -> point-in-time features and the online
+store -> train, backtest, register and promote a model -> two nightly batch scoring jobs (the
+second one raises early warnings against the first) -> serve the API on 127.0.0.1 with demo keys.
+
+Everything lives below `ARSIGHT_HOME` (the Makefile uses `.demo/`): data, the SQLite MLflow store
+under `models/`, the online store, the audit database and the batch outputs. This module is the
+composition root, the one place that calls both `training` and `serving`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from features.portfolio import portfolio_by_month
+from features.sources.synth import SynthConfig, synthesize_to_directory
+from features.store import online_frame, write_online_store
+from features.tables import Tables
+from features.validate import ValidationReport, validate_directory
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    """Size and budget of the demo; the defaults take a few minutes on two cores."""
+
+    home: Path
+    customers: int = 2000
+    months: int = 36
+    seed: int = 7
+    trials: int = 8
+    serve: bool = True
+    port: int = 8000
+
+
+@dataclass(frozen=True)
+class DemoKeys:
+    """API keys the demo sets up for each role, printed for the user."""
+
+    risk: str
+    crm: str
+    admin: str
+
+    def as_setting(self) -> str:
+        return f"risk:{self.risk},crm:{self.crm},admin:{self.admin}"
+
+
+def configure_environment(options: DemoOptions) -> DemoKeys:
+    """Point every package at the demo home and set up demo keys (environment variables only).
+
+    Settings objects read the environment when they are built, so this runs before any is.
+    """
+    home = options.home.resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    keys = DemoKeys(*(f"demo-{role}-{secrets.token_hex(8)}" for role in ("risk", "crm", "admin")))
+    os.environ["ARSIGHT_HOME"] = str(home)
+    os.environ.setdefault("ARSIGHT_ONLINE_STORE", str(home / "store" / "online.parquet"))
+    os.environ.setdefault("ARSIGHT_AUDIT_DB_URL", f"sqlite:///{home / 'audit.db'}")
+    os.environ.setdefault("MLFLOW_TRACKING_URI", f"sqlite:///{home / 'models' / 'mlflow.db'}")
+    os.environ["ARSIGHT_API_KEYS"] = keys.as_setting()
+    os.environ["ARSIGHT_PORT"] = str(options.port)
+    (home / "models").mkdir(exist_ok=True)
+    return keys
+
+
+def synthesise_and_validate(options: DemoOptions, console: Console) -> tuple[Tables, Path]:
+    """Write the synthetic world and load it back through the data contract."""
+    data_dir = options.home / "data" / "world"
+    config = SynthConfig(customers=options.customers, months=options.months, seed=options.seed)
+    console.rule("1. Synthesise a ledger")
+    console.print(synthesize_to_directory(config, data_dir, progress=True).to_rich())
+    console.rule("2. Validate it against the data contract")
+    report = validate_directory(data_dir)
+    console.print(validation_table(report))
+    if not report.ok or report.tables is None:
+        raise SystemExit(f"validation failed: {len(report.problems)} problems in {data_dir}")
+    return report.tables, data_dir
+
+
+def validation_table(report: ValidationReport) -> Table:
+    """Rows kept and rejected per table."""
+    table = Table(title="Validation", show_lines=False)
+    for column in ("table", "rows kept", "rows rejected"):
+        table.add_column(column, justify="left" if column == "table" else "right")
+    assert report.tables is not None
+    for name, frame in report.tables.items():
+        rejected = len(report.rejects.get(name, ()))
+        table.add_row(name, f"{len(frame):,}", f"{rejected:,}")
+    return table
+
+
+def portfolio_table(tables: Tables) -> Table:
+    """Customers, invoices, late share and portfolio DSO by month (the last 12 months)."""
+    monthly = portfolio_by_month(tables).tail(12)
+    late = tables.invoices["cleared_date"] > tables.invoices["due_date"]
+    cleared = tables.invoices["cleared_date"].notna()
+    title = (
+        f"Portfolio: {len(tables.customers):,} customers, {len(tables.invoices):,} invoices, "
+        f"late share {late[cleared].mean():.1%} of cleared invoices"
+    )
+    table = Table(title=title)
+    for column in ("month end", "open amount", "sales 90d", "DSO days", "late share"):
+        table.add_column(column, justify="right")
+    for row in monthly.itertuples():
+        table.add_row(
+            f"{row.month_end:%Y-%m-%d}",
+            f"{row.open_amount:,.0f}",
+            f"{row.sales_90d:,.0f}",
+            f"{row.dso_days:.1f}",
+            "-" if pd.isna(row.late_share_count) else f"{row.late_share_count:.1%}",
+        )
+    return table
+
+
+def refresh_online_store(tables: Tables, console: Console) -> pd.Timestamp:
+    """Materialise the latest snapshot per customer into the online store."""
+    from features.settings import get_features_settings
+
+    console.rule("4. Online feature store")
+    frame = online_frame(tables)
+    settings = get_features_settings()
+    location = os.environ.get("ARSIGHT_ONLINE_STORE") or str(
+        settings.resolve(settings.online_store)
+    )
+    write_online_store(frame, location)
+    as_of = pd.Timestamp(frame["as_of"].max())
+    console.print(f"{len(frame):,} customers as of {as_of:%Y-%m-%d} -> {location}")
+    return as_of
+
+
+def build_training(
+    tables: Tables, options: DemoOptions, console: Console
+) -> tuple[pd.DataFrame, pd.Timestamp]:
+    """The labelled month-end snapshot frame, written beside the data for inspection."""
+    from training.workflow import DEFAULT_DEFINITION, build_frame
+
+    console.rule("3. Point-in-time training frame")
+    frame, end = build_frame(tables, None, DEFAULT_DEFINITION)
+    path = options.home / "features" / "training.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_parquet(path, index=False)
+    console.print(
+        f"{len(frame):,} rows ({frame['as_of'].nunique()} month-end snapshots) x "
+        f"{frame.shape[1]} columns -> {path}"
+    )
+    return frame, end
+
+
+def train_model(
+    frame: pd.DataFrame, end: pd.Timestamp, options: DemoOptions, console: Console
+) -> str:
+    """Backtest, tune, register and promote; print the model card."""
+    from training.settings import TrainingSettings
+    from training.workflow import DEFAULT_DEFINITION, train_frame_and_register
+
+    console.rule("5. Train, backtest, register and promote")
+    settings = TrainingSettings(home=options.home, trials=options.trials, seed=options.seed)
+    result = train_frame_and_register(
+        frame, settings, end, DEFAULT_DEFINITION, trials=options.trials, promote=True
+    )
+    console.print(
+        Panel(result.model_card, title=f"Model card: {result.model_name} v{result.version}")
+    )
+    console.print(f"promoted to champion: {result.promoted} ({result.promotion_reason})")
+    return result.version
+
+
+def score_portfolio(
+    data_dir: Path, as_of: pd.Timestamp, options: DemoOptions, console: Console
+) -> None:
+    """Two nightly jobs a month apart, so the second raises early warnings against the first."""
+    from serving.batch import run_batch
+    from serving.batch_cli import alerts
+    from serving.batch_run import BatchRequest
+    from serving.settings import ServingSettings
+
+    settings = ServingSettings(home=options.home)
+    for day in (as_of - pd.offsets.MonthEnd(1), as_of):
+        console.rule(f"6. Batch scoring as of {day:%Y-%m-%d}")
+        out = options.home / "runs" / f"{day:%Y-%m-%d}" / "scores.parquet"
+        result = run_batch(
+            BatchRequest(directory=data_dir, as_of=day.date(), out=out, force=True), settings
+        )
+        tiers = ", ".join(f"{tier} {count:,}" for tier, count in result.tier_counts.items())
+        console.print(
+            f"{result.rows:,} customers scored ({result.not_scored:,} not scored): {tiers}"
+        )
+        console.print(f"{result.alerts:,} early warnings -> {result.paths.directory}")
+    alerts(limit=10)
+
+
+def curl_examples(keys: DemoKeys, port: int, customer_id: str) -> str:
+    """Three ready-to-paste requests against the demo server."""
+    base = f"http://127.0.0.1:{port}"
+    auth = f'-H "Authorization: Bearer {keys.crm}"'
+    json_header = '-H "Content-Type: application/json"'
+    return "\n\n".join(
+        [
+            f"curl -s {base}/v1/scores {auth} {json_header} "
+            f'-d \'{{"customer_ids": ["{customer_id}"]}}\'',
+            f"curl -s {base}/v1/deals/assess {auth} {json_header} "
+            f'-d \'{{"customer_id": "{customer_id}", "amount": 25000, '
+            f'"payment_terms_days": 60}}\'',
+            f'curl -s {base}/v1/customers/{customer_id} -H "Authorization: Bearer {keys.risk}"',
+        ]
+    )
+
+
+def run_demo(options: DemoOptions, console: Console | None = None) -> None:
+    """Run the whole main job; serve until Ctrl-C when `options.serve`."""
+    console = console or Console()
+    keys = configure_environment(options)
+    tables, data_dir = synthesise_and_validate(options, console)
+    console.print(portfolio_table(tables))
+    frame, end = build_training(tables, options, console)
+    as_of = refresh_online_store(tables, console)
+    train_model(frame, end, options, console)
+    score_portfolio(data_dir, as_of, options, console)
+    console.rule("7. Serve")
+    console.print(
+        f"demo keys: risk={keys.risk}  crm={keys.crm}  admin={keys.admin}\n"
+        f"pages: http://127.0.0.1:{options.port}/  API docs: http://127.0.0.1:{options.port}/docs"
+    )
+    customer_id = str(tables.customers["customer_id"].iloc[0])
+    console.print(curl_examples(keys, options.port, customer_id), soft_wrap=True, highlight=False)
+    if options.serve:
+        from serving.cli import serve
+
+        serve(host="127.0.0.1", port=options.port)
