@@ -48,7 +48,13 @@ def fit_bundle(trees: int, customers: int, seed: int) -> object:
     from features.sources.synth import SynthConfig, generate_world
     from models.bundle import ModelBundle
     from training.calibrate import fit_calibrator
-    from training.dataset import OVERDUE, categorical_columns, data_fingerprint, labelled
+    from training.dataset import (
+        OVERDUE,
+        categorical_columns,
+        data_fingerprint,
+        feature_columns,
+        labelled,
+    )
     from training.train import DEFAULT_PARAMS, TASK_TARGET, Recipe, fit_models
 
     world = generate_world(SynthConfig(customers=customers, months=24, seed=seed))
@@ -56,8 +62,10 @@ def fit_bundle(trees: int, customers: int, seed: int) -> object:
     recipe = Recipe(dict(DEFAULT_PARAMS), dict.fromkeys(TASK_TARGET, trees), seed)
     fitted = fit_models(recipe, frame)
     rows = labelled(frame, OVERDUE)
-    names = [c for c in frame.columns if c not in ("customer_id", "as_of", "overdue_30d", "dso_30d")]
-    raw = fitted.boosters["classifier"].predict(fitted.encoder.transform(rows[names]), raw_score=True)
+    names = feature_columns(frame)
+    raw = fitted.boosters["classifier"].predict(
+        fitted.encoder.transform(rows[names]), raw_score=True
+    )
     return ModelBundle(
         **fitted.boosters,
         calibrator=fit_calibrator("platt", np.asarray(raw), rows[OVERDUE].to_numpy(float)),
@@ -131,7 +139,7 @@ def measure(frame: pd.DataFrame, bundle: object, chunk_size: int) -> dict[str, f
         boosters[1].predict(chunk, pred_contrib=True)
 
     def batch_predict(chunk: pd.DataFrame) -> None:
-        predicted = bundle.predict(chunk)  # type: ignore[attr-defined]
+        predicted = bundle.predict(chunk[bundle.feature_names])  # type: ignore[attr-defined]
         assign_tiers(policy, predicted["overdue_probability"], chunk)
 
     catalog = {s.name: (s.definition, s.unit, s.kind) for s in FEATURES}

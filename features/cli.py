@@ -157,9 +157,11 @@ def build(
 ) -> None:
     """Build point-in-time features (and labels) from a data directory.
 
-    Three modes: --snapshots month (training frame: one row per customer and month end, with
-    the labels overdue_30d and dso_30d); --as-of DATE (one snapshot, features only); --online
-    (the latest snapshot per customer, or the one at --as-of, into the online store).
+    --snapshots month: training frame, one row per customer and month end, with labels.
+
+    --as-of DATE: one snapshot, features only (the same rows as in the training frame).
+
+    --online: the latest snapshot (or the one at --as-of) into the online store.
 
     Example: arsight features build data/world --out frame.parquet --snapshots month
 

@@ -53,18 +53,16 @@ SELECT k.code AS customer_id, c.industry, c.country, c.segment, c.credit_limit,
        c.payment_terms_days, c.onboarding_date
 FROM customers_source c JOIN customer_keys k USING (customer_id);
 
-CREATE TEMP TABLE invoice_keys AS
-SELECT (row_number() OVER () - 1)::INTEGER AS code, i.invoice_id, k.code AS customer_id
+CREATE TEMP TABLE invoices AS
+SELECT (row_number() OVER () - 1)::INTEGER AS invoice_id, k.code AS customer_id, i.issue_date,
+       i.due_date, i.amount, i.cleared_date, i.disputed, i.invoice_id AS source_invoice_id
 FROM invoices_source i JOIN customer_keys k USING (customer_id);
 
-CREATE TEMP TABLE invoices AS
-SELECT ik.code AS invoice_id, ik.customer_id, i.issue_date, i.due_date, i.amount,
-       i.cleared_date, i.disputed
-FROM invoices_source i JOIN invoice_keys ik USING (invoice_id);
-
 CREATE TEMP TABLE payments AS
-SELECT ik.code AS invoice_id, ik.customer_id, p.payment_date, p.amount
-FROM payments_source p JOIN invoice_keys ik USING (invoice_id);
+SELECT i.invoice_id, i.customer_id, p.payment_date, p.amount
+FROM payments_source p JOIN invoices i ON i.source_invoice_id = p.invoice_id;
+
+ALTER TABLE invoices DROP COLUMN source_invoice_id;
 
 CREATE TEMP TABLE signals AS
 SELECT k.code AS customer_id, g.observed_date, g.name, g.value
@@ -73,8 +71,6 @@ FROM signals_source g JOIN customer_keys k USING (customer_id);
 CREATE TEMP TABLE deals AS
 SELECT k.code AS customer_id, d.created_date, d.amount, d.stage
 FROM deals_source d JOIN customer_keys k USING (customer_id);
-
-DROP TABLE invoice_keys;
 """
 """Inside the session ids are dense integers: `customer_id` is the rank of the customer's id
 (so integer order is id order) and `invoice_id` a row number; payments carry their invoice's
@@ -173,7 +169,9 @@ def open_session(
         as_ofs: snapshot dates (normalised to midnight).
         memory_limit: DuckDB's memory cap; it spills to disk beyond it.
     """
-    con = duckdb.connect(config={"memory_limit": memory_limit})
+    # One thread: parallel aggregation adds floats in a varying order, so sums could differ
+    # in the last bit between runs; scoring outputs must be byte-identical for the same inputs.
+    con = duckdb.connect(config={"memory_limit": memory_limit, "threads": 1})
     for name, columns in SOURCE_COLUMNS.items():
         source = contract_frame(name, getattr(tables, name))[list(columns)]
         con.register(f"{name}_source", pa.Table.from_pandas(source, preserve_index=False))

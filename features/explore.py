@@ -128,7 +128,7 @@ def tables_for_customers(tables: Tables, customer_ids: Sequence[str]) -> Tables:
 
     return replace(
         tables,
-        customers=own(tables.customers),
+        customers=tables.customers.loc[tables.customers["customer_id"].isin(keep)],
         invoices=invoices,
         payments=payments,
         signals=own(tables.signals),

@@ -1,7 +1,8 @@
 """Payment behaviour over trailing windows: how much a customer buys and how it pays.
 
-Computed in one DuckDB aggregate over `invoice_history` (see `features.engine`), so every
-window and measure comes from one pass. Windows are (t - w days, t]; an invoice counts as
+Computed by one DuckDB query over `invoice_history` (see `features.engine`) for all snapshots:
+invoices are aggregated by disjoint age bands, and each window sums its bands (see BANDS_SQL).
+Windows are (t - w days, t]; an invoice counts as
 *settled* in a window when its `cleared_date` falls in it, and its days late are known only
 then (an invoice open at t has no days late yet; its lateness shows in the receivables group).
 On-time share by count is 1 - late share and is not repeated as a feature.
@@ -51,7 +52,7 @@ union of bands, so sums, counts and maxima of every window come from at most fou
 
 
 def _band(column: str) -> str:
-    """SQL mapping days ago to the band named by the window that starts it."""
+    """SQL mapping days ago to its band, named by the smallest window that contains it."""
     cases = " ".join(f"WHEN {column} < {w} THEN {w}" for w in WINDOWS)
     return f"CASE {cases} END"
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any, Self
 
-import numpy as np
 import pandas as pd
 
 
@@ -55,10 +54,3 @@ class CategoricalEncoder:
         encoder = cls(list(data["categorical_features"]))
         encoder.categories_ = {k: list(v) for k, v in data["categories"].items()}
         return encoder
-
-
-def codes_to_labels(encoder: CategoricalEncoder, name: str, codes: np.ndarray) -> np.ndarray:
-    """Invert the codes of column `name` back to category text (NaN stays NaN), for reports."""
-    categories = np.asarray(encoder.categories_[name] + [np.nan], dtype=object)
-    index = np.where(np.isnan(codes), len(categories) - 1, codes).astype(int)
-    return categories[index]

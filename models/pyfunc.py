@@ -19,6 +19,7 @@ import mlflow
 import pandas as pd
 from mlflow.models import infer_signature
 from mlflow.models.model import ModelInfo
+from mlflow.pyfunc import PyFuncModel, PythonModel, PythonModelContext
 
 from models.bundle import ModelBundle
 
@@ -47,15 +48,15 @@ def predict_with_reasons(bundle: ModelBundle, features: pd.DataFrame) -> pd.Data
     )
 
 
-class ArsightModel(mlflow.pyfunc.PythonModel):
+class ArsightModel(PythonModel):
     """Pyfunc wrapper around a saved `ModelBundle`."""
 
-    def load_context(self, context: mlflow.pyfunc.PythonModelContext) -> None:
+    def load_context(self, context: PythonModelContext) -> None:
         self.bundle = ModelBundle.load(Path(context.artifacts[BUNDLE_ARTIFACT]))
 
     def predict(
         self,
-        context: mlflow.pyfunc.PythonModelContext,  # noqa: ARG002 (pyfunc protocol)
+        context: PythonModelContext,  # noqa: ARG002 (pyfunc protocol)
         model_input: pd.DataFrame,
         params: dict[str, Any] | None = None,  # noqa: ARG002 (pyfunc protocol)
     ) -> pd.DataFrame:
@@ -94,7 +95,7 @@ def log_bundle(
         )
 
 
-def load_pyfunc(model_uri: str) -> mlflow.pyfunc.PyFuncModel:
+def load_pyfunc(model_uri: str) -> PyFuncModel:
     """The pyfunc model at `model_uri` (predict gives scores and SHAP columns)."""
     return mlflow.pyfunc.load_model(model_uri)
 

@@ -25,12 +25,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from features.build import FEATURE_PIPELINE_VERSION
 from features.catalog import FEATURES
-from features.errors import FeaturesError
+from features.errors import FeaturesError, StoreError
 from features.store import online_frame, write_online_store
 from features.tables import Tables
 from features.validate import ValidationReport, validate_directory
 from models.bundle import ModelBundle
+from models.errors import ModelError
 from serving.batch_outputs import (
     OutputPaths,
     read_metadata,
@@ -105,6 +107,12 @@ def load_model(settings: ServingSettings) -> tuple[ModelRef, ModelBundle, Policy
         policy = load_policy(settings.policy)
     except PolicyError as exc:
         raise BatchError(str(exc), ExitCode.BAD_INPUT) from exc
+    if str(bundle.pipeline_version) != FEATURE_PIPELINE_VERSION:
+        raise BatchError(
+            f"{ref.uri} was trained on feature pipeline {bundle.pipeline_version}; this code "
+            f"builds pipeline {FEATURE_PIPELINE_VERSION}: retrain or score with matching code",
+            ExitCode.BAD_INPUT,
+        )
     return ref, bundle, policy
 
 
@@ -149,10 +157,18 @@ def run_batch(
     features = frame.set_index("customer_id", drop=False)
     catalog = {s.name: (s.definition, s.unit, s.kind) for s in FEATURES}
     context = build_reason_context(features, bundle, policy, catalog, settings.reasons_top_k)
-    scores, points = score_chunks(features, bundle, policy, context, request.chunk_size, progress)
+    try:
+        scores, points = score_chunks(
+            features, bundle, policy, context, request.chunk_size, progress
+        )
+    except ModelError as exc:
+        raise BatchError(f"{ref.uri}: {exc}", ExitCode.BAD_INPUT) from exc
     rows = assemble_rows(tables, rejects, features, scores, as_of, policy)
     if request.refresh_store:
-        write_online_store(frame, settings.online_store_location)
+        try:
+            write_online_store(frame, settings.online_store_location)
+        except StoreError as exc:
+            raise BatchError(str(exc), ExitCode.UNAVAILABLE) from exc
     return finish_run(
         request=request,
         settings=settings,

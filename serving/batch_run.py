@@ -192,6 +192,97 @@ def run_metrics(
     return metrics
 
 
+@dataclass(frozen=True)
+class RunFrames:
+    """What a run computed from its rows and the previous run, ready to be written."""
+
+    rows: pd.DataFrame
+    current: pd.DataFrame
+    alerts: pd.DataFrame
+    worklist: pd.DataFrame
+    invoices: pd.DataFrame
+    previous_as_of: str
+
+
+def compare_and_rank(
+    request: BatchRequest,
+    paths: OutputPaths,
+    model: dict[str, str],
+    rows: pd.DataFrame,
+    points: pd.DataFrame,
+    context: tuple[Tables, pd.DataFrame],
+) -> RunFrames:
+    """Previous tiers, alerts, the worklist and its open invoices."""
+    tables, features = context
+    as_of = pd.Timestamp(request.as_of)
+    previous, previous_points, previous_as_of = load_previous(
+        find_previous(paths, as_of, request.previous)
+    )
+    rows = rows.assign(
+        previous_risk_tier=rows["customer_id"].map(previous["risk_tier"]).astype("str"), **model
+    )[SCORE_FILE_COLUMNS]
+    rows = rows.astype(dict.fromkeys(FLOAT_COLUMNS, "float64"))
+    current = rows.loc[rows["scored"]].set_index("customer_id")
+    worklist = build_worklist(rows, features)
+    return RunFrames(
+        rows=rows,
+        current=current,
+        alerts=find_alerts(current, previous, points, previous_points),
+        worklist=worklist,
+        invoices=worklist_invoices(worklist, tables, as_of),
+        previous_as_of=previous_as_of,
+    )
+
+
+def write_companions(
+    paths: OutputPaths,
+    frames: RunFrames,
+    points: pd.DataFrame,
+    rejects: pd.DataFrame,
+    meta: dict[str, str],
+) -> None:
+    """Every output but the scores file, each atomically."""
+    write_csv(rejects, paths.rejects)
+    contributions = contributions_frame(points)
+    write_parquet(contributions, paths.contributions, {**meta, "kind": "contributions"})
+    write_parquet(frames.alerts, paths.alerts, {**meta, "kind": "alerts"})
+    write_parquet(frames.worklist, paths.worklist, {**meta, "kind": "worklist"})
+    write_parquet(frames.invoices, paths.worklist_invoices, {**meta, "kind": "worklist_invoices"})
+
+
+def record_in_audit(url: str, alerts: pd.DataFrame, day: date, model: dict[str, str]) -> None:
+    """The run's alerts into the audit database; exit code 3 if it is unavailable."""
+    try:
+        audit = AuditLog(url)
+        audit.migrate()
+        record_alerts(audit.engine, alerts, day, model)
+        audit.dispose()
+    except sa.exc.SQLAlchemyError as exc:
+        raise BatchError(f"audit database {url}: {exc}", ExitCode.UNAVAILABLE) from exc
+
+
+def track(
+    settings: ServingSettings,
+    request: BatchRequest,
+    meta: dict[str, str],
+    metrics: dict[str, float],
+    frames: RunFrames,
+) -> str:
+    """The MLflow run of the job; exit code 3 if MLflow is unavailable."""
+    record = ScoringRunRecord(
+        run_name=f"score-{meta['as_of']}",
+        params={**meta, "rows": str(len(frames.rows)), "chunk_size": str(request.chunk_size)},
+        metrics=metrics,
+        probabilities=frames.current["overdue_probability"].to_numpy(float),
+        transitions=transition_matrix(frames.rows),
+        worklist=frames.worklist,
+    )
+    try:
+        return log_scoring_run(settings.mlflow_uri, record)
+    except (MlflowException, OSError) as exc:
+        raise BatchError(f"MLflow {settings.mlflow_uri}: {exc}", ExitCode.UNAVAILABLE) from exc
+
+
 def finish_run(
     *,
     request: BatchRequest,
@@ -209,71 +300,30 @@ def finish_run(
     """Alerts, worklist, drift, audit, MLflow, then every output (see the module docstring)."""
     ref, bundle, policy = run
     as_of = pd.Timestamp(request.as_of)
-    previous_path = find_previous(paths, as_of, request.previous)
-    previous, previous_points, previous_as_of = load_previous(previous_path)
-    rows = rows.assign(
-        previous_risk_tier=rows["customer_id"].map(previous["risk_tier"]).astype("str"),
-        model_name=ref.name,
-        model_version=ref.version,
-        policy_version=policy.version,
-    )[SCORE_FILE_COLUMNS]
-    rows = rows.astype(dict.fromkeys(FLOAT_COLUMNS, "float64"))
-    current = rows.loc[rows["scored"]].set_index("customer_id")
-    alerts = find_alerts(current, previous, points, previous_points)
-    worklist = build_worklist(rows, features)
-    invoices = worklist_invoices(worklist, tables, as_of)
-    drift = (
-        drift_of(settings, ref, bundle, tables, current, features, as_of)
-        if request.track
-        else DriftReport({}, 0, [])
-    )
-    metrics = run_metrics(rows, len(alerts), drift, len(rejects))
     model = {"model_name": ref.name, "model_version": ref.version, "policy_version": policy.version}
+    frames = compare_and_rank(request, paths, model, rows, points, (tables, features))
+    drift = DriftReport({}, 0, [])
+    if request.track:
+        drift = drift_of(settings, ref, bundle, tables, frames.current, features, as_of)
+    metrics = run_metrics(frames.rows, len(frames.alerts), drift, len(rejects))
     meta = {
         "as_of": as_of.date().isoformat(),
         "data_fingerprint": fingerprint,
-        "previous_as_of": previous_as_of,
+        "previous_as_of": frames.previous_as_of,
         "reject_share": repr(reject_share),
         **model,
     }
-    write_csv(rejects, paths.rejects)
-    write_parquet(
-        contributions_frame(points), paths.contributions, {**meta, "kind": "contributions"}
-    )
-    write_parquet(alerts, paths.alerts, {**meta, "kind": "alerts"})
-    write_parquet(worklist, paths.worklist, {**meta, "kind": "worklist"})
-    write_parquet(invoices, paths.worklist_invoices, {**meta, "kind": "worklist_invoices"})
-    try:
-        audit = AuditLog(settings.audit_url)
-        audit.migrate()
-        record_alerts(audit.engine, alerts, as_of.date(), model)
-        audit.dispose()
-    except sa.exc.SQLAlchemyError as exc:
-        raise BatchError(
-            f"audit database {settings.audit_url}: {exc}", ExitCode.UNAVAILABLE
-        ) from exc
-    run_id = None
-    if request.track:
-        record = ScoringRunRecord(
-            run_name=f"score-{meta['as_of']}",
-            params={**meta, "rows": str(len(rows)), "chunk_size": str(request.chunk_size)},
-            metrics=metrics,
-            probabilities=current["overdue_probability"].to_numpy(float),
-            transitions=transition_matrix(rows),
-            worklist=worklist,
-        )
-        try:
-            run_id = log_scoring_run(settings.mlflow_uri, record)
-        except (MlflowException, OSError) as exc:
-            raise BatchError(f"MLflow {settings.mlflow_uri}: {exc}", ExitCode.UNAVAILABLE) from exc
+    write_companions(paths, frames, points, rejects, meta)
+    record_in_audit(settings.audit_url, frames.alerts, as_of.date(), model)
+    run_id = track(settings, request, meta, metrics, frames) if request.track else None
     summary = {k: repr(v) for k, v in metrics.items()}
-    write_parquet(rows, paths.scores, {**meta, **summary, "kind": "scores"})
+    write_parquet(frames.rows, paths.scores, {**meta, **summary, "kind": "scores"})
     return BatchResult(
         status="written",
         paths=paths,
-        rows=len(rows),
+        rows=len(frames.rows),
         not_scored=int(metrics["rows_not_scored"]),
-        alerts=len(alerts),
+        alerts=len(frames.alerts),
         tier_counts={t: int(metrics[f"tier_{t}"]) for t in TIERS},
         reject_share=reject_share,
         run_id=run_id,

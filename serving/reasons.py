@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -125,14 +124,17 @@ def top_reasons(
     values = contributions.to_numpy(dtype=float)
     order = np.argsort(-np.abs(values), axis=1, kind="stable")[:, :top_k]
     feature_values = features[names].to_numpy(dtype=object)
+    # plain dicts and arrays: pandas scalar access per reason was most of the batch's time
+    lookup: dict[str, dict[str, float]] = medians.to_dict(orient="index")  # type: ignore[assignment]
+    sectors = industry.to_numpy(dtype=object)
     out: list[list[dict[str, object]]] = []
     for row, picks in enumerate(order):
-        sector = industry.iloc[row]
+        sector = sectors[row]
         reasons = []
         for j in picks:
             name = names[j]
             value = _plain(feature_values[row, j])
-            median = _median(medians, sector, name)
+            median = _median(lookup, sector, name)
             reasons.append(
                 {
                     "feature": name,
@@ -155,10 +157,13 @@ def _plain(value: object) -> float | str | None:
     return str(value)
 
 
-def _median(medians: pd.DataFrame, industry: object, feature: str) -> float | None:
-    if not isinstance(industry, str) or feature not in medians.columns:
+def _median(
+    medians: Mapping[str, Mapping[str, float]], industry: object, feature: str
+) -> float | None:
+    if not isinstance(industry, str):
         return None
-    if industry not in medians.index:
+    found = medians.get(industry, {}).get(feature)
+    if found is None:
         return None
-    value = float(cast(float, medians.at[industry, feature]))
+    value = float(found)
     return None if math.isnan(value) else value

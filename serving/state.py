@@ -88,6 +88,14 @@ class ServingState:
     problems: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def set_problem(self, kind: str, text: str) -> None:
+        """Record a problem for /readyz; copy-on-write, so readers never see a dict change."""
+        self.problems = {**self.problems, kind: text}
+
+    def clear_problem(self, *kinds: str) -> None:
+        """Forget problems of these kinds (copy-on-write)."""
+        self.problems = {k: v for k, v in self.problems.items() if k not in kinds}
+
     def current(self) -> Served:
         """The snapshot to answer from; ModelNotReadyError (503) before the first one."""
         served = self.served
@@ -143,12 +151,11 @@ def _resolve(state: ServingState, source: ModelSource) -> ModelRef | None:
     try:
         ref = source.resolve()
     except ModelLoadError as exc:
-        state.problems["registry"] = str(exc)
         served = state.served
-        if served is not None:
-            state.problems["registry"] += f"; serving last good {served.ref.uri}"
+        last_good = f"; serving last good {served.ref.uri}" if served is not None else ""
+        state.set_problem("registry", f"{exc}{last_good}")
         return served.ref if served is not None else None
-    state.problems.pop("registry", None)
+    state.clear_problem("registry")
     return ref
 
 
@@ -163,7 +170,11 @@ def refresh(
     """Swap in a newer champion or store if there is one; True when a swap happened."""
     with state.lock:
         ref = _resolve(state, source)
-        if ref is None:
+        if ref is None:  # no model yet: still report a missing store, so both show at once
+            try:
+                store_version(store_location)
+            except StoreError as exc:
+                state.set_problem("load", str(exc))
             return False
         old = state.served
         try:
@@ -177,13 +188,12 @@ def refresh(
             served = build_served(ref, bundle, store, token, policy, top_k)
         except (ServingError, StoreError, ModelError, OSError) as exc:
             kind = "consistency" if isinstance(exc, ConsistencyError) else "load"
-            state.problems[kind] = str(exc)
+            state.set_problem(kind, str(exc))
             metrics.reloads.labels(outcome=f"refused_{kind}").inc()
             logger.error("reload refused: %s", exc)
             return False
         state.served = served
-        state.problems.pop("consistency", None)
-        state.problems.pop("load", None)
+        state.clear_problem("consistency", "load")
         metrics.reloads.labels(outcome="swapped").inc()
         metrics.serving(ref.name, ref.version, str(bundle.pipeline_version))
         logger.info("serving %s with store as of %s", ref.uri, served.features_as_of)

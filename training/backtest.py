@@ -115,7 +115,8 @@ def run_backtest(
     frame: pd.DataFrame, folds: list[Fold], recipe: Recipe, baselines: list[Baseline]
 ) -> BacktestResult:
     """Fit and score the recipe and every baseline on each fold; choose the calibrator."""
-    parts: dict[str, list[pd.DataFrame]] = {MODEL: []} | {b.name: [] for b in baselines}
+    parts: dict[str, list[pd.DataFrame]] = {MODEL: []}
+    parts.update({b.name: [] for b in baselines})
     for fold in folds:
         train, test = fold.split(frame)
         logger.info("fold %d: %d train rows, %d test rows", fold.number, len(train), len(test))
@@ -135,7 +136,8 @@ SEGMENTS = ("customer_industry", "customer_segment")
 
 def records(table: pd.DataFrame) -> list[dict[str, Any]]:
     """A table as JSON-ready rows (NaN -> None)."""
-    return table.astype(object).where(table.notna(), None).to_dict(orient="records")
+    rows = table.astype(object).where(table.notna(), None).to_dict(orient="records")
+    return [{str(k): v for k, v in row.items()} for row in rows]
 
 
 def segment_records(result: BacktestResult, frame: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:

@@ -86,8 +86,11 @@ class LogisticBaseline:
 
     def fit(self, train: pd.DataFrame) -> Self:
         rows = labelled(train, OVERDUE)
-        categorical = categorical_columns(rows)
-        numeric = [c for c in feature_columns(rows) if c not in categorical]
+        text = categorical_columns(rows)
+        # a category never observed in training carries nothing to one-hot (the IBM ledger has
+        # no industry or segment); numbers that are all null stay, imputed as empty features
+        categorical = [c for c in text if rows[c].notna().any()]
+        numeric = [c for c in feature_columns(rows) if c not in text]
         self.pipeline_ = logistic_pipeline(numeric, categorical, self.seed)
         self.pipeline_.fit(self._inputs(rows), rows[OVERDUE].to_numpy(int))
         return self

@@ -5,7 +5,7 @@ gives); the `shap` package only draws. Global views (beeswarm, dependence) are i
 own units: log-odds for the overdue classifier, days for the DSO regressor. A customer's
 waterfall is in points of calibrated probability via `models.attribution.probability_points`,
 the rescaling behind the API's reasons, so its bars are the `contribution`s `POST /v1/scores`
-returns for that customer and snapshot (tests/notebooks/test_explain_matches_api.py checks it).
+returns for that customer and snapshot (tests/serving/test_explain_parity.py checks it).
 Labels and units come from `features.catalog`.
 """
 
@@ -138,8 +138,10 @@ class CustomerExplanation:
         """The `k` largest contributions as {feature, value, contribution}, like API reasons."""
         rows = self.contributions.head(k)
         return [
-            {"feature": r.feature, "value": _plain(r.value), "contribution": float(r.contribution)}
-            for r in rows.itertuples()
+            {"feature": str(feature), "value": _plain(value), "contribution": float(contribution)}
+            for feature, value, contribution in zip(
+                rows["feature"], rows["value"], rows["contribution"].to_numpy(float), strict=True
+            )
         ]
 
 

@@ -112,4 +112,3 @@ def mlflow_ui_command(tracking_uri: str) -> str:
 def run_url(experiment_id: str, run_id: str, ui_url: str = DEFAULT_UI_URL) -> str:
     """The page of one run in the MLflow UI started by `mlflow_ui_command`."""
     return f"{ui_url.rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}"
-

@@ -36,13 +36,13 @@ class TrainingSettings(BaseSettings):
     home: Path = Path(".")
     model_name: str = "arsight"
     experiment: str = "arsight-training"
-    trials: int = Field(30, ge=0)
-    timeout_seconds: float | None = Field(None, gt=0)
-    folds: int = Field(3, ge=3)
-    fold_snapshots: int = Field(3, ge=1)
+    trials: int = Field(default=30, ge=0)
+    timeout_seconds: float | None = Field(default=None, gt=0)
+    folds: int = Field(default=3, ge=3)
+    fold_snapshots: int = Field(default=3, ge=1)
     seed: int = 0
-    max_rounds: int = Field(1000, ge=10)
-    threads: int = Field(1, ge=1)
+    max_rounds: int = Field(default=1000, ge=10)
+    threads: int = Field(default=1, ge=1)
 
     @property
     def models_dir(self) -> Path:

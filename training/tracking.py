@@ -52,7 +52,9 @@ def configure_tracking(settings: TrainingSettings) -> str:
         return str(experiment.experiment_id)
     # A database store keeps no files: artifacts go under ARSIGHT_HOME; a tracking server
     # (http) chooses its own artifact root.
-    location = None if uri.startswith(("http:", "https:", "databricks")) else settings.artifact_location()
+    location = (
+        None if uri.startswith(("http:", "https:", "databricks")) else settings.artifact_location()
+    )
     return str(client.create_experiment(settings.experiment, artifact_location=location))
 
 

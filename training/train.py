@@ -46,7 +46,11 @@ MONOTONE: dict[str, tuple[int, str]] = {
 }
 """Feature -> (direction, why). +1: a higher value (all else fixed) never lowers the scores."""
 
+DATASET_PARAMS: dict[str, Any] = {"max_bin": 63, "feature_pre_filter": False, "verbosity": -1}
+"""63 bins instead of LightGBM's 255: about twice as fast to fit, no measurable loss here."""
+EARLY_STOPPING_ROUNDS = 50
 BASE_PARAMS: dict[str, Any] = {
+    **DATASET_PARAMS,
     "verbosity": -1,
     "deterministic": True,
     "force_col_wise": True,
@@ -107,10 +111,30 @@ def matrix(frame: pd.DataFrame, encoder: CategoricalEncoder, target: str) -> Mat
     return Matrix(encoder.transform(rows[feature_columns(rows)]), rows[target].to_numpy(float))
 
 
+def datasets(
+    train: Matrix, valid: Matrix | None, categorical: Sequence[str]
+) -> tuple[lgb.Dataset, lgb.Dataset | None]:
+    """Binned LightGBM datasets for `train` (and `valid`, binned like it).
+
+    Binning is the costly part of small fits; tuning builds these once and every trial reuses
+    them (`feature_pre_filter` is off so that trials may vary `min_data_in_leaf`).
+    """
+    train_set = lgb.Dataset(
+        train.x,
+        train.y,
+        categorical_feature=list(categorical),
+        free_raw_data=False,
+        params=DATASET_PARAMS,
+    )
+    if valid is None:
+        return train_set, None
+    return train_set, lgb.Dataset(valid.x, valid.y, reference=train_set)
+
+
 def fit_booster(
     params: dict[str, Any],
-    train: Matrix,
-    valid: Matrix | None = None,
+    train: Matrix | lgb.Dataset,
+    valid: Matrix | lgb.Dataset | None = None,
     num_boost_round: int = 100,
     callbacks: Sequence[Callable[..., None]] = (),
     categorical: Sequence[str] = (),
@@ -119,22 +143,28 @@ def fit_booster(
 
     Args:
         params: full LightGBM parameters (see `booster_params`).
-        train: training matrix.
-        valid: validation matrix for early stopping and for callbacks (pruning).
+        train: training matrix, or a dataset from `datasets`.
+        valid: validation matrix (or dataset) for early stopping and callbacks (pruning).
         num_boost_round: maximum rounds (exact rounds without `valid`).
         callbacks: extra LightGBM callbacks, e.g. an Optuna pruner.
-        categorical: columns LightGBM treats as categorical.
+        categorical: columns LightGBM treats as categorical (when given matrices).
     """
-    train_set = lgb.Dataset(
-        train.x, train.y, categorical_feature=list(categorical), free_raw_data=False
-    )
-    valid_sets, all_callbacks = [], list(callbacks)
+    if isinstance(train, Matrix):
+        if isinstance(valid, lgb.Dataset):
+            raise TypeError("valid must be a Matrix when train is a Matrix")
+        train, valid = datasets(train, valid, categorical)
+    if isinstance(valid, Matrix):
+        raise TypeError("valid must be a Dataset when train is a Dataset")
+    valid_sets: list[lgb.Dataset] = []
+    all_callbacks = list(callbacks)
     if valid is not None:
-        valid_sets = [lgb.Dataset(valid.x, valid.y, reference=train_set)]
-        all_callbacks.append(lgb.early_stopping(50, first_metric_only=True, verbose=False))
+        valid_sets = [valid]
+        all_callbacks.append(
+            lgb.early_stopping(EARLY_STOPPING_ROUNDS, first_metric_only=True, verbose=False)
+        )
     return lgb.train(
         params,
-        train_set,
+        train,
         num_boost_round=num_boost_round,
         valid_sets=valid_sets,
         callbacks=all_callbacks,

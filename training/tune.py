@@ -16,12 +16,12 @@ from typing import Any
 import lightgbm as lgb
 import optuna
 
-from training.train import Matrix, booster_params, fit_booster
+from training.train import Matrix, booster_params, datasets, fit_booster
 
 logger = logging.getLogger(__name__)
 
 
-def suggest_params(trial: optuna.Trial) -> dict[str, Any]:
+def suggest_params(trial: optuna.trial.BaseTrial) -> dict[str, Any]:
     """The one search space (tree shape, regularisation, sampling, learning rate)."""
     return {
         "learning_rate": trial.suggest_float("learning_rate", 0.02, 0.2, log=True),
@@ -66,18 +66,17 @@ def make_objective(
     max_rounds: int = 1000,
     threads: int = 1,
 ) -> Callable[[optuna.Trial], float]:
-    """The objective: validation AUC of the classifier fitted with the trial's parameters."""
+    """The objective: validation AUC of the classifier fitted with the trial's parameters.
+
+    The datasets are binned here, once; every trial reuses them.
+    """
+    train_set, valid_set = datasets(train, valid, categorical)
 
     def objective(trial: optuna.Trial) -> float:
         tuned = {**suggest_params(trial), "num_threads": threads}
         params = booster_params("classifier", tuned, features, seed)
         booster = fit_booster(
-            params,
-            train,
-            valid,
-            num_boost_round=max_rounds,
-            callbacks=[PruningCallback(trial)],
-            categorical=categorical,
+            params, train_set, valid_set, max_rounds, callbacks=[PruningCallback(trial)]
         )
         trial.set_user_attr("rounds", booster.best_iteration)
         return float(booster.best_score["valid_0"]["auc"])

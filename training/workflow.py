@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+import optuna
 import pandas as pd
 
 from features.build import FEATURE_PIPELINE_VERSION, build_training_frame
@@ -28,6 +29,7 @@ from training.backtest import MODEL, BacktestResult, build_report, run_backtest
 from training.baselines import make_baselines
 from training.dataset import (
     OVERDUE,
+    Fold,
     categorical_columns,
     data_fingerprint,
     feature_columns,
@@ -54,6 +56,7 @@ from training.tune import best_params, make_objective, tune
 
 logger = logging.getLogger(__name__)
 
+TrialCallback = Callable[[optuna.Study, optuna.trial.FrozenTrial], None]
 DEFAULT_DEFINITION = LabelDefinition()
 INPUT_EXAMPLE_ROWS = 5
 BEESWARM_ROWS = 2000
@@ -110,11 +113,11 @@ def build_frame(
 
 def tune_recipe(
     frame: pd.DataFrame,
-    split: Any,
+    split: Fold,
     settings: TrainingSettings,
     trials: int,
     timeout: float | None,
-    callbacks: list[Any],
+    callbacks: list[TrialCallback],
 ) -> Recipe:
     """Tuned parameters (defaults without trials) and each model's rounds on the tuning split."""
     train, valid = split.split(frame)
@@ -142,7 +145,7 @@ def develop(
     definition: LabelDefinition,
     trials: int,
     timeout: float | None = None,
-    trial_callbacks: list[Any] | None = None,
+    trial_callbacks: list[TrialCallback] | None = None,
 ) -> Development:
     """Tune, backtest against the baselines, calibrate and fit the final bundle (no MLflow)."""
     gap = definition.horizon_days + definition.grace_days
@@ -152,7 +155,9 @@ def develop(
     split = tuning_fold(labelled(frame, OVERDUE), folds[-1], settings.fold_snapshots, gap)
     recipe = tune_recipe(frame, split, settings, trials, timeout, trial_callbacks or [])
     features = feature_columns(frame)
-    backtest = run_backtest(frame, folds, recipe, make_baselines(features, settings.seed, settings.threads))
+    backtest = run_backtest(
+        frame, folds, recipe, make_baselines(features, settings.seed, settings.threads)
+    )
     final = fit_models(recipe, frame)
     bundle = ModelBundle(
         classifier=final.boosters["classifier"],

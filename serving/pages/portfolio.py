@@ -102,7 +102,9 @@ class PortfolioView:
 
     def worklist_rows(self) -> list[dict[str, object]]:
         """The shown part of the worklist as records."""
-        return [] if self.worklist is None else self.worklist.to_dict(orient="records")
+        if self.worklist is None:
+            return []
+        return [{str(k): v for k, v in r.items()} for r in self.worklist.to_dict(orient="records")]
 
 
 def tier_counts(latest: Run, previous: Run | None) -> list[TierCount]:

@@ -8,13 +8,14 @@ same status and the same message, never a stack trace or a 500.
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from serving.deps import get_audit, get_metrics, get_request_id, get_state
+from serving.deps import AuditDep, MetricsDep, RequestIdDep, StateDep
 from serving.errors import ServingError
 from serving.pages import charts
 from serving.pages.customer import CustomerView, build_customer_view
@@ -24,7 +25,7 @@ from serving.pages.session import PageSession, csrf_matches
 from serving.pages.signin import FormDep, SessionDep
 from serving.pages.signin import router as signin_router
 from serving.routes.deals import assess
-from serving.schemas import DealRequest
+from serving.schemas import DealRequest, DealResponse
 from serving.settings import ServingSettings
 
 logger = logging.getLogger(__name__)
@@ -56,10 +57,8 @@ def portfolio(
 ) -> HTMLResponse:
     """Tiers and their change, DSO trend, expected overdue amount, warnings, worklist."""
     runs_dir, data_dir = _dirs(request)
-    descending = order == "desc"
-    view = build_portfolio_view(
-        runs_dir, data_dir, sort if sort in SORTABLE else "rank", descending
-    )
+    key, descending = (sort if sort in SORTABLE else "rank"), order == "desc"
+    view = build_portfolio_view(runs_dir, data_dir, key, descending)
     tier_chart = charts.bar_chart(
         [(t.tier, float(t.count)) for t in view.tiers],
         title="Customers per risk tier",
@@ -70,7 +69,7 @@ def portfolio(
     if view.trend is not None:
         trend_chart = charts.line_chart(
             [d.strftime("%Y-%m") for d in view.trend["month_end"]],
-            [None if v != v else float(v) for v in view.trend["dso_days"]],
+            [None if math.isnan(v) else float(v) for v in view.trend["dso_days"]],
             title="Portfolio DSO by month end (days)",
             fmt=lambda v: f"{v:,.0f}",
         )
@@ -81,7 +80,7 @@ def portfolio(
         view=view,
         tier_chart=tier_chart if view.tiers else None,
         trend_chart=trend_chart,
-        sort=sort,
+        sort=key,
         order="desc" if descending else "asc",
         sortable=SORTABLE,
     )
@@ -96,11 +95,13 @@ def find_customer(session: SessionDep, customer_id: str = "") -> Response:  # no
 
 
 @router.get("/ui/customers/{customer_id:path}")
-def customer_page(request: Request, customer_id: str, session: SessionDep) -> HTMLResponse:
+def customer_page(
+    request: Request, customer_id: str, session: SessionDep, state: StateDep, audit: AuditDep
+) -> HTMLResponse:
     """Scores, forecast, terms, reasons, aging, audited history and health signals."""
     try:
-        served = get_state(request).current()
-        view = build_customer_view(served, get_audit(request), customer_id, session.role)
+        served = state.current()
+        view = build_customer_view(served, audit, customer_id, session.role)
     except ServingError as exc:
         return _failed(request, session, exc)
     return render(
@@ -165,30 +166,49 @@ def deal_form(request: Request, session: SessionDep, customer_id: str = "") -> H
     return render(request, "deal.html", session=session, fields=fields, errors=[], result=None)
 
 
+def _deal_page(
+    request: Request,
+    status: int,
+    session: PageSession,
+    fields: dict[str, str],
+    errors: list[str],
+    result: DealResponse | None = None,
+) -> HTMLResponse:
+    return render(
+        request, "deal.html", status, session=session, fields=fields, errors=errors, result=result
+    )
+
+
 @router.post("/ui/deals")
-def deal_submit(request: Request, session: SessionDep, form: FormDep) -> HTMLResponse:
+def deal_submit(
+    request: Request,
+    session: SessionDep,
+    form: FormDep,
+    state: StateDep,
+    audit: AuditDep,
+    metrics: MetricsDep,
+    request_id: RequestIdDep,
+) -> HTMLResponse:
     """Assess the deal with the function behind POST /v1/deals/assess (audited alike)."""
     fields = {k: form.get(k, "").strip() for k in ("customer_id", "amount", "payment_terms_days")}
-    page = {"session": session, "fields": fields, "result": None}
     if not csrf_matches(session.csrf, form.get("csrf")):
-        return render(
-            request, "deal.html", 403, errors=["Invalid form token: reload the page."], **page
-        )
+        problem = ["Invalid form token: reload the page."]
+        return _deal_page(request, 403, session, fields, problem)
     try:
         body = DealRequest.model_validate(fields)
     except ValidationError as exc:
         errors = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        return render(request, "deal.html", 422, errors=errors, **page)
+        return _deal_page(request, 422, session, fields, errors)
     try:
         result = assess(
             caller=session.role,
             body=body,
-            served=get_state(request).current(),
-            audit=get_audit(request),
-            metrics=get_metrics(request),
-            request_id=get_request_id(request),
+            served=state.current(),
+            audit=audit,
+            metrics=metrics,
+            request_id=request_id,
         )
     except ServingError as exc:
-        return render(request, "deal.html", exc.status_code, errors=[str(exc)], **page)
+        return _deal_page(request, exc.status_code, session, fields, [str(exc)])
     logger.info("deal page: %s for %s", result.decision, result.customer_id)
-    return render(request, "deal.html", errors=[], **(page | {"result": result}))
+    return _deal_page(request, 200, session, fields, [], result)

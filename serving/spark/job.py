@@ -23,16 +23,19 @@ pandas engine for them, or read the scores directory into them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+import warnings
+from collections.abc import Iterable, Iterator, Mapping
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from features.catalog import FEATURES
 from features.errors import FeaturesError
 from features.peers import DSO, LATE_SHARE
+from features.tables import table_file
 from serving.batch import check_rejects, load_model
 from serving.batch_outputs import OutputPaths, write_csv
 from serving.batch_run import BatchError, BatchRequest, BatchResult, ExitCode, find_previous
@@ -40,7 +43,7 @@ from serving.errors import PolicyError
 from serving.reasons import feature_texts
 from serving.scoring import ReasonContext
 from serving.settings import ServingSettings
-from serving.spark.inputs import build_ledger, read_tables
+from serving.spark.inputs import TableLayout, build_ledger, read_tables
 from serving.spark.output import (
     feature_row_schema,
     median_schema,
@@ -70,28 +73,47 @@ logger = logging.getLogger(__name__)
 
 UNIQUE_KEYS = {"invoices": "invoice_id", "payments": "payment_id", "deals": "deal_id"}
 """Keys unique per table whose duplicates may sit in different customers' partitions."""
+UNTYPED = "Cannot infer the eval type from type hints"
+"""PySpark's warning for a `functools.partial`; the eval type is given by applyInPandas."""
 
 
-def check_unique_keys(tables: dict[str, tuple[DataFrame, object]]) -> None:
-    """Fail (exit 2) when a key repeats across the table: partitions could not see it."""
+def check_unique_keys(tables: Mapping[str, tuple[DataFrame, TableLayout]]) -> None:
+    """Fail (exit 2) when a key repeats across its table: partitions could not see it.
+
+    One Spark job over the keys of every table in `UNIQUE_KEYS`.
+    """
     from pyspark.sql import functions as F
 
-    for name, key in UNIQUE_KEYS.items():
-        if name not in tables or key not in tables[name][0].columns:
-            continue
-        repeated = (
-            tables[name][0].groupBy(key).count().filter(F.col("count") > 1).limit(5).collect()
+    keys = [
+        tables[name][0].select(F.lit(name).alias("table"), F.col(key).cast("string").alias("key"))
+        for name, key in UNIQUE_KEYS.items()
+        if name in tables and key in tables[name][0].columns
+    ]
+    stacked = keys[0]
+    for more in keys[1:]:
+        stacked = stacked.unionByName(more)
+    counts = stacked.filter(F.col("key").isNotNull()).groupBy("table", "key").count()
+    repeated = counts.filter(F.col("count") > 1).limit(5).collect()
+    if repeated:
+        examples = sorted(f"{row['table']} {row['key']}" for row in repeated)
+        raise BatchError(
+            f"keys not unique, e.g. {examples}; the Spark engine needs unique invoice, payment "
+            "and deal ids (run `arsight data validate` and score the valid rows)",
+            ExitCode.BAD_INPUT,
         )
-        if repeated:
-            examples = sorted(str(row[key]) for row in repeated)
-            raise BatchError(
-                f"{name}: {key} not unique, e.g. {examples}; the Spark engine needs unique keys "
-                "(run `arsight data validate` and score the valid rows)",
-                ExitCode.BAD_INPUT,
-            )
 
 
-def source_flags(tables: dict[str, tuple[DataFrame, object]]) -> SourceFlags:
+def rows_read(tables: Mapping[str, tuple[DataFrame, TableLayout]], directory: Path) -> int:
+    """Rows of every table file: from the Parquet footers, by a Spark count for CSV."""
+    total = 0
+    for name, (frame, _) in tables.items():
+        path = table_file(directory, name)
+        parquet = path is not None and path.suffix == ".parquet"
+        total += pq.ParquetFile(path).metadata.num_rows if parquet else frame.count()
+    return total
+
+
+def source_flags(tables: Mapping[str, tuple[DataFrame, TableLayout]]) -> SourceFlags:
     """Source-wide facts the feature SQL depends on, decided once (see `partition`)."""
     from pyspark.sql import functions as F
 
@@ -110,12 +132,10 @@ def source_flags(tables: dict[str, tuple[DataFrame, object]]) -> SourceFlags:
 def global_peer_medians(known: DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """`features.peers.industry_medians` over every known customer, indexed as it returns."""
     schema = median_schema("industry", [DSO, LATE_SHARE])
-    found = (
-        known.select(INDUSTRY, DSO, LATE_SHARE)
-        .groupBy(INDUSTRY)
-        .applyInPandas(partial(peer_medians, as_of=as_of), schema)
-        .toPandas()
-    )
+    grouped = known.select(INDUSTRY, DSO, LATE_SHARE).groupBy(INDUSTRY)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=UNTYPED, category=UserWarning)
+        found = grouped.applyInPandas(partial(peer_medians, as_of=as_of), schema).toPandas()
     found.insert(1, "as_of", pd.Series(as_of, index=found.index, dtype="datetime64[ns]"))
     return found.set_index(["industry", "as_of"]).sort_index()
 
@@ -125,11 +145,12 @@ def global_reason_medians(
 ) -> pd.DataFrame:
     """`serving.reasons.industry_medians` over every known customer with global peers."""
     function = partial(reason_medians, as_of=as_of, medians=peers, industry=industry)
-    found = (
-        known.groupBy(industry)
-        .applyInPandas(partial(function, numeric=numeric), median_schema(industry, numeric))
-        .toPandas()
-    )
+    grouped = known.groupBy(industry)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=UNTYPED, category=UserWarning)
+        found = grouped.applyInPandas(
+            partial(function, numeric=numeric), median_schema(industry, numeric)
+        ).toPandas()
     return found.set_index(industry).sort_index()
 
 
@@ -141,12 +162,12 @@ def _feature_rows(
         tables = read_tables(spark, directory)
     except FeaturesError as exc:
         raise BatchError(str(exc), ExitCode.BAD_INPUT) from exc
-    check_unique_keys(tables)  # type: ignore[arg-type]
-    flags = source_flags(tables)  # type: ignore[arg-type]
+    check_unique_keys(tables)
+    flags = source_flags(tables)
     ledger, layout = build_ledger(tables, partitions)
     columns = [*ROW_COLUMNS, *(s.name for s in FEATURES)]
     compute = partial(customer_features, layout=layout, as_of=as_of, flags=flags, columns=columns)
-    read = sum(frame.count() for frame, _ in tables.values())
+    read = rows_read(tables, directory)
     return ledger.mapInPandas(compute, feature_row_schema()).persist(), read
 
 
@@ -194,9 +215,13 @@ def run_spark_batch(
     as_of = pd.Timestamp(request.as_of)
     partitions = default_partitions(spark, spark_settings)
     rows, read = _feature_rows(spark, request.directory, as_of, partitions)
+    logger.info("%d input rows read from %s", read, request.directory)
     try:
         policy.check_columns(rows.columns)
         rejects = _rejects(rows)
+        logger.info(
+            "features of %d partitions computed; %d rows rejected", partitions, len(rejects)
+        )
         share = len(rejects) / read if read else 0.0
         check_rejects(rejects, share, request.max_reject_share, paths)
         known = rows.filter("is_known")
@@ -204,6 +229,7 @@ def run_spark_batch(
         numeric = [n for n in bundle.feature_names if n not in bundle.categorical_features]
         industry = policy.context.industry
         medians = global_reason_medians(known, as_of, peers, industry, numeric)
+        logger.info("peer and reason medians of %d industries computed", len(medians))
         catalog = {s.name: (s.definition, s.unit, s.kind) for s in FEATURES}
         texts = feature_texts(bundle.feature_names, catalog)
         context = ReasonContext(texts, medians, industry, settings.reasons_top_k)

@@ -205,8 +205,9 @@ def peer_input(frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
 
 
 def peer_medians(group: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """`industry_medians` of one industry's known customers, flat (industry, as_of, medians)."""
-    return for_spark(industry_medians(peer_input(group, as_of)).reset_index())
+    """`industry_medians` of one industry's known customers, flat (industry, then medians)."""
+    found = industry_medians(peer_input(group, as_of)).reset_index()
+    return for_spark(found.drop(columns="as_of"))
 
 
 def with_global_peers(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import warnings
 from typing import TYPE_CHECKING
 
 from pydantic import Field
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 APP_NAME = "arsight-score"
+PANDAS_NOTICE = "PySpark does not yet fully support pandas"
 
 
 class SparkSettings(BaseSettings):
@@ -61,6 +63,7 @@ class SparkSettings(BaseSettings):
             "spark.master": self.master,
             "spark.app.name": APP_NAME,
             "spark.ui.enabled": "false",
+            "spark.ui.showConsoleProgress": "false",
             "spark.driver.host": self.driver_host,
             "spark.driver.bindAddress": self.driver_host,
             "spark.sql.shuffle.partitions": str(self.shuffle_partitions),
@@ -92,6 +95,10 @@ def build_session(settings: SparkSettings) -> SparkSession:
     conf = settings.spark_conf()
     # Local-mode workers are started by the driver and read the interpreter from the environment.
     os.environ.setdefault("PYSPARK_PYTHON", conf["spark.pyspark.python"])
+    os.environ.setdefault("SPARK_LOCAL_IP", settings.driver_host)
+    # PySpark 4.3 warns on every pandas call that pandas 3 is not yet fully supported; the
+    # engine's parity test is what vouches for the combination.
+    warnings.filterwarnings("ignore", message=PANDAS_NOTICE, category=FutureWarning)
     builder = SparkSession.builder
     for key, value in conf.items():
         builder = builder.config(key, value)

@@ -86,6 +86,7 @@ def finish_spark_run(
     try:
         summary = scores.select(*SUMMARY_COLUMNS).toPandas()
         summary = summary.astype({"overdue_probability": "float64"})
+        logger.info("%d customers scored", int(summary["scored"].sum()))
         metrics = run_metrics(summary, 0, DriftReport({}, 0, []), rejects[0])
         meta = meta | {"reject_share": f"{rejects[1]:.10g}"}
         params = meta | cluster | {"rows": str(len(summary)), "chunk_size": str(request.chunk_size)}

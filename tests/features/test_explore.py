@@ -158,9 +158,7 @@ def test_portfolio_by_industry_has_dso_and_late_share_per_group(world: Tables) -
     expected = pd.DataFrame(
         {
             "industry": pd.Series(["retail", "retail", "unknown", "unknown"], dtype="str"),
-            "month_end": pd.to_datetime(["2024-01-31", "2024-02-29"] * 2).astype(
-                "datetime64[ns]"
-            ),
+            "month_end": pd.to_datetime(["2024-01-31", "2024-02-29"] * 2).astype("datetime64[ns]"),
             "open_amount": [4000.0, 0.0, 0.0, 500.0],
             "sales_90d": [4000.0, 4000.0, 0.0, 500.0],
             "dso_days": [90.0, 0.0, np.nan, 90.0],

@@ -46,7 +46,12 @@ def test_predict_keeps_index_and_orders_interval(
     bundle: ModelBundle, feature_rows: pd.DataFrame
 ) -> None:
     predicted = bundle.predict(feature_rows)
-    assert list(predicted.columns) == ["overdue_probability", "dso_30d", "dso_30d_p10", "dso_30d_p90"]
+    assert list(predicted.columns) == [
+        "overdue_probability",
+        "dso_30d",
+        "dso_30d_p10",
+        "dso_30d_p90",
+    ]
     assert predicted.index.equals(feature_rows.index)
     assert (predicted["dso_30d_p10"] <= predicted["dso_30d_p90"]).all()
     assert predicted["overdue_probability"].between(0, 1).all()
@@ -70,7 +75,10 @@ def test_native_contributions_equal_shap_tree_explainer(
 ) -> None:
     matrix = bundle.encode(feature_rows)
     explanation = bundle.explain(feature_rows)
-    for booster, ours in ((bundle.classifier, explanation.overdue), (bundle.regressor, explanation.dso)):
+    for booster, ours in (
+        (bundle.classifier, explanation.overdue),
+        (bundle.regressor, explanation.dso),
+    ):
         explainer = shap.TreeExplainer(booster)
         values = explainer.shap_values(matrix)
         np.testing.assert_allclose(ours[bundle.feature_names].to_numpy(), values, atol=1e-6)

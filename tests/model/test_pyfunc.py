@@ -93,5 +93,7 @@ def test_bundle_files_are_portable_text(bundle: ModelBundle, tmp_path: Path) -> 
 def test_missing_booster_file_is_an_artifact_error(bundle: ModelBundle, tmp_path: Path) -> None:
     bundle.save(tmp_path / "b")
     (tmp_path / "b" / "regressor_p90.txt").unlink()
-    with pytest.raises(ArtifactError, match=r"^.*/b: cannot read model bundle: .*regressor_p90\.txt"):
+    with pytest.raises(
+        ArtifactError, match=r"^.*/b: cannot read model bundle: .*regressor_p90\.txt"
+    ):
         ModelBundle.load(tmp_path / "b")

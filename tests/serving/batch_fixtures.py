@@ -38,17 +38,26 @@ class TwoRuns:
         return BatchRequest(self.data, as_of.date(), out, **options)  # type: ignore[arg-type]
 
 
+_BUILT: dict[str, object] = {}
+"""One instance per session: pytest registers an imported fixture once per importing module,
+so a session-scoped fixture imported into several modules would otherwise be built again."""
+
+
 @pytest.fixture(scope="session", name="world_dir")
 def world_dir_fixture(tmp_path_factory: pytest.TempPathFactory, world: Tables) -> Path:
-    directory = tmp_path_factory.mktemp("world")
-    write_tables(world, directory)
-    return directory
+    if "world_dir" not in _BUILT:
+        directory = tmp_path_factory.mktemp("world")
+        write_tables(world, directory)
+        _BUILT["world_dir"] = directory
+    return _BUILT["world_dir"]  # type: ignore[return-value]
 
 
 @pytest.fixture(scope="session", name="two_runs")
 def two_runs_fixture(
     tmp_path_factory: pytest.TempPathFactory, world_dir: Path, world: Tables, registry: Registry
 ) -> TwoRuns:
+    if "two_runs" in _BUILT:
+        return _BUILT["two_runs"]  # type: ignore[return-value]
     home = tmp_path_factory.mktemp("batch-home")
     settings = make_settings(home, home / "store" / "online.parquet", registry)
     second_as_of = data_end_of(world).normalize()
@@ -57,4 +66,5 @@ def two_runs_fixture(
     for as_of in (first_as_of, second_as_of):
         out = home / "runs" / as_of.date().isoformat() / "scores.parquet"
         results.append(run_batch(BatchRequest(world_dir, as_of.date(), out), settings))
-    return TwoRuns(world_dir, home, settings, *results, first_as_of, second_as_of)
+    _BUILT["two_runs"] = TwoRuns(world_dir, home, settings, *results, first_as_of, second_as_of)
+    return _BUILT["two_runs"]  # type: ignore[return-value]

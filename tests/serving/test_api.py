@@ -9,10 +9,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
+from arsight.cli import app as cli_app
 from features.store import write_online_store
 from models.bundle import ModelBundle
 from serving.app import JsonFormatter, create_app
+from serving.policy import DEFAULT_POLICY_PATH
 from serving.settings import ServingSettings
 from tests.serving.conftest import AUTH, Registry, make_settings
 
@@ -219,3 +222,23 @@ def test_access_log_is_structured_json(
         "status": 200,
     }
     assert line["duration_ms"] >= 0
+
+
+def test_policy_override_and_its_version_in_every_answer(
+    tmp_path: Path, store_path: Path, registry: Registry, scored_ids: list[str]
+) -> None:
+    custom = tmp_path / "policy.yaml"
+    custom.write_text(DEFAULT_POLICY_PATH.read_text().replace('"2026.11-1"', '"custom-7"'))
+    settings = make_settings(tmp_path, store_path, registry, policy=custom)
+    body = {"customer_id": scored_ids[0], "amount": 10.0, "payment_terms_days": 0}
+    with TestClient(create_app(settings)) as client:
+        deal = client.post("/v1/deals/assess", json=body, headers=AUTH["risk"]).json()
+        row = client.app.state.audit.history(scored_ids[0])[0]  # type: ignore[attr-defined]
+    assert (deal["policy_version"], deal["score"]["policy_version"]) == ("custom-7", "custom-7")
+    assert row["policy_version"] == "custom-7"
+
+
+def test_serve_command_is_mounted() -> None:
+    result = CliRunner().invoke(cli_app, ["serve", "--help"])
+    assert result.exit_code == 0
+    assert "Example: ARSIGHT_API_KEYS=crm:dev-key arsight serve --port 8000" in result.output

@@ -201,3 +201,18 @@ def test_cli_score_without_a_registered_model_exits_3(
         "models:/arsight@champion: Registered Model with name=arsight not found"
     )
     assert not (tmp_path / "s.parquet").exists()
+
+
+def test_chunk_size_does_not_change_any_number(two_runs: TwoRuns, tmp_path: Path) -> None:
+    out = tmp_path / "runs" / "x" / "scores.parquet"
+    request = two_runs.request(
+        two_runs.first_as_of, out, chunk_size=7, track=False, refresh_store=False
+    )
+    run_batch(request, two_runs.settings)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(out), pd.read_parquet(two_runs.first.paths.scores)
+    )
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(out.with_name("contributions.parquet")),
+        pd.read_parquet(two_runs.first.paths.contributions),
+    )

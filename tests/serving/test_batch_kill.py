@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from serving.batch import run_batch
-from serving.batch_outputs import TEMP_SUFFIX, OutputPaths
+from serving.batch_outputs import TEMP_SUFFIX, OutputPaths, read_metadata
 from tests.serving.batch_fixtures import (  # noqa: F401 (fixtures)
     TwoRuns,
     two_runs_fixture,
@@ -103,11 +103,14 @@ def test_killed_runs_leave_no_partial_output_and_rerun_matches(
     assert result.status == "written"
     assert not list(paths.directory.glob(f".*{TEMP_SUFFIX}"))
     reference = two_runs.first.paths
+    assert read_metadata(paths.scores) == read_metadata(reference.scores), f"seed {seed}"
     for mine, theirs in zip(
         [paths.scores, *paths.companions()],
         [reference.scores, *reference.companions()],
         strict=True,
     ):
+        if mine.suffix == ".parquet":
+            pd.testing.assert_frame_equal(pd.read_parquet(mine), pd.read_parquet(theirs))
         assert mine.read_bytes() == theirs.read_bytes(), f"seed {seed}: {mine.name} differs"
 
 

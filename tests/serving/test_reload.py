@@ -139,3 +139,20 @@ def test_unreachable_registry_keeps_the_last_good_model(
     assert refresh(state, good, str(store_path), policy, 3, metrics) is False
     assert state.problems == {}
     assert readiness(state).status == "ready"
+
+
+def test_not_ready_lists_registry_and_store_problems(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, registry: Registry
+) -> None:
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "2")
+    missing = tmp_path / "none.parquet"
+    settings = make_settings(tmp_path, missing, registry, tracking_uri="http://127.0.0.1:9")
+    with TestClient(create_app(settings)) as client:
+        ready = client.get("/readyz")
+    assert ready.status_code == 503
+    registry_problem, store_problem = ready.json()["problems"]
+    assert registry_problem.startswith(
+        "model registry at http://127.0.0.1:9: cannot resolve models:/arsight@champion: "
+    )
+    assert store_problem == f"online store {missing}: no such file"

@@ -96,7 +96,9 @@ def test_search_space_is_one_fixed_dictionary() -> None:
 def objective_for(split: tuple[pd.DataFrame, pd.DataFrame]) -> object:
     train, valid = split
     encoder = fit_encoder(train)
-    features = [c for c in train.columns if c not in ("customer_id", "as_of", "overdue_30d", "dso_30d")]
+    features = [
+        c for c in train.columns if c not in ("customer_id", "as_of", "overdue_30d", "dso_30d")
+    ]
     return make_objective(
         matrix(train, encoder, "overdue_30d"),
         matrix(valid, encoder, "overdue_30d"),

@@ -53,14 +53,16 @@ def test_frame_as_of_ignores_everything_dated_later(world: Tables) -> None:
     invoices = world.invoices.loc[world.invoices["issue_date"] <= cutoff].copy()
     late = invoices["cleared_date"] > cutoff
     invoices.loc[late, "cleared_date"] = invoices.loc[late, "cleared_date"] + pd.Timedelta(days=99)
-    changed = replace(
-        world,
-        invoices=invoices,
-        payments=None if world.payments is None else world.payments.iloc[:0],
-    )
-    if world.payments is not None:
-        known = world.payments.loc[world.payments["payment_date"] <= cutoff]
-        changed = replace(changed, payments=known)
+    payments = world.payments
+    if payments is not None:
+        payments = payments.loc[payments["payment_date"] <= cutoff]
+    changed = replace(world, invoices=invoices, payments=payments, signals=None, deals=None)
+    if world.signals is not None:
+        changed = replace(
+            changed, signals=world.signals.loc[world.signals["observed_date"] <= cutoff]
+        )
+    if world.deals is not None:
+        changed = replace(changed, deals=world.deals.loc[world.deals["created_date"] <= cutoff])
     other, _ = build_frame(changed, cutoff, LabelDefinition())
     assert end == cutoff
     assert frame["as_of"].max() == pd.Timestamp("2023-12-31")
@@ -83,8 +85,16 @@ def test_train_then_evaluate(cli_env: dict[str, str]) -> None:
 
     evaluated = runner.invoke(
         app,
-        ["evaluate", directory, "--model-uri", "models:/arsight@champion",
-         "--from", "2024-01-01", "--to", "2024-01-31"],
+        [
+            "evaluate",
+            directory,
+            "--model-uri",
+            "models:/arsight@champion",
+            "--from",
+            "2024-01-01",
+            "--to",
+            "2024-01-31",
+        ],
     )
     assert evaluated.exit_code == 0, evaluated.output
     assert "models:/arsight@champion, 2024-01-01 to 2024-01-31 (1 snapshots)" in evaluated.output
@@ -95,13 +105,20 @@ def test_unknown_model_exits_1_with_one_line(cli_env: dict[str, str]) -> None:
     directory = str(Path(cli_env["ARSIGHT_HOME"]) / "world")
     result = CliRunner().invoke(
         app,
-        ["evaluate", directory, "--model-uri", "models:/nope@champion",
-         "--from", "2024-01-01", "--to", "2024-01-31"],
+        [
+            "evaluate",
+            directory,
+            "--model-uri",
+            "models:/nope@champion",
+            "--from",
+            "2024-01-01",
+            "--to",
+            "2024-01-31",
+        ],
     )
     assert result.exit_code == 1
     assert result.output == (
-        "error: models:/nope@champion: no such model "
-        "(Registered Model with name=nope not found)\n"
+        "error: models:/nope@champion: no such model (Registered Model with name=nope not found)\n"
     )
 
 

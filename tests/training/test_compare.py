@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -111,6 +112,7 @@ def test_plots_draw_one_line_or_bar_group_per_model() -> None:
     labels = [line.get_label() for line in calibration.axes[0].get_lines()]
     assert labels == ["perfect", "challenger", "prior"]
     assert [c.get_label() for c in lift.axes[0].containers] == ["challenger", "prior"]
+    plt.close("all")
 
 
 @pytest.fixture(scope="module")

@@ -62,9 +62,7 @@ def test_importance_table_has_units_from_the_catalog_where_known() -> None:
     np.testing.assert_allclose(table["mean_shap"], [1 / 3, 0.2 / 3, 0.0], atol=1e-15)
 
 
-def test_shap_explanation_holds_the_bundle_numbers(
-    bundle: ModelBundle, rows: pd.DataFrame
-) -> None:
+def test_shap_explanation_holds_the_bundle_numbers(bundle: ModelBundle, rows: pd.DataFrame) -> None:
     explanation = shap_explanation(bundle, rows, "dso")
 
     expected = bundle.explain(rows).dso

@@ -54,7 +54,9 @@ def test_first_version_is_challenger_and_champion(registry: Registry) -> None:
     client = mlflow.MlflowClient()
     assert registry.first.version == "1"
     assert registry.first.promoted
-    assert re.fullmatch(r"no champion yet; challenger AUC 0\.\d{4}", registry.first.promotion_reason)
+    assert re.fullmatch(
+        r"no champion yet; challenger AUC 0\.\d{4}", registry.first.promotion_reason
+    )
     assert str(client.get_model_version_by_alias("arsight", "champion").version) == "1"
     tags = client.get_model_version("arsight", "1").tags
     assert tags["promotion"] == registry.first.promotion_reason
@@ -65,7 +67,7 @@ def test_identical_retrain_does_not_take_the_champion(registry: Registry) -> Non
     second = registry.second
     assert second.version == "2" and not second.promoted
     assert re.fullmatch(
-        rf"challenger AUC (\d\.\d{{4}}) does not beat champion AUC \1 \(champion recipe "
+        r"challenger AUC (\d\.\d{4}) does not beat champion AUC \1 \(champion recipe "
         r"refitted on the same fold\) on the last fold \(2025-01-31 to 2025-02-28\)",
         second.promotion_reason,
     ), second.promotion_reason
@@ -80,8 +82,16 @@ def test_run_logs_params_metrics_artifacts_and_nested_trials(registry: Registry)
     assert run.data.params["trained_as_of"] == "2025-03-31"
     assert run.data.params["data_fingerprint"] == registry.first.bundle.data_fingerprint
     assert run.data.params["horizon_days"] == "30"
-    for key in ("auc", "ece", "dso_mae", "dso_coverage_p10_p90", "prior_auc", "logistic_auc",
-                "persistence_dso_mae", "lightgbm_untuned_auc"):
+    for key in (
+        "auc",
+        "ece",
+        "dso_mae",
+        "dso_coverage_p10_p90",
+        "prior_auc",
+        "logistic_auc",
+        "persistence_dso_mae",
+        "lightgbm_untuned_auc",
+    ):
         assert key in run.data.metrics, key
     assert run.data.metrics["auc"] == registry.first.metrics["auc"]
     assert run.data.tags["registered_version"] == "1"
@@ -111,13 +121,21 @@ def test_run_logs_params_metrics_artifacts_and_nested_trials(registry: Registry)
 def test_report_compares_with_every_baseline_per_segment(registry: Registry) -> None:
     report = registry.first.bundle.report
     assert list(report["last_fold"]) == [
-        "model", "prior", "logistic", "persistence", "lightgbm_untuned"
+        "model",
+        "prior",
+        "logistic",
+        "persistence",
+        "lightgbm_untuned",
     ]
     assert len(report["folds"]) == 3
     industries = pd.DataFrame(report["segments"]["customer_industry"])
     assert set(industries["model"]) == set(report["last_fold"])
     assert set(industries["customer_industry"]) == {
-        "construction", "retail", "software", "wholesale", "unknown"
+        "construction",
+        "retail",
+        "software",
+        "wholesale",
+        "unknown",
     }
     assert len(report["deciles"]) == 10
     assert report["calibration"]["method"] in {"isotonic", "platt"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -271,3 +272,21 @@ def test_stylesheet_is_served_by_the_app(pages_client: TestClient) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/css")
     assert response.text.startswith("/* arsight risk pages")
+
+
+def test_data_is_escaped_on_the_portfolio(
+    tmp_path: Path, two_runs: TwoRuns, registry: Registry
+) -> None:
+    runs = tmp_path / "runs"
+    shutil.copytree(two_runs.home / "runs", runs)
+    latest = runs / two_runs.second_as_of.date().isoformat()
+    payload = '<img src=x onerror="alert(1)">'
+    worklist = pd.read_parquet(latest / "worklist.parquet")
+    worklist.loc[0, "customer_name"] = payload
+    worklist.to_parquet(latest / "worklist.parquet", index=False)
+    settings = pages_settings_for(tmp_path, two_runs, registry, runs_dir=str(runs))
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        assert sign_in(client, KEYS["risk"])[0] == 303
+        page = client.get("/ui/").text
+    assert payload not in page
+    assert "<td>&lt;img src=x onerror=&#34;alert(1)&#34;&gt;</td>" in page

@@ -1,0 +1,231 @@
+"""The Spark engine against the pandas engine: same rows, same numbers, Spark in local mode.
+
+A 10,000-customer synthetic world (plus a customer rejected by validation and one onboarded
+after the scoring date) is scored once by each engine with the tiny champion of the serving
+tests; every column of every row must agree, floats to 1e-9 (DuckDB sums in a different order
+when it sees a partition instead of the whole ledger, so the last bits of a share may differ).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from mlflow.tracking import MlflowClient
+
+from features.engine import data_end_of
+from features.sources.synth import SynthConfig, generate_world
+from features.tables import Tables, read_raw_tables, write_tables
+from serving.batch import run_batch
+from serving.batch_run import FLOAT_COLUMNS, BatchError, BatchRequest, BatchResult, ExitCode
+from serving.settings import ServingSettings
+from tests.serving.conftest import Registry, make_settings
+
+pyspark = pytest.importorskip("pyspark")
+
+from serving.spark.inputs import build_ledger, read_tables  # noqa: E402
+from serving.spark.job import run_spark_batch  # noqa: E402
+from serving.spark.session import SparkSettings, build_session  # noqa: E402
+
+TOLERANCE = 1e-9
+SPARK = SparkSettings(_env_file=None, master="local[2]", partitions=4, shuffle_partitions=2)
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[pyspark.sql.SparkSession]:
+    session = build_session(SPARK)
+    yield session
+    session.stop()
+
+
+def _with_odd_customers(world: Tables, as_of: pd.Timestamp) -> Tables:
+    """`world` plus CZ-BAD (negative credit limit: rejected) and CZ-LATE (onboarded later)."""
+    extra = world.customers.iloc[:2].assign(
+        customer_id=["CZ-BAD", "CZ-LATE"],
+        credit_limit=[-5.0, 1000.0],
+        onboarding_date=[world.customers["onboarding_date"].iloc[0], as_of + pd.Timedelta(days=5)],
+    )
+    customers = pd.concat([world.customers, extra], ignore_index=True)
+    return replace(world, customers=customers)
+
+
+@dataclass(frozen=True)
+class BothEngines:
+    """One world scored by both engines."""
+
+    data: Path
+    settings: ServingSettings
+    pandas: BatchResult
+    spark: BatchResult
+    request: BatchRequest
+
+
+@pytest.fixture(scope="module")
+def both(
+    tmp_path_factory: pytest.TempPathFactory, registry: Registry, spark: object
+) -> BothEngines:
+    world = generate_world(SynthConfig(customers=10_000, months=15, seed=3))
+    as_of = data_end_of(world).normalize()
+    data = tmp_path_factory.mktemp("world10k")
+    write_tables(_with_odd_customers(world, as_of), data)
+    home = tmp_path_factory.mktemp("spark-home")
+    settings = make_settings(home, home / "store" / "online.parquet", registry)
+    base = BatchRequest(data, as_of.date(), home / "pandas" / "scores.parquet")
+    pandas_result = run_batch(replace(base, track=False, refresh_store=False), settings)
+    request = replace(base, out=home / "spark" / "scores.parquet", refresh_store=False)
+    spark_result = run_spark_batch(request, settings, spark, SPARK)  # type: ignore[arg-type]
+    return BothEngines(data, settings, pandas_result, spark_result, request)
+
+
+def _scores(path: Path) -> pd.DataFrame:
+    return pd.read_parquet(path).sort_values("customer_id").reset_index(drop=True)
+
+
+def _same_reasons(left: object, right: object) -> bool:
+    """Two JSON reason lists agree: same features and texts, numbers to TOLERANCE."""
+    if not isinstance(left, str) or not isinstance(right, str):
+        return left is None and right is None or left == right
+    for a, b in zip(json.loads(left), json.loads(right), strict=True):
+        if (a["feature"], a["text"]) != (b["feature"], b["text"]):
+            return False
+        for key in ("value", "contribution"):
+            x, y = a[key], b[key]
+            numbers = isinstance(x, float) and isinstance(y, float)
+            if not (
+                math.isclose(x, y, rel_tol=TOLERANCE, abs_tol=TOLERANCE) if numbers else x == y
+            ):
+                return False
+    return True
+
+
+def test_spark_scores_equal_the_pandas_engine_scores(both: BothEngines) -> None:
+    left, right = _scores(both.pandas.paths.scores), _scores(both.spark.paths.scores)
+    assert list(right.columns) == list(left.columns)
+    assert len(left) == 10_002
+    assert right["customer_id"].tolist() == left["customer_id"].tolist()
+    for column in FLOAT_COLUMNS:
+        pd.testing.assert_series_equal(right[column], left[column], rtol=TOLERANCE, atol=0)
+    for column in ("reasons_overdue", "reasons_dso"):
+        same = [_same_reasons(a, b) for a, b in zip(left[column], right[column], strict=True)]
+        assert all(same), f"{column}: {same.count(False)} rows differ"
+    exact = left.columns.difference([*FLOAT_COLUMNS, "reasons_overdue", "reasons_dso"])
+    assert right["as_of"].astype("datetime64[ns]").equals(left["as_of"].astype("datetime64[ns]"))
+    assert right["recommended_terms_days"].astype("Int64").equals(left["recommended_terms_days"])
+    for column in exact.difference(["as_of", "recommended_terms_days"]):
+        assert right[column].equals(left[column]), column
+    assert both.spark.tier_counts == both.pandas.tier_counts
+    assert (both.spark.rows, both.spark.not_scored) == (10_002, both.pandas.not_scored)
+
+
+def test_not_scored_customers_say_why_as_in_the_pandas_engine(both: BothEngines) -> None:
+    scores = _scores(both.spark.paths.scores).set_index("customer_id")
+    day = both.request.as_of.isoformat()
+    assert scores.loc["CZ-LATE", "not_scored_reason"] == (
+        f"not a customer as of {day}: onboarded later, or no invoice issued by then"
+    )
+    assert scores.loc["CZ-BAD", "not_scored_reason"] == (
+        "customer record rejected by validation: column credit_limit, value '-5.0': must be >= 0"
+    )
+    rejects = pd.read_csv(both.spark.paths.rejects)
+    assert rejects.to_dict("records") == [
+        {
+            "table": "customers",
+            "row": 0,
+            "key": "CZ-BAD",
+            "reason": "column credit_limit, value '-5.0': must be >= 0",
+        }
+    ]
+
+
+def test_mlflow_run_records_the_engine_and_cluster(both: BothEngines) -> None:
+    assert both.spark.run_id is not None
+    run = MlflowClient(both.settings.mlflow_uri).get_run(both.spark.run_id)
+    params = run.data.params
+    assert params["engine"] == "spark"
+    assert params["spark_master"] == "local[2]"
+    assert params["spark_partitions"] == "4"
+    assert params["spark_version"] == pyspark.__version__
+    assert params["spark_executor_memory"] == "default"
+    assert run.data.tags["engine"] == "spark"
+    assert run.data.metrics["rows"] == 10_002.0
+
+
+def test_output_is_partitioned_parquet_renamed_into_place(both: BothEngines) -> None:
+    target = both.spark.paths.scores
+    parts = sorted(p.name for p in target.glob("part-*.parquet"))
+    assert len(parts) == 4
+    assert (target / "_SUCCESS").is_file()
+    assert json.loads((target / "_arsight.json").read_text())["rows"] == "10002"
+    assert not list(target.parent.glob(".*arsight-spark-tmp"))
+
+
+def test_rerun_skips_unless_forced(both: BothEngines, spark: object) -> None:
+    again = run_spark_batch(both.request, both.settings, spark, SPARK)  # type: ignore[arg-type]
+    assert again.status == "skipped"
+    assert (again.rows, again.tier_counts) == (both.spark.rows, both.spark.tier_counts)
+
+
+def test_ledger_partitions_give_back_the_raw_tables(
+    tmp_path: Path, world: Tables, spark: pyspark.sql.SparkSession
+) -> None:
+    write_tables(world, tmp_path)
+    ledger, layout = build_ledger(read_tables(spark, tmp_path), 1)
+    raw = layout.split(ledger.toPandas())
+    expected = read_raw_tables(tmp_path)
+    assert list(raw) == list(expected)
+    for name, frame in expected.items():
+        keys = list(frame.columns[:2])
+        got = raw[name].sort_values(keys).reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, frame.sort_values(keys).reset_index(drop=True))
+
+
+def test_invoice_ids_repeated_across_customers_exit_2(
+    tmp_path: Path, world: Tables, registry: Registry, spark: object
+) -> None:
+    invoices = world.invoices.copy()
+    invoices.loc[invoices.index[-1], "invoice_id"] = invoices["invoice_id"].iloc[0]
+    data = tmp_path / "data"
+    data.mkdir()
+    write_tables(replace(world, invoices=invoices), data)
+    settings = make_settings(tmp_path, tmp_path / "store.parquet", registry)
+    out = tmp_path / "run" / "scores.parquet"
+    request = BatchRequest(data, data_end_of(world).date(), out, track=False)
+    with pytest.raises(BatchError) as caught:
+        run_spark_batch(request, settings, spark, SPARK)  # type: ignore[arg-type]
+    assert caught.value.exit_code == ExitCode.BAD_INPUT
+    assert str(caught.value) == (
+        f"keys not unique, e.g. ['invoices {invoices['invoice_id'].iloc[0]}']; the Spark engine "
+        "needs unique invoice, payment and deal ids (run `arsight data validate` and score the "
+        "valid rows)"
+    )
+    assert not out.exists()
+    shutil.rmtree(data)
+
+
+def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPARK_MASTER", "spark://10.0.0.5:7077")
+    monkeypatch.setenv("SPARK_EXECUTOR_MEMORY", "8g")
+    monkeypatch.setenv("SPARK_DRIVER_HOST", "10.0.0.4")
+    monkeypatch.setenv("SPARK_CONF", '{"spark.executor.instances": "6"}')
+    conf = SparkSettings(_env_file=None, python="/opt/env/bin/python").spark_conf()
+    assert conf == {
+        "spark.master": "spark://10.0.0.5:7077",
+        "spark.app.name": "arsight-score",
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.driver.host": "10.0.0.4",
+        "spark.driver.bindAddress": "10.0.0.4",
+        "spark.sql.shuffle.partitions": "8",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.sql.legacy.parquet.nanosAsLong": "true",
+        "spark.pyspark.python": "/opt/env/bin/python",
+        "spark.executor.memory": "8g",
+        "spark.executor.instances": "6",
+    }
