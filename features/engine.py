@@ -14,8 +14,10 @@ Dates reach DuckDB as timestamps at midnight; `date_diff('day', a, b)` counts wh
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -171,7 +173,11 @@ def open_session(
     """
     # One thread: parallel aggregation adds floats in a varying order, so sums could differ
     # in the last bit between runs; scoring outputs must be byte-identical for the same inputs.
-    con = duckdb.connect(config={"memory_limit": memory_limit, "threads": 1})
+    # Spill files go to the system temp directory, never into the working directory.
+    spill = str(Path(tempfile.gettempdir()) / "arsight-duckdb")
+    con = duckdb.connect(
+        config={"memory_limit": memory_limit, "threads": 1, "temp_directory": spill}
+    )
     for name, columns in SOURCE_COLUMNS.items():
         source = contract_frame(name, getattr(tables, name))[list(columns)]
         con.register(f"{name}_source", pa.Table.from_pandas(source, preserve_index=False))

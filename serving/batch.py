@@ -45,6 +45,7 @@ from serving.batch_run import (
     BatchRequest,
     BatchResult,
     ExitCode,
+    find_previous,
     finish_run,
 )
 from serving.errors import ModelLoadError, PolicyError
@@ -145,6 +146,8 @@ def run_batch(
     if paths.scores.exists() and not request.force:
         logger.info("%s exists: skipped (use --force to rewrite)", paths.scores)
         return skipped(paths)
+    if request.previous is not None:  # a wrong --previous fails before any work
+        find_previous(paths, pd.Timestamp(request.as_of), request.previous)
     tables, rejects, share = validated_tables(request.directory)
     check_rejects(rejects, share, request.max_reject_share, paths)
     ref, bundle, policy = load_model(settings)

@@ -237,7 +237,7 @@ def run_spark_batch(
         model["policy_version"] = policy.version
         plan = ScoringPlan(as_of, peers, bundle, policy, context, request.chunk_size, model)
         shipped = spark.sparkContext.broadcast(plan)
-        scores = rows.mapInPandas(partial(_score, plan=shipped), score_row_schema())
+        scores = rows.mapInPandas(partial(score_with_broadcast, plan=shipped), score_row_schema())
         previous = find_previous(paths, as_of, request.previous)
         scores = with_previous(scores, _previous_tiers(spark, previous))
         write_csv(rejects, paths.rejects)
@@ -251,7 +251,9 @@ def run_spark_batch(
         rows.unpersist()
 
 
-def _score(batches: Iterable[pd.DataFrame], plan: Broadcast[ScoringPlan]) -> Iterator[pd.DataFrame]:
+def score_with_broadcast(
+    batches: Iterable[pd.DataFrame], plan: Broadcast[ScoringPlan]
+) -> Iterator[pd.DataFrame]:
     """`score_partition` with the plan read from its broadcast variable on the executor."""
     return score_partition(batches, plan.value)
 

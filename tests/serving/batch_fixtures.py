@@ -37,6 +37,13 @@ class TwoRuns:
         """A request on this data directory."""
         return BatchRequest(self.data, as_of.date(), out, **options)  # type: ignore[arg-type]
 
+    def private_settings(self, home: Path) -> ServingSettings:
+        """The same registry with its own home (audit database, online store), so an ad-hoc
+        run does not replace the fixture runs' alerts of the same date."""
+        return self.settings.model_copy(
+            update={"home": home, "online_store": str(home / "store" / "online.parquet")}
+        )
+
 
 _BUILT: dict[str, object] = {}
 """One instance per session: pytest registers an imported fixture once per importing module,

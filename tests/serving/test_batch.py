@@ -94,7 +94,7 @@ def test_customers_that_cannot_be_scored_get_a_reason(
         two_runs.second_as_of, tmp_path / "scores.parquet", track=False, refresh_store=False
     )
     request = type(request)(**{**request.__dict__, "directory": odd_world})
-    result = run_batch(request, two_runs.settings)
+    result = run_batch(request, two_runs.private_settings(tmp_path))
     scores = pd.read_parquet(result.paths.scores).set_index("customer_id")
     assert result.rows == two_runs.second.rows + 2
     assert result.not_scored == 2
@@ -124,7 +124,7 @@ def test_too_many_rejects_exit_1_with_rejects_written(
     request = two_runs.request(two_runs.second_as_of, tmp_path / "scores.parquet")
     request = type(request)(**{**request.__dict__, "directory": odd_world, "max_reject_share": 0})
     with pytest.raises(BatchError) as caught:
-        run_batch(request, two_runs.settings)
+        run_batch(request, two_runs.private_settings(tmp_path))
     assert caught.value.exit_code == ExitCode.TOO_MANY_REJECTS
     rows = len(pd.read_parquet(odd_world / "invoices.parquet")) + 302
     rows += len(pd.read_parquet(odd_world / "payments.parquet"))
@@ -206,9 +206,9 @@ def test_cli_score_without_a_registered_model_exits_3(
 def test_chunk_size_does_not_change_any_number(two_runs: TwoRuns, tmp_path: Path) -> None:
     out = tmp_path / "runs" / "x" / "scores.parquet"
     request = two_runs.request(
-        two_runs.first_as_of, out, chunk_size=7, track=False, refresh_store=False
+        two_runs.first_as_of, out, chunk_size=40, track=False, refresh_store=False
     )
-    run_batch(request, two_runs.settings)
+    run_batch(request, two_runs.private_settings(tmp_path))
     pd.testing.assert_frame_equal(
         pd.read_parquet(out), pd.read_parquet(two_runs.first.paths.scores)
     )
@@ -216,3 +216,14 @@ def test_chunk_size_does_not_change_any_number(two_runs: TwoRuns, tmp_path: Path
         pd.read_parquet(out.with_name("contributions.parquet")),
         pd.read_parquet(two_runs.first.paths.contributions),
     )
+
+
+def test_previous_must_be_a_scores_file(two_runs: TwoRuns, tmp_path: Path) -> None:
+    worklist = two_runs.second.paths.worklist
+    request = two_runs.request(
+        two_runs.second_as_of, tmp_path / "scores.parquet", previous=worklist, track=False
+    )
+    with pytest.raises(BatchError) as caught:
+        run_batch(request, two_runs.private_settings(tmp_path))
+    assert caught.value.exit_code == ExitCode.BAD_INPUT
+    assert str(caught.value) == f"--previous {worklist}: not a scores file"

@@ -119,7 +119,7 @@ def test_stale_temporaries_are_removed(two_runs: TwoRuns, tmp_path: Path) -> Non
     stale = tmp_path / f".alerts.parquet{TEMP_SUFFIX}"
     stale.write_bytes(b"half a parquet file")
     request = two_runs.request(two_runs.first_as_of, out, track=False, refresh_store=False)
-    run_batch(request, two_runs.settings)
+    run_batch(request, two_runs.private_settings(tmp_path))
     assert not stale.exists()
     assert pd.read_parquet(tmp_path / "alerts.parquet").empty
 
@@ -127,6 +127,8 @@ def test_stale_temporaries_are_removed(two_runs: TwoRuns, tmp_path: Path) -> Non
 def test_skip_leaves_an_existing_output_untouched(two_runs: TwoRuns, tmp_path: Path) -> None:
     out = tmp_path / "scores.parquet"
     out.write_bytes(b"not ours")
-    result = run_batch(two_runs.request(two_runs.first_as_of, out), two_runs.settings)
+    result = run_batch(
+        two_runs.request(two_runs.first_as_of, out), two_runs.private_settings(tmp_path)
+    )
     assert result.status == "skipped"
     assert out.read_bytes() == b"not ours"

@@ -90,16 +90,16 @@ def _scores(path: Path) -> pd.DataFrame:
 def _same_reasons(left: object, right: object) -> bool:
     """Two JSON reason lists agree: same features and texts, numbers to TOLERANCE."""
     if not isinstance(left, str) or not isinstance(right, str):
-        return left is None and right is None or left == right
+        return bool(pd.isna(left) and pd.isna(right))  # not scored: no reasons
     for a, b in zip(json.loads(left), json.loads(right), strict=True):
         if (a["feature"], a["text"]) != (b["feature"], b["text"]):
             return False
         for key in ("value", "contribution"):
             x, y = a[key], b[key]
-            numbers = isinstance(x, float) and isinstance(y, float)
-            if not (
-                math.isclose(x, y, rel_tol=TOLERANCE, abs_tol=TOLERANCE) if numbers else x == y
-            ):
+            if isinstance(x, float) and isinstance(y, float):
+                if not math.isclose(x, y, rel_tol=TOLERANCE, abs_tol=TOLERANCE):
+                    return False
+            elif x != y:
                 return False
     return True
 
