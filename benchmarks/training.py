@@ -38,6 +38,10 @@ class TrialClock:
     def __call__(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         self.finished.append(time.perf_counter() - self.start)
         self.pruned += trial.state == optuna.trial.TrialState.PRUNED
+        print(
+            f"  trial {trial.number}: {trial.state.name.lower()} at {self.finished[-1]:.0f} s",
+            flush=True,
+        )
 
 
 def main() -> None:

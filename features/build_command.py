@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from features.build import BUILD_STEPS, build_feature_frame, build_training_frame
+from features.build import build_feature_frame, build_steps, build_training_frame
 from features.catalog import FEATURES
 from features.errors import FeaturesError
 from features.labels import LabelDefinition
@@ -103,13 +103,13 @@ def run_build(request: BuildRequest, console: Console) -> str:
     definition = LabelDefinition(request.horizon_days, request.grace_days)
     with _progress(console) as progress:
         if as_of is not None:
-            task = progress.add_task("features", total=BUILD_STEPS)
+            task = progress.add_task("features", total=build_steps(1))
             frame = build_feature_frame(tables, as_of, on_step=lambda _: progress.advance(task))
         else:
             dates = month_end_snapshots(tables, definition)
             if not dates:
                 raise FeaturesError(f"{request.directory}: history too short for any snapshot")
-            task = progress.add_task(f"{len(dates)} snapshots", total=BUILD_STEPS)
+            task = progress.add_task(f"{len(dates)} snapshots", total=build_steps(len(dates)))
             frame = build_training_frame(
                 tables, dates, definition, on_step=lambda _: progress.advance(task)
             )

@@ -184,11 +184,7 @@ def open_session(
     con.execute(ENCODE_SQL)
     for name in SOURCE_COLUMNS:
         con.unregister(f"{name}_source")
-    dates = pd.DataFrame({"as_of": pd.Series(as_ofs, dtype="datetime64[ns]")})
-    con.register("snapshot_dates_source", dates)
-    con.execute("CREATE TEMP TABLE snapshot_dates AS SELECT * FROM snapshot_dates_source")
-    con.unregister("snapshot_dates_source")
-    con.execute(SPINE_SQL)
+    set_snapshots(con, as_ofs)
     ids = con.sql("SELECT customer_id FROM customer_keys ORDER BY code").fetchnumpy()
     disputed = tables.invoices.get("disputed")
     return Session(
@@ -199,6 +195,21 @@ def open_session(
         has_deals=tables.deals is not None,
         has_disputed=disputed is not None and bool(disputed.notna().any()),
     )
+
+
+def set_snapshots(con: duckdb.DuckDBPyConnection, as_ofs: Sequence[pd.Timestamp]) -> None:
+    """(Re)create `snapshot_dates` and the spine for `as_ofs` in an open session.
+
+    Builds over many snapshots run in batches of dates in one session (see `features.build`),
+    so the memory of one query stays bounded while the tables are registered only once.
+    """
+    dates = pd.DataFrame({"as_of": pd.Series(as_ofs, dtype="datetime64[ns]")})
+    con.register("snapshot_dates_source", dates)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE snapshot_dates AS SELECT * FROM snapshot_dates_source"
+    )
+    con.unregister("snapshot_dates_source")
+    con.execute(SPINE_SQL)
 
 
 def data_end_of(tables: Tables) -> pd.Timestamp:
@@ -221,7 +232,7 @@ def data_end_of(tables: Tables) -> pd.Timestamp:
 
 
 INVOICE_HISTORY_SQL = """
-CREATE OR REPLACE TEMP TABLE invoice_facts AS
+CREATE TEMP TABLE IF NOT EXISTS invoice_facts AS
 SELECT i.customer_id, i.invoice_id, i.amount, i.issue_date, i.cleared_date, i.disputed,
        date_diff('day', i.due_date, i.cleared_date) AS days_late,
        CASE WHEN i.cleared_date IS NOT NULL THEN coalesce(c.payment_count, 0) END

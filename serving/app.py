@@ -167,7 +167,13 @@ def create_app(settings: ServingSettings) -> FastAPI:
 
     def reload() -> bool:
         return refresh(
-            state, source, settings.online_store_location, policy, settings.reasons_top_k, metrics
+            state,
+            source,
+            settings.online_store_location,
+            policy,
+            settings.reasons_top_k,
+            metrics,
+            freeze_heap=settings.freeze_heap,
         )
 
     @asynccontextmanager

@@ -30,6 +30,8 @@ class ServingSettings(BaseSettings):
         model_name, model_alias: the registered model and the alias served.
         poll_seconds: how often to look for a newer champion or store; 0 disables polling.
         reasons_top_k: reasons returned per output.
+        freeze_heap: after each load, exclude long-lived objects from garbage collection
+            (`serving.state.settle_heap`; tests turn it off to save a collection per app).
     """
 
     model_config = SettingsConfigDict(
@@ -54,6 +56,7 @@ class ServingSettings(BaseSettings):
     session_secret: SecretStr | None = None
     runs_dir: str = "runs"
     data_dir: str = "data"
+    freeze_heap: bool = True
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 

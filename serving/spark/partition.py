@@ -96,7 +96,7 @@ def for_spark(frame: pd.DataFrame) -> pd.DataFrame:
     PySpark 4.3 cannot serialise pandas 3's Arrow-backed string columns once they hold more
     than one chunk (after a concat or merge); plain objects always convert.
     """
-    text = [c for c, d in frame.dtypes.items() if isinstance(d, pd.StringDtype)]
+    text = [str(c) for c, d in frame.dtypes.items() if isinstance(d, pd.StringDtype)]
     converted = {c: frame[c].astype(object).where(frame[c].notna(), None) for c in text}
     return frame.assign(**converted)
 

@@ -165,6 +165,7 @@ def make_settings(
         "tracking_uri": registry.uri,
         "api_keys": ",".join(f"{role}:{key}" for role, key in KEYS.items()),
         "poll_seconds": 0,
+        "freeze_heap": False,
     }
     return ServingSettings(_env_file=None, **(values | extra))  # type: ignore[arg-type]
 

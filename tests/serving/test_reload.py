@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from pathlib import Path
@@ -125,7 +126,7 @@ def test_unreachable_registry_keeps_the_last_good_model(
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "2")
     state, policy, metrics = ServingState(), load_policy(), ServingMetrics()
     good = ModelSource(registry.uri, "arsight", "champion")
-    assert refresh(state, good, str(store_path), policy, 3, metrics) is True
+    assert refresh(state, good, str(store_path), policy, 3, metrics, freeze_heap=False) is True
     served = state.served
     gone = ModelSource("http://127.0.0.1:9", "arsight", "champion")
     assert refresh(state, gone, str(store_path), policy, 3, metrics) is False
@@ -156,3 +157,13 @@ def test_not_ready_lists_registry_and_store_problems(
         "model registry at http://127.0.0.1:9: cannot resolve models:/arsight@champion: "
     )
     assert store_problem == f"online store {missing}: no such file"
+
+
+def test_swap_freezes_the_long_lived_heap(store_path: Path, registry: Registry) -> None:
+    state = ServingState()
+    source = ModelSource(registry.uri, "arsight", "champion")
+    try:
+        assert refresh(state, source, str(store_path), load_policy(), 3, ServingMetrics()) is True
+        assert gc.get_freeze_count() > 100_000
+    finally:
+        gc.unfreeze()

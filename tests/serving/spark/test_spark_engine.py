@@ -18,13 +18,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
+from typer.testing import CliRunner
 
+from arsight.cli import app
 from features.engine import data_end_of
 from features.sources.synth import SynthConfig, generate_world
 from features.tables import Tables, read_raw_tables, write_tables
 from serving.batch import run_batch
 from serving.batch_run import FLOAT_COLUMNS, BatchError, BatchRequest, BatchResult, ExitCode
-from serving.settings import ServingSettings
+from serving.settings import ServingSettings, get_serving_settings
 from tests.serving.conftest import Registry, make_settings
 
 pyspark = pytest.importorskip("pyspark")
@@ -229,3 +231,36 @@ def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "spark.executor.memory": "8g",
         "spark.executor.instances": "6",
     }
+
+
+@pytest.fixture
+def cli_env(both: BothEngines, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("ARSIGHT_HOME", str(both.settings.home))
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", both.settings.mlflow_uri)
+    get_serving_settings.cache_clear()
+    yield
+    get_serving_settings.cache_clear()
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_cli_spark_engine_skips_an_existing_output(both: BothEngines) -> None:
+    out = both.spark.paths.scores
+    day = both.request.as_of.isoformat()
+    args = ["score", str(both.data), "--as-of", day, "--out", str(out), "--engine", "spark"]
+    result = CliRunner().invoke(app, [*args, "--master", "local[2]"], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    tiers = ", ".join(f"{k} {v}" for k, v in both.spark.tier_counts.items())
+    assert result.stdout.strip() == (
+        f"{out}: skipped; 10002 customers, {both.spark.not_scored} not scored, 0 alerts; {tiers}"
+    )
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_cli_master_needs_the_spark_engine(both: BothEngines, tmp_path: Path) -> None:
+    out = tmp_path / "scores.parquet"
+    day = both.request.as_of.isoformat()
+    args = ["score", str(both.data), "--as-of", day, "--out", str(out), "--master", "local[2]"]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "300"})
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: --master applies to --engine spark only"
+    assert not out.exists()
