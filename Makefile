@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 # The demo keeps its data, stores and outputs under .demo/ (git-ignored).
 DEMO_HOME ?= $(CURDIR)/.demo
 CHROMIUM := /usr/bin/chromium
+# MLflow 3 would otherwise send usage telemetry over the network.
+export MLFLOW_DISABLE_TELEMETRY := true
 
 .PHONY: install demo test lint format typecheck bench clean
 

@@ -71,5 +71,11 @@ def demo(
 
 
 def main() -> None:
-    """Entry point of the console script."""
+    """Entry point of the console script.
+
+    MLflow 3 reports usage to its vendor over the network unless told not to; arsight runs on
+    machines that must not call out, so the entry point opts out before anything loads MLflow.
+    """
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    os.environ.setdefault("DO_NOT_TRACK", "true")
     app()

@@ -110,15 +110,12 @@ def features_of(world: Path, cache: Path | None) -> tuple[pd.DataFrame, dict[str
     return frame, {"validate": seconds_validate, "features": seconds_build}
 
 
-def chunked(frame: pd.DataFrame, size: int, action: Callable[[pd.DataFrame], object]) -> float:
-    start = time.perf_counter()
-    for begin in range(0, len(frame), size):
-        action(frame.iloc[begin : begin + size])
-    return time.perf_counter() - start
-
-
 def measure(frame: pd.DataFrame, bundle: object, chunk_size: int) -> dict[str, float]:
-    """Seconds of each scoring variant over the whole frame (see the module docstring)."""
+    """Seconds of each scoring variant over the whole frame (see the module docstring).
+
+    The variants take turns on each chunk, so that load from other processes on a shared
+    machine weighs on all of them alike and the ratios stay meaningful.
+    """
     from features.catalog import FEATURES
     from serving.batch_rows import score_chunks
     from serving.policy import assign_tiers, load_policy
@@ -128,30 +125,39 @@ def measure(frame: pd.DataFrame, bundle: object, chunk_size: int) -> dict[str, f
     features = frame.set_index("customer_id", drop=False)
     boosters = [bundle.classifier, bundle.regressor, bundle.regressor_p10, bundle.regressor_p90]  # type: ignore[attr-defined]
     matrix = bundle.encode(features[bundle.feature_names])  # type: ignore[attr-defined]
+    catalog = {s.name: (s.definition, s.unit, s.kind) for s in FEATURES}
+    context = build_reason_context(features, bundle, policy, catalog, 3)  # type: ignore[arg-type]
 
-    def lgb_predict(chunk: pd.DataFrame) -> None:
+    def lgb_predict(rows: slice) -> None:
         for booster in boosters:
-            booster.predict(chunk)
+            booster.predict(matrix.iloc[rows])
 
-    def lgb_contrib(chunk: pd.DataFrame) -> None:
-        lgb_predict(chunk)
-        boosters[0].predict(chunk, pred_contrib=True)
-        boosters[1].predict(chunk, pred_contrib=True)
-
-    def batch_predict(chunk: pd.DataFrame) -> None:
+    def batch_predict(rows: slice) -> None:
+        chunk = features.iloc[rows]
         predicted = bundle.predict(chunk[bundle.feature_names])  # type: ignore[attr-defined]
         assign_tiers(policy, predicted["overdue_probability"], chunk)
 
-    catalog = {s.name: (s.definition, s.unit, s.kind) for s in FEATURES}
-    context = build_reason_context(features, bundle, policy, catalog, 3)  # type: ignore[arg-type]
-    return {
-        "lgb_predict": chunked(matrix, chunk_size, lgb_predict),
-        "batch_predict": chunked(features, chunk_size, batch_predict),
-        "lgb_contrib": chunked(matrix, chunk_size, lgb_contrib),
-        "batch_reasons": timed(
-            lambda: score_chunks(features, bundle, policy, context, chunk_size)  # type: ignore[arg-type]
-        )[0],
+    def lgb_contrib(rows: slice) -> None:
+        lgb_predict(rows)
+        boosters[0].predict(matrix.iloc[rows], pred_contrib=True)
+        boosters[1].predict(matrix.iloc[rows], pred_contrib=True)
+
+    def batch_reasons(rows: slice) -> None:
+        chunk = features.iloc[rows]
+        score_chunks(chunk, bundle, policy, context, len(chunk))  # type: ignore[arg-type]
+
+    variants = {
+        "lgb_predict": lgb_predict,
+        "batch_predict": batch_predict,
+        "lgb_contrib": lgb_contrib,
+        "batch_reasons": batch_reasons,
     }
+    seconds = dict.fromkeys(variants, 0.0)
+    for begin in range(0, len(features), chunk_size):
+        rows = slice(begin, begin + chunk_size)
+        for name, variant in variants.items():
+            seconds[name] += timed(lambda v=variant, r=rows: v(r))[0]  # type: ignore[misc]
+    return seconds
 
 
 def report(rows: int, seconds: dict[str, float], stages: dict[str, float]) -> None:

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+
+def pytest_configure() -> None:
+    """No test may call out to MLflow's usage telemetry (CI has no network but registries)."""
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    os.environ.setdefault("DO_NOT_TRACK", "true")
+
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 IBM_AR_CSV = SHARED_DATA / "ibm-ar" / "WA_Fn-UseC_-Accounts-Receivable.csv"
