@@ -1,6 +1,7 @@
 """Activity: how recently and how much a customer buys and pays, and its CRM pipeline.
 
-Recency comes from DuckDB ASOF joins (latest fact dated <= t), volumes from `invoice_history`.
+Recency is the latest fact dated <= t (facts bucketed by snapshot date, see
+`features.engine.bucket_sql`), volumes from `invoice_history`.
 A deal's `stage` has no date (a deal won after t was open at t), so using it would leak the
 future: the pipeline features count deals *created* in (t-90d, t] whatever their stage.
 """
@@ -9,23 +10,32 @@ from __future__ import annotations
 
 import pandas as pd
 
-from features.engine import Session
+from features.engine import Session, bucket_sql, known_by_sql, snapshot_dates_in
 
 ACTIVITY_SQL = """
-WITH last_invoice AS (
-    SELECT s.customer_id, s.as_of, i.issue_date AS last_issue_date
-    FROM spine s ASOF LEFT JOIN (SELECT customer_id, issue_date FROM invoices) i
-      ON s.customer_id = i.customer_id AND s.as_of >= i.issue_date
+WITH dates AS (SELECT as_of, row_number() OVER (ORDER BY as_of) - 1 AS k FROM snapshot_dates),
+issued AS (
+    SELECT customer_id, {issue_bucket} AS b, max(issue_date) AS d
+    FROM invoices WHERE {issue_known} GROUP BY ALL
 ),
-paid_events AS (
-    SELECT customer_id, payment_date AS paid_date FROM payments
+paid AS (
+    SELECT customer_id, {payment_bucket} AS b, max(payment_date) AS d
+    FROM payments WHERE {payment_known} GROUP BY ALL
     UNION ALL
-    SELECT customer_id, cleared_date FROM invoices WHERE cleared_date IS NOT NULL
+    SELECT customer_id, {cleared_bucket} AS b, max(cleared_date) AS d
+    FROM invoices WHERE {cleared_known} GROUP BY ALL
+),
+last_invoice AS (
+    SELECT s.customer_id, s.as_of, max(e.d) AS last_issue_date
+    FROM spine s JOIN dates t USING (as_of)
+    LEFT JOIN issued e ON e.customer_id = s.customer_id AND e.b <= t.k
+    GROUP BY ALL
 ),
 last_payment AS (
-    SELECT s.customer_id, s.as_of, e.paid_date AS last_paid_date
-    FROM spine s ASOF LEFT JOIN paid_events e
-      ON s.customer_id = e.customer_id AND s.as_of >= e.paid_date
+    SELECT s.customer_id, s.as_of, max(e.d) AS last_paid_date
+    FROM spine s JOIN dates t USING (as_of)
+    LEFT JOIN paid e ON e.customer_id = s.customer_id AND e.b <= t.k
+    GROUP BY ALL
 ),
 volumes AS (
     SELECT customer_id, as_of,
@@ -91,4 +101,15 @@ def activity(session: Session) -> pd.DataFrame:
     """
     deal_count = "p.deal_count" if session.has_deals else "NULL::BIGINT"
     deal_amount = "coalesce(p.deal_amount, 0)" if session.has_deals else "NULL::DOUBLE"
-    return session.frame(ACTIVITY_SQL.format(deal_count=deal_count, deal_amount=deal_amount))
+    dates = snapshot_dates_in(session)
+    sql = ACTIVITY_SQL.format(
+        deal_count=deal_count,
+        deal_amount=deal_amount,
+        issue_bucket=bucket_sql("issue_date", dates),
+        payment_bucket=bucket_sql("payment_date", dates),
+        cleared_bucket=bucket_sql("cleared_date", dates),
+        issue_known=known_by_sql("issue_date", dates),
+        payment_known=known_by_sql("payment_date", dates),
+        cleared_known=known_by_sql("cleared_date", dates),
+    )
+    return session.frame(sql)

@@ -2,38 +2,53 @@
 
 For each signal name arsight knows (`features.schema.SIGNAL_NAMES`) the value known at a date
 is the latest observation dated <= that date (several observations on one day are averaged),
-found with a DuckDB ASOF join at t, t-90d and t-180d. Other signal names stay in the data but
+found at t, t-90d and t-180d (see `health_sql`). Other signal names stay in the data but
 are not model features (the feature list of a model is fixed). Without a signals table every
 signal feature is null, never an error.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
-from features.engine import Session
+from features.engine import Session, bucket_sql, known_by_sql, snapshot_dates_in
 from features.schema import SIGNAL_NAMES
 
 LAGS_DAYS: tuple[int, ...] = (90, 180)
 """Changes are measured against the value known this many days before t."""
 
 HEALTH_SQL = """
-WITH daily AS (
-    SELECT customer_id, name, observed_date, avg(value) AS value
-    FROM signals WHERE name IN ({names})
-    GROUP BY customer_id, name, observed_date
+WITH probe_index AS (SELECT * FROM (VALUES {probe_rows}) p(probe_date, k)),
+kept AS (
+    SELECT customer_id, name, observed_date, value, {bucket} AS b
+    FROM signals WHERE name IN ({names}) AND {known}
 ),
-probes AS (
-    SELECT s.customer_id, s.as_of, n.name, l.lag_days,
-           s.as_of - to_days(l.lag_days) AS probe_date
+last_day AS (
+    SELECT customer_id, name, b, max(observed_date) AS observed_date
+    FROM kept GROUP BY ALL
+),
+known AS (
+    SELECT customer_id, name, b, observed_date, avg(value) AS value
+    FROM kept JOIN last_day USING (customer_id, name, b, observed_date)
+    GROUP BY ALL
+),
+spans AS (
+    SELECT *, lead(b) OVER (PARTITION BY customer_id, name ORDER BY b) AS next_b FROM known
+),
+at_probe AS (
+    SELECT customer_id, name, observed_date, value,
+           unnest(range(b, coalesce(next_b, {probe_count}))) AS k
+    FROM spans
+),
+seen AS (
+    SELECT s.customer_id, s.as_of, n.name, l.lag_days, a.value, a.observed_date
     FROM spine s
     CROSS JOIN (VALUES {name_rows}) n(name)
     CROSS JOIN (VALUES {lag_rows}) l(lag_days)
-),
-seen AS (
-    SELECT p.customer_id, p.as_of, p.name, p.lag_days, d.value, d.observed_date
-    FROM probes p ASOF LEFT JOIN daily d
-      ON p.customer_id = d.customer_id AND p.name = d.name AND p.probe_date >= d.observed_date
+    JOIN probe_index i ON i.probe_date = s.as_of - to_days(l.lag_days)
+    LEFT JOIN at_probe a ON a.customer_id = s.customer_id AND a.name = n.name AND a.k = i.k
 )
 SELECT customer_id, as_of,
        {items}
@@ -55,13 +70,28 @@ def _items(name: str) -> list[str]:
     return items
 
 
-def health_sql() -> str:
-    """The group's query over `spine` and `signals`."""
-    names = ", ".join(f"'{n}'" for n in SIGNAL_NAMES)
-    name_rows = ", ".join(f"('{n}')" for n in SIGNAL_NAMES)
-    lag_rows = ", ".join(f"({lag})" for lag in (0, *LAGS_DAYS))
-    items = ",\n       ".join(item for n in SIGNAL_NAMES for item in _items(n))
-    return HEALTH_SQL.format(names=names, name_rows=name_rows, lag_rows=lag_rows, items=items)
+def health_sql(as_ofs: Sequence[pd.Timestamp]) -> str:
+    """The group's query over `spine` and `signals` for the snapshot dates `as_ofs`.
+
+    Observations are bucketed by the probe dates (t, t-90d, t-180d of every snapshot): per
+    (customer, signal, bucket) only the latest observation day is kept, and it holds for every
+    probe from its bucket up to the next bucket with an observation. No sort of all signals.
+    """
+    lags = (0, *LAGS_DAYS)
+    probes = sorted({pd.Timestamp(t) - pd.Timedelta(days=lag) for t in as_ofs for lag in lags})
+    probe_rows = ", ".join(
+        f"(TIMESTAMP '{d.isoformat(sep=' ')}', {k})" for k, d in enumerate(probes)
+    )
+    return HEALTH_SQL.format(
+        probe_rows=probe_rows or "(NULL::TIMESTAMP, NULL::BIGINT)",
+        probe_count=len(probes),
+        bucket=bucket_sql("observed_date", probes),
+        known=known_by_sql("observed_date", probes),
+        names=", ".join(f"'{n}'" for n in SIGNAL_NAMES),
+        name_rows=", ".join(f"('{n}')" for n in SIGNAL_NAMES),
+        lag_rows=", ".join(f"({lag})" for lag in lags),
+        items=",\n       ".join(item for n in SIGNAL_NAMES for item in _items(n)),
+    )
 
 
 def health(session: Session) -> pd.DataFrame:
@@ -101,4 +131,4 @@ def health(session: Session) -> pd.DataFrame:
         signal_tax_grade_days_since_observed (days): Days from the latest tax-grade observation
             <= t to t. Null when none observed.
     """
-    return session.frame(health_sql())
+    return session.frame(health_sql(snapshot_dates_in(session)))

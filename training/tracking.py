@@ -45,7 +45,10 @@ def configure_tracking(settings: TrainingSettings) -> str:
     embedded = not os.environ.get("MLFLOW_TRACKING_URI")
     if embedded:
         settings.models_dir.mkdir(parents=True, exist_ok=True)
+    # Both URIs: the registry URI is process-wide state too, and a registry left pointing at
+    # another store (a server's loader, an earlier job) would receive this run's model.
     mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
     client = mlflow.MlflowClient()
     experiment = client.get_experiment_by_name(settings.experiment)
     if experiment is not None:
