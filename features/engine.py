@@ -190,7 +190,7 @@ def _coded(table: pa.Table, keys: pa.Array) -> pa.Table:
     codes = pc.index_in(table["customer_id"], value_set=keys, skip_nulls=True)
     position = table.schema.get_field_index("customer_id")
     kept = table.set_column(position, "customer_id", codes.cast(pa.int32()))
-    return kept.filter(pc.is_valid(kept["customer_id"]))
+    return kept if codes.null_count == 0 else kept.filter(pc.is_valid(kept["customer_id"]))
 
 
 def _register_coded(con: duckdb.DuckDBPyConnection, tables: Tables) -> np.ndarray:

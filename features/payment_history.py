@@ -41,14 +41,16 @@ settled AS (
     WHERE cleared_days_ago IS NOT NULL
     GROUP BY ALL
 ),
-p90 AS (
-    SELECT customer_id, as_of, w.days AS band, quantile_cont(days_late, 0.9) AS q
-    FROM invoice_history JOIN (VALUES {window_rows}) w(days) ON cleared_days_ago < w.days
-    GROUP BY ALL
+qw AS (
+    SELECT customer_id, as_of, {quantiles}
+    FROM invoice_history
+    WHERE cleared_days_ago < {longest}
+    GROUP BY customer_id, as_of
 )"""
 """Disjoint age bands (0-29, 30-89, 90-179, 180-364 days ago) aggregated once; a window is a
 union of bands, so sums, counts and maxima of every window come from at most four rows. The
-90th percentile is not additive and is taken per window."""
+90th percentile is not additive: it is one filtered aggregate per window over the same rows
+(no row is repeated per window)."""
 
 
 def _band(column: str) -> str:
@@ -87,12 +89,10 @@ def _pivots() -> str:
         "sum(days_late_sum) FILTER (WHERE band > 90) AS older_sum",
         "sum(n) FILTER (WHERE band > 90) AS older_n",
     ]
-    quantiles = [f"max(q) FILTER (WHERE band = {w}) AS q_{w}" for w in WINDOWS]
     sep = ",\n           "
     return f"""
 iw AS (SELECT customer_id, as_of, {sep.join(issued)} FROM issued GROUP BY ALL),
-sw AS (SELECT customer_id, as_of, {sep.join(settled)} FROM settled GROUP BY ALL),
-qw AS (SELECT customer_id, as_of, {sep.join(quantiles)} FROM p90 GROUP BY ALL)"""
+sw AS (SELECT customer_id, as_of, {sep.join(settled)} FROM settled GROUP BY ALL)"""
 
 
 def _measures(w: int) -> list[str]:
@@ -124,7 +124,10 @@ def payment_history_sql(has_disputed: bool, has_payments: bool) -> str:
         longest=max(WINDOWS),
         disputed="disputed_settled" if has_disputed else "NULL::BOOLEAN",
         payment_count="payment_count" if has_payments else "NULL::BIGINT",
-        window_rows=", ".join(f"({w})" for w in WINDOWS),
+        quantiles=", ".join(
+            f"quantile_cont(days_late, 0.9) FILTER (WHERE cleared_days_ago < {w}) AS q_{w}"
+            for w in WINDOWS
+        ),
     )
     per_window = [_measures(w) for w in WINDOWS]
     # Column order: each measure over all windows, as the catalog expands the docstring.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -60,9 +60,17 @@ def score(
     track: Annotated[
         bool, typer.Option("--track/--no-track", help="Log the run (and PSI) to MLflow.")
     ] = True,
+    engine: Annotated[
+        Literal["pandas", "spark"],
+        typer.Option(help="pandas: one process; spark: Spark, FILE a directory (docs/spark.md)."),
+    ] = "pandas",
+    master: Annotated[
+        str | None, typer.Option(help="Spark master URL; default SPARK_MASTER, else local[*].")
+    ] = None,
 ) -> None:
-    from serving.batch import BatchError, BatchRequest, run_batch
+    from serving.batch import BatchError, BatchRequest
     from serving.settings import get_serving_settings
+    from serving.spark.engine import run_scoring
 
     if out.suffix != ".parquet":
         errors.print(f"error: --out {out}: expected a .parquet file", markup=False)
@@ -74,7 +82,9 @@ def score(
     with _progress() as progress:
         task = progress.add_task("scoring", total=None)
         try:
-            result = run_batch(
+            result = run_scoring(
+                engine,
+                master,
                 request,
                 get_serving_settings(),
                 lambda done, total: progress.update(task, completed=done, total=total),

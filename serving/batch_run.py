@@ -271,7 +271,12 @@ def track(
     """The MLflow run of the job; exit code 3 if MLflow is unavailable."""
     record = ScoringRunRecord(
         run_name=f"score-{meta['as_of']}",
-        params={**meta, "rows": str(len(frames.rows)), "chunk_size": str(request.chunk_size)},
+        params={
+            **meta,
+            "engine": "pandas",
+            "rows": str(len(frames.rows)),
+            "chunk_size": str(request.chunk_size),
+        },
         metrics=metrics,
         probabilities=frames.current["overdue_probability"].to_numpy(float),
         transitions=transition_matrix(frames.rows),

@@ -129,7 +129,10 @@ def registry(tmp_path_factory: pytest.TempPathFactory, tiny_bundle: ModelBundle)
     root = tmp_path_factory.mktemp("mlflow")
     uri = f"sqlite:///{root / 'mlflow.db'}"
     mlflow.set_tracking_uri(uri)
-    mlflow.set_experiment("serving-tests")
+    # Artifacts beside the database, never in the working directory's ./mlruns.
+    client = MlflowClient(uri)
+    experiment_id = client.create_experiment("serving-tests", artifact_location=str(root / "art"))
+    mlflow.set_experiment(experiment_id=experiment_id)
     registry = Registry(uri, tiny_bundle)
     assert registry.register(tiny_bundle) == "1"
     return registry
