@@ -88,9 +88,7 @@ CUSTOMERS = Table(
         Column("industry", "str", required=False, nullable=True),
         Column("country", "str", required=False, nullable=True),
         Column("segment", "str", required=False, nullable=True, description="Size tier."),
-        Column(
-            "credit_limit", "float", required=False, nullable=True, description="Limit, >= 0."
-        ),
+        Column("credit_limit", "float", required=False, nullable=True, description="Limit, >= 0."),
         Column("payment_terms_days", "int", required=False, nullable=True),
         Column(
             "onboarding_date",
