@@ -47,7 +47,7 @@ class TrialClock:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=5000)
-    parser.add_argument("--months", type=int, default=28)
+    parser.add_argument("--months", type=int, default=31)
     parser.add_argument("--trials", type=int, default=30)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--limit", type=float, default=600.0)
