@@ -95,7 +95,11 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(dtypes)
 
 
-def features_in_session(session: Session, on_step: StepCallback | None = None) -> pd.DataFrame:
+def features_in_session(
+    session: Session,
+    on_step: StepCallback | None = None,
+    peer_medians: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """The feature frame for the spine of an open session (see `build_feature_frame`)."""
 
     def step(name: str) -> None:
@@ -116,7 +120,8 @@ def features_in_session(session: Session, on_step: StepCallback | None = None) -
         step(group.__name__)
     frame = pd.concat(parts, axis=1)
     peer_input = frame[["as_of", "customer_dso_days", "customer_late_share_count_90d"]]
-    frame = pd.concat([frame, peers(peer_input.assign(industry=spine["industry"]))], axis=1)
+    peer_input = peer_input.assign(industry=spine["industry"])
+    frame = pd.concat([frame, peers(peer_input, peer_medians)], axis=1)
     step("peers")
     frame = frame.assign(customer_id=session.decode(frame["customer_id"]))
     return _typed(frame[KEYS + feature_names()])
@@ -126,6 +131,7 @@ def build_feature_frame(
     tables: Tables,
     as_of: pd.Timestamp | Sequence[pd.Timestamp],
     on_step: StepCallback | None = None,
+    peer_medians: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Features of every customer known at each snapshot date, point-in-time correct.
 
@@ -133,6 +139,8 @@ def build_feature_frame(
         tables: canonical tables; never modified.
         as_of: one snapshot date or several (normalised to midnight, de-duplicated).
         on_step: called with a step name after each step (`build_steps(n)` calls; progress).
+        peer_medians: `features.peers.industry_medians` of the whole snapshot, for a build
+            over part of the customers (the Spark engine); default those of `tables`.
 
     Returns:
         customer_id (str), as_of (datetime64[ns]), then exactly `feature_names()` in order:
@@ -145,7 +153,7 @@ def build_feature_frame(
         parts = []
         for batch in snapshot_batches(dates):
             set_snapshots(session.con, batch)
-            parts.append(features_in_session(session, on_step))
+            parts.append(features_in_session(session, on_step, peer_medians))
     finally:
         session.close()
     return pd.concat(parts, ignore_index=True)

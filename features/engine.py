@@ -277,10 +277,15 @@ SELECT i.customer_id, s.as_of, i.amount,
        CASE WHEN i.cleared_date <= s.as_of THEN i.days_late END AS days_late,
        CASE WHEN i.cleared_date <= s.as_of THEN i.disputed END AS disputed_settled,
        CASE WHEN i.cleared_date <= s.as_of THEN i.payment_count END AS payment_count
-FROM invoice_facts i
-JOIN snapshot_dates s
-  ON s.as_of >= i.issue_date
- AND s.as_of < coalesce(i.cleared_date + INTERVAL 365 DAY, TIMESTAMP 'infinity');
+FROM (
+    SELECT *, unnest(range(b_issue, b_end)) AS k
+    FROM (
+        SELECT *, {issue_bucket} AS b_issue, coalesce({end_bucket}, {date_count}) AS b_end
+        FROM invoice_facts WHERE {issue_known}
+    )
+    WHERE b_issue < b_end
+) i
+JOIN (SELECT as_of, row_number() OVER (ORDER BY as_of) - 1 AS k FROM snapshot_dates) s USING (k);
 """
 
 
@@ -297,8 +302,17 @@ def create_invoice_history(session: Session) -> None:
     dispute flag and the payment count are null unless the invoice cleared <= t. The dispute
     flag has no date of its own, so it is treated as known once the invoice is settled.
     `payment_count` counts payments dated <= the clearing date (all of them <= t).
+    An invoice is paired with the k-th snapshot for k in [bucket(issue), bucket(clearing +
+    365d)) (see `bucket_sql`), so the pairs are generated without sorting the invoices.
     """
-    session.con.execute(INVOICE_HISTORY_SQL)
+    dates = snapshot_dates_in(session)
+    sql = INVOICE_HISTORY_SQL.format(
+        issue_bucket=bucket_sql("issue_date", dates),
+        end_bucket=bucket_sql("cleared_date + INTERVAL 365 DAY", dates),
+        date_count=len(dates),
+        issue_known=known_by_sql("issue_date", dates),
+    )
+    session.con.execute(sql)
 
 
 def snapshot_dates_in(session: Session) -> list[pd.Timestamp]:

@@ -21,17 +21,17 @@ LAGS_DAYS: tuple[int, ...] = (90, 180)
 
 HEALTH_SQL = """
 WITH probe_index AS (SELECT * FROM (VALUES {probe_rows}) p(probe_date, k)),
-kept AS (
-    SELECT customer_id, name, observed_date, value, {bucket} AS b
+kept AS NOT MATERIALIZED (
+    SELECT customer_id, name, observed_date, value
     FROM signals WHERE name IN ({names}) AND {known}
 ),
 last_day AS (
-    SELECT customer_id, name, b, max(observed_date) AS observed_date
+    SELECT customer_id, name, {bucket} AS b, max(observed_date) AS observed_date
     FROM kept GROUP BY ALL
 ),
 known AS (
-    SELECT customer_id, name, b, observed_date, avg(value) AS value
-    FROM kept JOIN last_day USING (customer_id, name, b, observed_date)
+    SELECT l.customer_id, l.name, l.b, l.observed_date, avg(k.value) AS value
+    FROM kept k JOIN last_day l USING (customer_id, name, observed_date)
     GROUP BY ALL
 ),
 spans AS (
@@ -42,31 +42,25 @@ at_probe AS (
            unnest(range(b, coalesce(next_b, {probe_count}))) AS k
     FROM spans
 ),
-seen AS (
-    SELECT s.customer_id, s.as_of, n.name, l.lag_days, a.value, a.observed_date
-    FROM spine s
-    CROSS JOIN (VALUES {name_rows}) n(name)
-    CROSS JOIN (VALUES {lag_rows}) l(lag_days)
-    JOIN probe_index i ON i.probe_date = s.as_of - to_days(l.lag_days)
-    LEFT JOIN at_probe a ON a.customer_id = s.customer_id AND a.name = n.name AND a.k = i.k
-)
-SELECT customer_id, as_of,
+wide AS (
+    SELECT customer_id, k,
+           {wide_items}
+    FROM at_probe
+    GROUP BY customer_id, k
+),
+snapshot_probes AS (SELECT * FROM (VALUES {snapshot_rows}) p(as_of, {probe_columns}))
+SELECT s.customer_id, s.as_of,
        {items}
-FROM seen
-GROUP BY customer_id, as_of
-"""
+FROM spine s JOIN snapshot_probes p ON p.as_of = s.as_of
+{joins}"""
 
 
 def _items(name: str) -> list[str]:
-    """Select items of one signal, in the docstring's column order."""
-    at = f"FILTER (WHERE name = '{name}' AND lag_days = 0)"
-    latest = f"max(value) {at}"
-    items = [f"{latest} AS signal_{name}_latest"]
+    """Select items of one signal, in the docstring's column order (w{lag}: value at t-lag)."""
+    items = [f"w0.{name}_value AS signal_{name}_latest"]
     for lag in LAGS_DAYS:
-        before = f"max(value) FILTER (WHERE name = '{name}' AND lag_days = {lag})"
-        items.append(f"{latest} - {before} AS signal_{name}_change_{lag}d")
-    age = f"date_diff('day', max(observed_date) {at}, max(as_of))"
-    items.append(f"{age} AS signal_{name}_days_since_observed")
+        items.append(f"w0.{name}_value - w{lag}.{name}_value AS signal_{name}_change_{lag}d")
+    items.append(f"date_diff('day', w0.{name}_date, s.as_of) AS signal_{name}_days_since_observed")
     return items
 
 
@@ -82,14 +76,33 @@ def health_sql(as_ofs: Sequence[pd.Timestamp]) -> str:
     probe_rows = ", ".join(
         f"(TIMESTAMP '{d.isoformat(sep=' ')}', {k})" for k, d in enumerate(probes)
     )
+    index = {d: k for k, d in enumerate(probes)}
+    snapshot_rows = ", ".join(
+        f"(TIMESTAMP '{pd.Timestamp(t).isoformat(sep=' ')}', "
+        + ", ".join(str(index[pd.Timestamp(t) - pd.Timedelta(days=lag)]) for lag in lags)
+        + ")"
+        for t in as_ofs
+    )
+    wide = [
+        f"max({column}) FILTER (WHERE name = '{n}') AS {n}_{suffix}"
+        for n in SIGNAL_NAMES
+        for column, suffix in (("value", "value"), ("observed_date", "date"))
+    ]
+    joins = "".join(
+        f"LEFT JOIN wide w{lag} ON w{lag}.customer_id = s.customer_id AND w{lag}.k = p.k{lag}\n"
+        for lag in lags
+    )
+    nulls = ", ".join("NULL::BIGINT" for _ in lags)
     return HEALTH_SQL.format(
         probe_rows=probe_rows or "(NULL::TIMESTAMP, NULL::BIGINT)",
+        snapshot_rows=snapshot_rows or f"(NULL::TIMESTAMP, {nulls})",
+        probe_columns=", ".join(f"k{lag}" for lag in lags),
+        wide_items=",\n           ".join(wide),
+        joins=joins,
         probe_count=len(probes),
         bucket=bucket_sql("observed_date", probes),
         known=known_by_sql("observed_date", probes),
         names=", ".join(f"'{n}'" for n in SIGNAL_NAMES),
-        name_rows=", ".join(f"('{n}')" for n in SIGNAL_NAMES),
-        lag_rows=", ".join(f"({lag})" for lag in lags),
         items=",\n       ".join(item for n in SIGNAL_NAMES for item in _items(n)),
     )
 

@@ -14,17 +14,30 @@ DSO = "customer_dso_days"
 LATE_SHARE = "customer_late_share_count_90d"
 
 
-def _industry_median(frame: pd.DataFrame, column: str) -> pd.Series:
-    """Median of `column` over the customers of the same industry and as_of (nulls skipped)."""
-    return frame.groupby(["industry", "as_of"], dropna=False)[column].transform("median")
+PEER_KEYS = ["industry", "as_of"]
 
 
-def peers(frame: pd.DataFrame) -> pd.DataFrame:
+def industry_medians(frame: pd.DataFrame) -> pd.DataFrame:
+    """Median DSO and late share per (industry, as_of) over the rows of `frame` (nulls skipped).
+
+    The peer statistics, the only inputs of a feature that look across customers. A build
+    that runs on part of the customers at a time (the Spark engine) computes them once over
+    all customers and passes them to `peers`.
+
+    Returns:
+        Columns customer_dso_days and customer_late_share_count_90d, indexed by
+        (industry, as_of); rows of unknown industry are left out (their peers are null).
+    """
+    return frame.groupby(PEER_KEYS)[[DSO, LATE_SHARE]].median()
+
+
+def peers(frame: pd.DataFrame, medians: pd.DataFrame | None = None) -> pd.DataFrame:
     """Relative position to the industry median at t, one row per row of `frame`.
 
     Args:
         frame: spine rows with columns industry, as_of, customer_dso_days and
             customer_late_share_count_90d. Not modified.
+        medians: `industry_medians` of the whole snapshot; default those of `frame`.
 
     Returns:
         The columns below, on the index of `frame`.
@@ -38,8 +51,10 @@ def peers(frame: pd.DataFrame) -> pd.DataFrame:
             share or the median is unknown.
     """
     known_industry = frame["industry"].notna()
-    dso_median = _industry_median(frame, DSO)
-    late_median = _industry_median(frame, LATE_SHARE)
+    table = industry_medians(frame) if medians is None else medians
+    found = table.reindex(pd.MultiIndex.from_frame(frame[PEER_KEYS]))
+    dso_median = pd.Series(found[DSO].to_numpy(), index=frame.index)
+    late_median = pd.Series(found[LATE_SHARE].to_numpy(), index=frame.index)
     ratio = frame[DSO] / dso_median.where(dso_median > 0)
     difference = frame[LATE_SHARE] - late_median
     return pd.DataFrame(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from features.engine import Session
+from features.engine import Session, bucket_sql, known_by_sql
 
 DSO_WINDOW_DAYS = 90
 """Sales window of DSO, in days."""
@@ -24,24 +24,31 @@ DSO_LAGS_DAYS: tuple[int, ...] = (30, 90)
 
 POSITION_SQL = """
 CREATE OR REPLACE TEMP TABLE {out} AS
-WITH ref_dates AS (SELECT DISTINCT ref_date FROM {probes}),
+WITH ref_dates AS (SELECT * FROM (VALUES {ref_rows}) r(ref_date, k)),
+bucketed AS (
+    SELECT invoice_id, customer_id, amount, due_date, {issue_bucket} AS b_issue,
+           coalesce({cleared_bucket}, {ref_count}) AS b_cleared,
+           coalesce({window_bucket}, {ref_count}) AS b_window_end
+    FROM invoices WHERE {issue_known}
+),
 open_items AS (
-    SELECT i.customer_id, r.ref_date, i.invoice_id, i.amount,
-           date_diff('day', i.due_date, r.ref_date) AS days_past_due
-    FROM invoices i JOIN ref_dates r
-      ON r.ref_date >= i.issue_date
-     AND r.ref_date < coalesce(i.cleared_date, TIMESTAMP 'infinity')
+    SELECT o.customer_id, r.ref_date, o.k, o.invoice_id, o.amount,
+           date_diff('day', o.due_date, r.ref_date) AS days_past_due
+    FROM (
+        SELECT invoice_id, customer_id, amount, due_date, unnest(range(b_issue, b_cleared)) AS k
+        FROM bucketed WHERE b_issue < b_cleared
+    ) o JOIN ref_dates r USING (k)
 ),
 paid AS (
-    SELECT o.invoice_id, o.ref_date, sum(m.amount) AS paid_amount
+    SELECT o.invoice_id, o.k, sum(m.amount) AS paid_amount
     FROM open_items o
     JOIN payments m ON m.invoice_id = o.invoice_id AND m.payment_date <= o.ref_date
-    GROUP BY o.invoice_id, o.ref_date
+    GROUP BY o.invoice_id, o.k
 ),
 items AS (
     SELECT o.customer_id, o.ref_date, o.days_past_due,
            greatest(o.amount - coalesce(p.paid_amount, 0), 0) AS open_amount
-    FROM open_items o LEFT JOIN paid p USING (invoice_id, ref_date)
+    FROM open_items o LEFT JOIN paid p USING (invoice_id, k)
 ),
 open_totals AS (
     SELECT customer_id, ref_date,
@@ -58,10 +65,15 @@ open_totals AS (
     GROUP BY customer_id, ref_date
 ),
 sales AS (
-    SELECT i.customer_id, r.ref_date, sum(i.amount) AS sales
-    FROM invoices i JOIN ref_dates r
-      ON i.issue_date <= r.ref_date AND i.issue_date > r.ref_date - INTERVAL {window} DAY
-    GROUP BY i.customer_id, r.ref_date
+    SELECT i.customer_id, r.ref_date, i.sales
+    FROM (
+        SELECT customer_id, k, sum(amount) AS sales
+        FROM (
+            SELECT customer_id, amount, unnest(range(b_issue, b_window_end)) AS k
+            FROM bucketed WHERE b_issue < b_window_end
+        )
+        GROUP BY customer_id, k
+    ) i JOIN ref_dates r USING (k)
 ),
 totals AS (
     SELECT p.customer_id, p.as_of, p.ref_date, s.sales,
@@ -82,8 +94,11 @@ SELECT *,
        CASE WHEN sales > 0 THEN not_due_amount / sales * {window} END AS bpdso_days
 FROM totals
 """
-"""Positions per distinct reference date via range joins (invoices x dates), then attached to
-the probes: no probe x invoice product is formed."""
+"""Positions per distinct reference date, then attached to the probes: no probe x invoice
+product is formed. Each invoice is paired only with the reference dates where it matters, found
+by bucketing its dates against the sorted reference dates (`features.engine.bucket_sql`): it is
+open at the k-th date for k in [bucket(issue), bucket(clearing)) and in its DSO sales window for
+k in [bucket(issue), bucket(issue + window)). No sort of the invoices is needed."""
 
 
 def create_position(
@@ -98,7 +113,21 @@ def create_position(
         out: name of the temp table to create, keyed by (customer_id, as_of, ref_date).
         window_days: the sales window of DSO.
     """
-    session.con.execute(POSITION_SQL.format(out=out, probes=probes, window=window_days))
+    found = session.con.sql(f"SELECT DISTINCT ref_date FROM {probes} ORDER BY 1").fetchnumpy()
+    refs = [pd.Timestamp(d) for d in found["ref_date"]]
+    rows = ", ".join(f"(TIMESTAMP '{d.isoformat(sep=' ')}', {k})" for k, d in enumerate(refs))
+    sql = POSITION_SQL.format(
+        out=out,
+        probes=probes,
+        window=window_days,
+        ref_rows=rows or "(NULL::TIMESTAMP, NULL::BIGINT)",
+        ref_count=len(refs),
+        issue_bucket=bucket_sql("issue_date", refs),
+        cleared_bucket=bucket_sql("cleared_date", refs),
+        window_bucket=bucket_sql(f"issue_date + INTERVAL {window_days} DAY", refs),
+        issue_known=known_by_sql("issue_date", refs),
+    )
+    session.con.execute(sql)
 
 
 def receivables_sql() -> str:
