@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -76,17 +76,32 @@ def read_raw_tables(directory: Path) -> dict[str, pd.DataFrame]:
     return raw
 
 
-def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> None:
-    """Write `frame` to `path` through a temporary file and a rename: never half-written."""
+def write_atomic(write: Callable[[str], object], path: Path) -> Path:
+    """Call `write(temporary path)` beside `path`, then rename: readers never see half a file.
+
+    The temporary file sits in the same directory so that the rename is atomic; it is removed
+    when writing fails or is interrupted.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
-        frame.to_parquet(tmp, index=False)
+        write(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return path
+
+
+def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> Path:
+    """Write `frame` as Parquet (no index) at `path`, atomically."""
+    return write_atomic(lambda tmp: frame.to_parquet(tmp, index=False), path)
+
+
+def write_csv_atomic(frame: pd.DataFrame, path: Path) -> Path:
+    """Write `frame` as CSV (no index) at `path`, atomically."""
+    return write_atomic(lambda tmp: frame.to_csv(tmp, index=False), path)
 
 
 def write_tables(tables: Tables, directory: Path) -> list[Path]:

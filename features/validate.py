@@ -16,8 +16,6 @@ problem with rule "extra column kept"; that finding alone does not make the repo
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +25,7 @@ import pandas as pd
 
 from features.errors import SchemaError, SourceError
 from features.schema import TABLES
-from features.tables import Tables, read_raw_tables
+from features.tables import Tables, read_raw_tables, write_csv_atomic
 from features.validate_table import EXTRA_COLUMN, MISSING_COLUMN, TableFindings, validate_table
 
 logger = logging.getLogger(__name__)
@@ -229,25 +227,11 @@ def write_rejects(report: ValidationReport, out_dir: Path) -> list[Path]:
     """
     written = []
     for name, frame in report.rejects.items():
-        written.append(_write_csv_atomic(frame, out_dir / f"{name}.csv"))
+        written.append(write_csv_atomic(frame, out_dir / f"{name}.csv"))
     if report.problems:
         listing = pd.DataFrame(
             [(p.table, p.row, p.column, p.value, p.rule) for p in report.problems],
             columns=["table", "row", "column", "value", "rule"],
         ).astype({"row": "Int64"})
-        written.append(_write_csv_atomic(listing, out_dir / "problems.csv"))
+        written.append(write_csv_atomic(listing, out_dir / "problems.csv"))
     return written
-
-
-def _write_csv_atomic(frame: pd.DataFrame, path: Path) -> Path:
-    """Write `frame` as CSV through a temporary file and a rename: never half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        frame.to_csv(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path

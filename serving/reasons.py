@@ -1,12 +1,9 @@
 """Reasons: SHAP contributions turned into probability points, days and plain sentences.
 
-Method for the overdue probability. LightGBM's `pred_contrib` (exact TreeSHAP, the numbers
-`shap.TreeExplainer` gives) explains the classifier's raw log-odds f = phi_0 + sum(phi_i),
-while the customer sees the calibrated probability p = cal(f). Each log-odds contribution is
-rescaled by the same factor, phi_i * (p - p0) / (f - phi_0) with p0 = cal(phi_0) the base
-probability, so the contributions keep their SHAP ranking and signs and add up exactly to
-p - p0 (where f = phi_0 the factor is the calibrator's slope at f). DSO contributions are
-already in days and add up to dso_30d - base DSO.
+Overdue contributions arrive in points of calibrated probability from
+`models.attribution.probability_points` (one rescaling of exact TreeSHAP log-odds, shared
+with training's explanation plots); DSO contributions are already in days and add up to
+dso_30d - base DSO.
 
 A sentence pairs the feature's catalog definition with its value and the median of the
 customer's industry in the online store: "Late share ... is 45% (industry median 12%)".
@@ -15,13 +12,11 @@ customer's industry in the online store: "Late share ... is 45% (industry median
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-
-Calibrate = Callable[[np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -83,32 +78,6 @@ def industry_medians(
     """Median of each numeric feature per industry (rows: industry, columns: features)."""
     values = frame[numeric_features].apply(pd.to_numeric, errors="coerce")
     return values.groupby(frame[industry_column].astype("str"), dropna=True).median()
-
-
-def probability_points(
-    contributions: pd.DataFrame, calibrate: Calibrate, step: float = 1e-4
-) -> tuple[pd.DataFrame, pd.Series]:
-    """Log-odds SHAP -> probability contributions and base probability, per row (see module).
-
-    Args:
-        contributions: one column per feature plus `expected_value`, in raw log-odds.
-        calibrate: raw log-odds -> calibrated probability (the bundle's calibrator).
-        step: half-width of the finite difference used where f equals phi_0.
-    """
-    phi = contributions.drop(columns="expected_value").to_numpy(dtype=float)
-    base = contributions["expected_value"].to_numpy(dtype=float)
-    total = phi.sum(axis=1)
-    p = calibrate(base + total)
-    p0 = calibrate(base)
-    slope = (calibrate(base + total + step) - calibrate(base + total - step)) / (2 * step)
-    flat = np.abs(total) < 1e-12
-    scale = np.where(flat, slope, (p - p0) / np.where(flat, 1.0, total))
-    points = pd.DataFrame(
-        phi * scale[:, None],
-        index=contributions.index,
-        columns=contributions.columns.drop("expected_value"),
-    )
-    return points, pd.Series(p0, index=contributions.index)
 
 
 def top_reasons(

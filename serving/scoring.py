@@ -17,13 +17,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from models.attribution import probability_points
 from models.bundle import ModelBundle
 from serving.policy import Policy, assign_tiers
 from serving.reasons import (
     FeatureText,
     feature_texts,
     industry_medians,
-    probability_points,
     top_reasons,
 )
 

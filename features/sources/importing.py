@@ -10,8 +10,6 @@ table, rows in == rows written + rows rejected, and `ImportResult` says so.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +18,7 @@ from rich.table import Table as RichTable
 
 from features.errors import SchemaError, SourceError
 from features.schema import TABLES, Table
-from features.tables import write_tables
+from features.tables import write_csv_atomic, write_tables
 from features.validate import validate_tables
 
 logger = logging.getLogger(__name__)
@@ -138,7 +136,7 @@ def finish_import(mapped: MappedTables, out_dir: Path) -> ImportResult:
         raise SourceError(f"{mapped.source}: rows neither written nor rejected: {lost}")
     written = write_tables(report.tables, out_dir)
     reject_files = [
-        _write_csv_atomic(f, out_dir / REJECTS_DIR / f"{n}.csv") for n, f in rejects.items()
+        write_csv_atomic(f, out_dir / REJECTS_DIR / f"{n}.csv") for n, f in rejects.items()
     ]
     logger.info("imported %s: %s written, %s rejected", mapped.source, rows_written, rows_rejected)
     return ImportResult(
@@ -231,17 +229,3 @@ def _remove_stale(out_dir: Path, produced: set[str], rejected: set[str]) -> list
         logger.warning("removing %s left by an earlier import", path)
         path.unlink()
     return removed
-
-
-def _write_csv_atomic(frame: pd.DataFrame, path: Path) -> Path:
-    """Write `frame` as CSV through a temporary file and a rename: never half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        frame.to_csv(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path

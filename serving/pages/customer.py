@@ -4,7 +4,7 @@ Scores, reasons and audited history come from the function behind `GET /v1/custo
 (`serving.routes.customers.customer`), so the page and the API cannot disagree. The page adds
 what a risk officer reads around them, all from the served snapshot:
 - the SHAP waterfall: every feature's overdue contribution for this customer, from
-  `ModelBundle.explain` and `serving.reasons.probability_points`, the functions the scores
+  `ModelBundle.explain` and `models.attribution.probability_points`, the functions the scores
   were made with; they add up exactly to probability - base probability;
 - recommended terms from `serving.policy.recommend_terms` (tier and segment);
 - invoice aging and DSO today from the online store's features;
@@ -20,10 +20,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from features.catalog import FEATURES
+from models.attribution import probability_points
 from serving.audit import AuditLog
 from serving.auth import Role
 from serving.policy import TermsOffer, recommend_terms
-from serving.reasons import format_value, probability_points
+from serving.reasons import format_value
 from serving.routes.customers import customer as customer_answer
 from serving.schemas import CustomerResponse
 from serving.state import Served

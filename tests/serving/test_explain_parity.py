@@ -10,9 +10,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from models.attribution import probability_points
 from models.bundle import ModelBundle
-from serving.reasons import probability_points as serving_probability_points
 from tests.serving.conftest import AUTH
 from training.explain import explain_customer
 
@@ -36,14 +34,3 @@ def test_waterfall_numbers_equal_the_api_reasons(
         )
         assert explained.base_probability == pytest.approx(score["base_probability"], abs=1e-12)
         assert explained.probability == pytest.approx(score["overdue_probability"], abs=1e-12)
-
-
-def test_models_attribution_is_the_method_serving_uses(
-    tiny_bundle: ModelBundle, store_frame: pd.DataFrame
-) -> None:
-    contributions = tiny_bundle.explain(store_frame[tiny_bundle.feature_names].head(50)).overdue
-    ours = probability_points(contributions, tiny_bundle.calibrator.transform)
-    theirs = serving_probability_points(contributions, tiny_bundle.calibrator.transform)
-
-    pd.testing.assert_frame_equal(ours[0], theirs[0])
-    pd.testing.assert_series_equal(ours[1], theirs[1])

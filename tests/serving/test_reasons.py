@@ -7,13 +7,13 @@ import pandas as pd
 import pytest
 import shap
 
+from models.attribution import probability_points
 from models.bundle import ModelBundle
 from serving.policy import load_policy
 from serving.reasons import (
     FeatureText,
     format_value,
     label_from_definition,
-    probability_points,
     reason_text,
 )
 from serving.scoring import build_reason_context, score_frame
