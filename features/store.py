@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import secrets
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +29,7 @@ from features.build import FEATURE_PIPELINE_VERSION, build_feature_frame
 from features.catalog import FEATURES
 from features.engine import contract_frame, data_end_of
 from features.errors import StoreError
-from features.tables import Tables
+from features.tables import Tables, write_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -116,15 +114,7 @@ def _write_parquet(stored: pd.DataFrame, meta: dict[str, str], path: Path) -> No
     schema_meta = dict(table.schema.metadata or {})
     schema_meta[METADATA_KEY] = json.dumps(meta).encode()
     table = table.replace_schema_metadata(schema_meta)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        pq.write_table(table, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(lambda tmp: pq.write_table(table, tmp), path)
 
 
 def _meta_table(metadata: sa.MetaData) -> sa.Table:

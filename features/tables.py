@@ -87,6 +87,8 @@ def write_atomic(write: Callable[[str], object], path: Path) -> Path:
     os.close(fd)
     try:
         write(tmp)
+        with open(tmp, "rb") as handle:  # on disk before the rename makes it visible
+            os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
