@@ -25,11 +25,15 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import pandas as pd  # noqa: E402
+
+if TYPE_CHECKING:
+    from serving.spark.partition import ScoringPlan
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,7 @@ class Setup:
     """The replicated feature rows, the model, the policy and the reason context."""
 
     rows: pd.DataFrame
-    plan: object
+    plan: ScoringPlan
 
 
 def build(customers: int, world_customers: int, trees: int) -> Setup:
@@ -63,7 +67,8 @@ def build(customers: int, world_customers: int, trees: int) -> Setup:
         [frame.assign(customer_id=frame["customer_id"] + f"-{k:04d}") for k in range(copies)],
         ignore_index=True,
     ).iloc[:customers]
-    rows = rows.assign(is_known=True, reject_table=pd.NA, reject_key=pd.NA, reject_reason=pd.NA)
+    none = pd.Series(pd.NA, index=rows.index, dtype="str")
+    rows = rows.assign(is_known=True, reject_table=none, reject_key=none, reject_reason=none)
     policy = load_policy(None)
     catalog = {s.name: (s.definition, s.unit, s.kind) for s in FEATURES}
     context = build_reason_context(
@@ -80,7 +85,7 @@ def run_pandas(setup: Setup, out: Path) -> float:
     from serving.spark.partition import score_partition
 
     start = time.perf_counter()
-    scored = next(score_partition([setup.rows], setup.plan))  # type: ignore[arg-type]
+    scored = next(score_partition([setup.rows], setup.plan))
     scored.to_parquet(out, index=False)
     return time.perf_counter() - start
 

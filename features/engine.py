@@ -271,12 +271,12 @@ FROM invoices;
 
 CREATE OR REPLACE TEMP TABLE invoice_history AS
 SELECT i.customer_id, s.as_of, i.amount,
-       date_diff('day', i.issue_date, s.as_of) AS issued_days_ago,
+       date_diff('day', i.issue_date, s.as_of)::INTEGER AS issued_days_ago,
        CASE WHEN i.cleared_date <= s.as_of
-            THEN date_diff('day', i.cleared_date, s.as_of) END AS cleared_days_ago,
-       CASE WHEN i.cleared_date <= s.as_of THEN i.days_late END AS days_late,
+            THEN date_diff('day', i.cleared_date, s.as_of)::INTEGER END AS cleared_days_ago,
+       CASE WHEN i.cleared_date <= s.as_of THEN i.days_late::INTEGER END AS days_late,
        CASE WHEN i.cleared_date <= s.as_of THEN i.disputed END AS disputed_settled,
-       CASE WHEN i.cleared_date <= s.as_of THEN i.payment_count END AS payment_count
+       CASE WHEN i.cleared_date <= s.as_of THEN i.payment_count::INTEGER END AS payment_count
 FROM (
     SELECT *, unnest(range(b_issue, b_end)) AS k
     FROM (

@@ -20,8 +20,7 @@ LAGS_DAYS: tuple[int, ...] = (90, 180)
 """Changes are measured against the value known this many days before t."""
 
 HEALTH_SQL = """
-WITH probe_index AS (SELECT * FROM (VALUES {probe_rows}) p(probe_date, k)),
-kept AS NOT MATERIALIZED (
+WITH kept AS NOT MATERIALIZED (
     SELECT customer_id, name, observed_date, value
     FROM signals WHERE name IN ({names}) AND {known}
 ),
@@ -73,9 +72,6 @@ def health_sql(as_ofs: Sequence[pd.Timestamp]) -> str:
     """
     lags = (0, *LAGS_DAYS)
     probes = sorted({pd.Timestamp(t) - pd.Timedelta(days=lag) for t in as_ofs for lag in lags})
-    probe_rows = ", ".join(
-        f"(TIMESTAMP '{d.isoformat(sep=' ')}', {k})" for k, d in enumerate(probes)
-    )
     index = {d: k for k, d in enumerate(probes)}
     snapshot_rows = ", ".join(
         f"(TIMESTAMP '{pd.Timestamp(t).isoformat(sep=' ')}', "
@@ -94,7 +90,6 @@ def health_sql(as_ofs: Sequence[pd.Timestamp]) -> str:
     )
     nulls = ", ".join("NULL::BIGINT" for _ in lags)
     return HEALTH_SQL.format(
-        probe_rows=probe_rows or "(NULL::TIMESTAMP, NULL::BIGINT)",
         snapshot_rows=snapshot_rows or f"(NULL::TIMESTAMP, {nulls})",
         probe_columns=", ".join(f"k{lag}" for lag in lags),
         wide_items=",\n           ".join(wide),

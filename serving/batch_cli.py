@@ -45,7 +45,7 @@ def score(
     as_of: Annotated[
         datetime, typer.Option(formats=["%Y-%m-%d"], help="Score as of this date (YYYY-MM-DD).")
     ],
-    out: Annotated[Path, typer.Option(dir_okay=False, help="Scores file (.parquet).")],
+    out: Annotated[Path, typer.Option(help="Scores file (.parquet); a directory with Spark.")],
     force: Annotated[bool, typer.Option("--force", help="Rewrite existing outputs.")] = False,
     chunk_size: Annotated[int, typer.Option(min=1, help="Rows scored at once.")] = 10_000,
     max_reject_share: Annotated[

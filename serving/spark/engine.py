@@ -39,6 +39,11 @@ def run_scoring(
     if engine == "pandas":
         if master is not None:
             raise BatchError("--master applies to --engine spark only", ExitCode.BAD_INPUT)
+        if request.out.is_dir():
+            raise BatchError(
+                f"--out {request.out}: a directory (Spark engine output); expected a file",
+                ExitCode.BAD_INPUT,
+            )
         return run_batch(request, settings, progress)
     spark_settings = SparkSettings() if master is None else SparkSettings(master=master)
     return run_on_spark(request, settings, spark_settings)

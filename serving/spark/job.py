@@ -40,6 +40,7 @@ from serving.batch import check_rejects, load_model
 from serving.batch_outputs import OutputPaths, write_csv
 from serving.batch_run import BatchError, BatchRequest, BatchResult, ExitCode, find_previous
 from serving.errors import PolicyError
+from serving.policy import TIERS
 from serving.reasons import feature_texts
 from serving.scoring import ReasonContext
 from serving.settings import ServingSettings
@@ -261,7 +262,9 @@ def score_with_broadcast(
 def skipped_result(paths: OutputPaths) -> BatchResult:
     """The result of a run whose output directory already exists (nothing recomputed)."""
     meta = read_directory_metadata(paths.scores) or {}
-    counts = {k.removeprefix("tier_"): int(float(v)) for k, v in meta.items() if k[:5] == "tier_"}
+    counts: dict[str, int] = {
+        t: int(float(meta[f"tier_{t}"])) for t in TIERS if f"tier_{t}" in meta
+    }
     return BatchResult(
         status="skipped",
         paths=paths,

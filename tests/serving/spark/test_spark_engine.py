@@ -31,16 +31,20 @@ from tests.serving.conftest import Registry, make_settings
 
 pyspark = pytest.importorskip("pyspark")
 
+from pyspark.sql import SparkSession  # noqa: E402
+
 from serving.spark.inputs import build_ledger, read_tables  # noqa: E402
 from serving.spark.job import run_spark_batch  # noqa: E402
 from serving.spark.session import SparkSettings, build_session  # noqa: E402
 
+pytestmark = pytest.mark.slow  # Spark start-up and a 10,000-customer world: about 90 s
+
 TOLERANCE = 1e-9
-SPARK = SparkSettings(_env_file=None, master="local[2]", partitions=4, shuffle_partitions=2)
+SPARK = SparkSettings(master="local[2]", partitions=4, shuffle_partitions=2)
 
 
 @pytest.fixture(scope="module")
-def spark() -> Iterator[pyspark.sql.SparkSession]:
+def spark() -> Iterator[SparkSession]:
     session = build_session(SPARK)
     yield session
     session.stop()
@@ -70,7 +74,7 @@ class BothEngines:
 
 @pytest.fixture(scope="module")
 def both(
-    tmp_path_factory: pytest.TempPathFactory, registry: Registry, spark: object
+    tmp_path_factory: pytest.TempPathFactory, registry: Registry, spark: SparkSession
 ) -> BothEngines:
     world = generate_world(SynthConfig(customers=10_000, months=15, seed=3))
     as_of = data_end_of(world).normalize()
@@ -81,7 +85,7 @@ def both(
     base = BatchRequest(data, as_of.date(), home / "pandas" / "scores.parquet")
     pandas_result = run_batch(replace(base, track=False, refresh_store=False), settings)
     request = replace(base, out=home / "spark" / "scores.parquet", refresh_store=False)
-    spark_result = run_spark_batch(request, settings, spark, SPARK)  # type: ignore[arg-type]
+    spark_result = run_spark_batch(request, settings, spark, SPARK)
     return BothEngines(data, settings, pandas_result, spark_result, request)
 
 
@@ -89,7 +93,7 @@ def _scores(path: Path) -> pd.DataFrame:
     return pd.read_parquet(path).sort_values("customer_id").reset_index(drop=True)
 
 
-def _same_reasons(left: object, right: object) -> bool:
+def _same_reasons(left: str | float | None, right: str | float | None) -> bool:
     """Two JSON reason lists agree: same features and texts, numbers to TOLERANCE."""
     if not isinstance(left, str) or not isinstance(right, str):
         return bool(pd.isna(left) and pd.isna(right))  # not scored: no reasons
@@ -167,14 +171,14 @@ def test_output_is_partitioned_parquet_renamed_into_place(both: BothEngines) -> 
     assert not list(target.parent.glob(".*arsight-spark-tmp"))
 
 
-def test_rerun_skips_unless_forced(both: BothEngines, spark: object) -> None:
-    again = run_spark_batch(both.request, both.settings, spark, SPARK)  # type: ignore[arg-type]
+def test_rerun_skips_unless_forced(both: BothEngines, spark: SparkSession) -> None:
+    again = run_spark_batch(both.request, both.settings, spark, SPARK)
     assert again.status == "skipped"
     assert (again.rows, again.tier_counts) == (both.spark.rows, both.spark.tier_counts)
 
 
 def test_ledger_partitions_give_back_the_raw_tables(
-    tmp_path: Path, world: Tables, spark: pyspark.sql.SparkSession
+    tmp_path: Path, world: Tables, spark: SparkSession
 ) -> None:
     write_tables(world, tmp_path)
     ledger, layout = build_ledger(read_tables(spark, tmp_path), 1)
@@ -188,7 +192,7 @@ def test_ledger_partitions_give_back_the_raw_tables(
 
 
 def test_invoice_ids_repeated_across_customers_exit_2(
-    tmp_path: Path, world: Tables, registry: Registry, spark: object
+    tmp_path: Path, world: Tables, registry: Registry, spark: SparkSession
 ) -> None:
     invoices = world.invoices.copy()
     invoices.loc[invoices.index[-1], "invoice_id"] = invoices["invoice_id"].iloc[0]
@@ -199,7 +203,7 @@ def test_invoice_ids_repeated_across_customers_exit_2(
     out = tmp_path / "run" / "scores.parquet"
     request = BatchRequest(data, data_end_of(world).date(), out, track=False)
     with pytest.raises(BatchError) as caught:
-        run_spark_batch(request, settings, spark, SPARK)  # type: ignore[arg-type]
+        run_spark_batch(request, settings, spark, SPARK)
     assert caught.value.exit_code == ExitCode.BAD_INPUT
     assert str(caught.value) == (
         f"keys not unique, e.g. ['invoices {invoices['invoice_id'].iloc[0]}']; the Spark engine "
@@ -215,7 +219,7 @@ def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SPARK_EXECUTOR_MEMORY", "8g")
     monkeypatch.setenv("SPARK_DRIVER_HOST", "10.0.0.4")
     monkeypatch.setenv("SPARK_CONF", '{"spark.executor.instances": "6"}')
-    conf = SparkSettings(_env_file=None, python="/opt/env/bin/python").spark_conf()
+    conf = SparkSettings(python="/opt/env/bin/python").spark_conf()
     assert conf == {
         "spark.master": "spark://10.0.0.5:7077",
         "spark.app.name": "arsight-score",
@@ -264,3 +268,16 @@ def test_cli_master_needs_the_spark_engine(both: BothEngines, tmp_path: Path) ->
     assert result.exit_code == 2
     assert result.stderr.strip() == "error: --master applies to --engine spark only"
     assert not out.exists()
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_cli_pandas_engine_refuses_a_spark_output_directory(both: BothEngines) -> None:
+    out = both.spark.paths.scores
+    day = both.request.as_of.isoformat()
+    args = ["score", str(both.data), "--as-of", day, "--out", str(out), "--force"]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "300"})
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"error: --out {out}: a directory (Spark engine output); expected a file"
+    )
+    assert (out / "_SUCCESS").is_file()
