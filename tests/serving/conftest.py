@@ -101,6 +101,7 @@ class Registry:
     ) -> str:
         """Log and register `bundle` as a new version of `name`; point `alias` at it."""
         mlflow.set_tracking_uri(self.uri)
+        mlflow.set_registry_uri(self.uri)
         with mlflow.start_run():
             info = log_bundle(bundle, registered_model_name=name)
         version = str(info.registered_model_version)
@@ -129,6 +130,7 @@ def registry(tmp_path_factory: pytest.TempPathFactory, tiny_bundle: ModelBundle)
     root = tmp_path_factory.mktemp("mlflow")
     uri = f"sqlite:///{root / 'mlflow.db'}"
     mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
     # Artifacts beside the database, never in the working directory's ./mlruns.
     client = MlflowClient(uri)
     experiment_id = client.create_experiment("serving-tests", artifact_location=str(root / "art"))
