@@ -37,10 +37,12 @@ def configure(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug messages."),
 ) -> None:
     """Set up logging once for every command."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    level = logging.DEBUG if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # MLflow and Optuna attach their own INFO handlers ("Creating initial MLflow database
+    # tables...", one line per trial); commands report progress themselves.
+    for noisy in ("mlflow", "optuna", "alembic"):
+        logging.getLogger(noisy).setLevel(level)
 
 
 @app.command("demo")

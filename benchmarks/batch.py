@@ -16,6 +16,7 @@
    scaled linearly from the measured one).
 
 Usage: .venv/bin/python benchmarks/batch.py [--world DIR] [--trees 300] [--chunk-size 10000]
+       [--features-cache FILE.parquet] [--no-reasons]
 """
 
 from __future__ import annotations
@@ -110,11 +111,14 @@ def features_of(world: Path, cache: Path | None) -> tuple[pd.DataFrame, dict[str
     return frame, {"validate": seconds_validate, "features": seconds_build}
 
 
-def measure(frame: pd.DataFrame, bundle: object, chunk_size: int) -> dict[str, float]:
+def measure(
+    frame: pd.DataFrame, bundle: object, chunk_size: int, reasons: bool = True
+) -> dict[str, float]:
     """Seconds of each scoring variant over the whole frame (see the module docstring).
 
     The variants take turns on each chunk, so that load from other processes on a shared
-    machine weighs on all of them alike and the ratios stay meaningful.
+    machine weighs on all of them alike and the ratios stay meaningful. Without `reasons`, only
+    the two predict variants run.
     """
     from features.catalog import FEATURES
     from serving.batch_rows import score_chunks
@@ -152,6 +156,8 @@ def measure(frame: pd.DataFrame, bundle: object, chunk_size: int) -> dict[str, f
         "lgb_contrib": lgb_contrib,
         "batch_reasons": batch_reasons,
     }
+    if not reasons:
+        variants = {k: v for k, v in variants.items() if k in ("lgb_predict", "batch_predict")}
     seconds = dict.fromkeys(variants, 0.0)
     for begin in range(0, len(features), chunk_size):
         rows = slice(begin, begin + chunk_size)
@@ -168,6 +174,10 @@ def report(rows: int, seconds: dict[str, float], stages: dict[str, float]) -> No
         table.add_row(name, f"{value:.2f}", f"{rows / value:,.0f}")
     console.print(table)
     console.print(f"ratio without reasons: {seconds['lgb_predict'] / seconds['batch_predict']:.2f}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if "batch_reasons" not in seconds:
+        console.print(f"peak RSS: {peak:,.0f} MiB")
+        return
     console.print(f"ratio with reasons:    {seconds['lgb_contrib'] / seconds['batch_reasons']:.2f}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     console.print(f"peak RSS: {peak:,.0f} MiB")
@@ -183,11 +193,16 @@ def main() -> None:
     parser.add_argument("--features-cache", type=Path, default=None)
     parser.add_argument("--trees", type=int, default=300)
     parser.add_argument("--chunk-size", type=int, default=10_000)
+    parser.add_argument(
+        "--no-reasons",
+        action="store_true",
+        help="time only the predict variants (skips SHAP and reasons, much faster)",
+    )
     args = parser.parse_args()
     seconds_model, bundle = timed(lambda: load_bundle(args.trees))
     console.print(f"model: 4 x {args.trees} trees ({seconds_model:.1f} s to fit or load)")
     frame, stages = features_of(args.world, args.features_cache)
-    report(len(frame), measure(frame, bundle, args.chunk_size), stages)
+    report(len(frame), measure(frame, bundle, args.chunk_size, not args.no_reasons), stages)
 
 
 if __name__ == "__main__":

@@ -139,7 +139,7 @@ def contract_frame(name: str, frame: pd.DataFrame | None) -> pd.DataFrame:
     missing = [c for c in table.columns if c.name not in frame.columns]
     if not missing:
         return frame
-    extra = {c.name: pd.Series(pd.NA, index=frame.index, dtype=c.dtype) for c in missing}
+    extra = {c.name: pd.Series(index=frame.index, dtype=c.dtype) for c in missing}
     return frame.assign(**extra)
 
 
@@ -244,18 +244,17 @@ def set_snapshots(con: duckdb.DuckDBPyConnection, as_ofs: Sequence[pd.Timestamp]
 
 
 def data_end_of(tables: Tables) -> pd.Timestamp:
-    """The last date any fact is known: the latest issue, clearing, payment, signal or deal date.
+    """The date the receivables ledger runs to: the latest issue, clearing or payment date.
 
-    Due dates are promises, not facts, so they do not count.
+    Labels treat an invoice still open at due date + grace <= data end as late, so the data end
+    must be the end of the ledger itself. Health signals and CRM deals often come from feeds
+    extracted later than the ledger; counting their dates would turn outcomes the ledger does
+    not hold yet into "late" and add snapshots past its end. Due dates are promises, not facts.
     """
     invoices = contract_frame("invoices", tables.invoices)
     candidates = [invoices["issue_date"].max(), invoices["cleared_date"].max()]
     if tables.payments is not None:
         candidates.append(tables.payments["payment_date"].max())
-    if tables.signals is not None:
-        candidates.append(tables.signals["observed_date"].max())
-    if tables.deals is not None:
-        candidates.append(tables.deals["created_date"].max())
     known = [pd.Timestamp(c) for c in candidates if pd.notna(c)]
     if not known:
         raise ValueError("tables hold no dated fact: no invoice has an issue_date")

@@ -70,7 +70,8 @@ def _to_str(raw: pd.Series) -> pd.Series:
     """Text as is; whole numbers (ids stored as numbers) without a trailing ``.0``."""
     if ptypes.is_float_dtype(raw.dtype):
         finite = raw.dropna()
-        if (finite == np.floor(finite)).all():
+        # An id column holding inf cannot go through Int64: keep such values as text instead.
+        if np.isfinite(finite).all() and (finite == np.floor(finite)).all():
             raw = raw.astype("Int64")
     out = raw.astype("str")
     # An empty cell is a missing value, as it is when pandas reads a CSV file.

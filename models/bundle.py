@@ -118,6 +118,11 @@ class ModelBundle:
             FeatureMismatchError: features are missing, or columns other than the trained
                 features and the key columns (`customer_id`, `as_of`) are present.
         """
+        self._check_columns(features)
+        return self.encoder.transform(features[self.feature_names])
+
+    def _check_columns(self, features: pd.DataFrame) -> None:
+        """Raise FeatureMismatchError unless `features` has exactly the model's columns."""
         columns = set(features.columns)
         missing = [name for name in self.feature_names if name not in columns]
         extra = sorted(columns - set(self.feature_names) - set(KEY_COLUMNS))
@@ -127,7 +132,11 @@ class ModelBundle:
                 f"expected the {len(self.feature_names)} features of pipeline "
                 f"{self.pipeline_version}"
             )
-        return self.encoder.transform(features[self.feature_names])
+
+    def _matrix(self, features: pd.DataFrame) -> np.ndarray:
+        """`encode` as a float64 array: converted once, then read by every booster."""
+        self._check_columns(features)
+        return self.encoder.transform_array(features[self.feature_names])
 
     def predict(self, features: pd.DataFrame) -> pd.DataFrame:
         """Calibrated overdue probability, DSO forecast and its p10-p90 interval per row.
@@ -135,7 +144,7 @@ class ModelBundle:
         The p10/p90 are sorted per row so that p10 <= p90 even where the two quantile models
         cross; the point forecast is not forced inside the interval.
         """
-        matrix = self.encode(features)
+        matrix = self._matrix(features)
         raw = np.asarray(self.classifier.predict(matrix, raw_score=True))
         low = np.asarray(self.regressor_p10.predict(matrix))
         high = np.asarray(self.regressor_p90.predict(matrix))
@@ -151,11 +160,11 @@ class ModelBundle:
 
     def raw_overdue_score(self, features: pd.DataFrame) -> np.ndarray:
         """The uncalibrated classifier's raw log-odds (what SHAP contributions sum to)."""
-        return np.asarray(self.classifier.predict(self.encode(features), raw_score=True))
+        return np.asarray(self.classifier.predict(self._matrix(features), raw_score=True))
 
     def explain(self, features: pd.DataFrame) -> Explanation:
         """Per-row SHAP contributions of both models; see `Explanation`."""
-        matrix = self.encode(features)
+        matrix = self._matrix(features)
         columns = [*self.feature_names, "expected_value"]
 
         def contributions(booster: lgb.Booster) -> pd.DataFrame:

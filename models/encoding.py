@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Self
 
+import numpy as np
 import pandas as pd
 
 
@@ -25,6 +26,7 @@ class CategoricalEncoder:
 
     def __init__(self, categorical_features: list[str]) -> None:
         self.categorical_features = list(categorical_features)
+        self._lookup: dict[str, pd.Index] = {}
 
     def fit(self, frame: pd.DataFrame) -> Self:
         """Learn the sorted list of categories of each categorical column (nulls excluded)."""
@@ -32,17 +34,44 @@ class CategoricalEncoder:
             name: sorted(str(v) for v in frame[name].dropna().unique())
             for name in self.categorical_features
         }
+        self._lookup = {}
         return self
 
     def transform(self, frame: pd.DataFrame) -> pd.DataFrame:
         """A float64 copy of `frame` with categories replaced by their codes; unseen -> NaN."""
-        out = frame.copy()
-        for name in self.categorical_features:
-            codes = {category: float(i) for i, category in enumerate(self.categories_[name])}
-            column = frame[name]
-            mapped = column.map(codes, na_action="ignore")
-            out[name] = pd.to_numeric(mapped, errors="coerce").astype("float64")
-        return out.astype({c: "float64" for c in out.columns if c not in self.categorical_features})
+        return pd.DataFrame(
+            self.transform_array(frame), index=frame.index, columns=frame.columns.copy()
+        )
+
+    def transform_array(self, frame: pd.DataFrame) -> np.ndarray:
+        """`transform` as one float64 matrix, built column by column without a frame copy.
+
+        Scoring feeds this matrix straight to the four boosters, so the 2-D conversion
+        happens once per chunk instead of once per booster.
+        """
+        matrix = np.empty((len(frame), len(frame.columns)), dtype="float64")
+        categorical = [c in self.categorical_features for c in frame.columns]
+        numeric = [
+            name for name, is_cat in zip(frame.columns, categorical, strict=True) if not is_cat
+        ]
+        positions = np.flatnonzero(~np.asarray(categorical, dtype=bool))
+        matrix[:, positions] = frame[numeric].astype("float64").to_numpy()
+        for position in np.flatnonzero(categorical):
+            name = frame.columns[position]
+            matrix[:, position] = self._codes(name, frame[name])
+        return matrix
+
+    def _codes(self, name: str, column: pd.Series) -> np.ndarray:
+        """Float codes of one categorical column; unseen or null -> NaN."""
+        categories = self.categories_[name]
+        if isinstance(column.dtype, pd.StringDtype):
+            if name not in self._lookup:
+                self._lookup[name] = pd.Index(categories, dtype="str")
+            positions = self._lookup[name].get_indexer(column)
+            return np.where(positions >= 0, positions.astype("float64"), np.nan)
+        codes = {category: float(i) for i, category in enumerate(categories)}
+        mapped = column.map(codes, na_action="ignore")
+        return pd.to_numeric(mapped, errors="coerce").astype("float64").to_numpy()
 
     def to_dict(self) -> dict[str, Any]:
         """The fitted state as JSON-ready data."""

@@ -61,7 +61,10 @@ def parse_plain_keys(spec: str) -> list[tuple[Role, str]]:
         role, sep, key = item.partition(":")
         if not sep or not key:
             raise ValueError(f"ARSIGHT_API_KEYS item {n + 1}: expected role:key")
-        entries.append((_role(role.strip(), f"ARSIGHT_API_KEYS item {n + 1}"), hash_key(key)))
+        if not key.strip():
+            raise ValueError(f"ARSIGHT_API_KEYS item {n + 1}: expected role:key")
+        role_name = _role(role.strip(), f"ARSIGHT_API_KEYS item {n + 1}")
+        entries.append((role_name, hash_key(key.strip())))
     return entries
 
 

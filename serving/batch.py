@@ -28,7 +28,7 @@ import pandas as pd
 from features.build import FEATURE_PIPELINE_VERSION
 from features.catalog import FEATURES
 from features.errors import FeaturesError, StoreError
-from features.store import online_frame, write_online_store
+from features.store import online_frame, read_online_store, write_online_store
 from features.tables import Tables
 from features.validate import ValidationReport, validate_directory
 from models.bundle import ModelBundle
@@ -117,6 +117,27 @@ def load_model(settings: ServingSettings) -> tuple[ModelRef, ModelBundle, Policy
     return ref, bundle, policy
 
 
+def newer_store_exists(settings: ServingSettings, as_of: pd.Timestamp) -> bool:
+    """Whether the online store already holds a later snapshot than `as_of`.
+
+    A backfill (scoring an old date) must not replace the live store with old features: the
+    server would start answering from them.
+    """
+    location = settings.online_store_location
+    try:
+        current = read_online_store(location).features_as_of
+    except (StoreError, FileNotFoundError):
+        return False
+    if current > as_of:
+        logger.warning(
+            "online store not refreshed: it holds %s, later than this run's %s",
+            current.date(),
+            as_of.date(),
+        )
+        return True
+    return False
+
+
 def skipped(paths: OutputPaths) -> BatchResult:
     """The result of a run whose output already exists (nothing is recomputed)."""
     meta = read_metadata(paths.scores) or {}
@@ -167,7 +188,7 @@ def run_batch(
     except ModelError as exc:
         raise BatchError(f"{ref.uri}: {exc}", ExitCode.BAD_INPUT) from exc
     rows = assemble_rows(tables, rejects, features, scores, as_of, policy)
-    if request.refresh_store:
+    if request.refresh_store and not newer_store_exists(settings, as_of):
         try:
             write_online_store(frame, settings.online_store_location)
         except StoreError as exc:

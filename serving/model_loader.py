@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import mlflow
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from models.bundle import ModelBundle
 from models.errors import ModelError
@@ -53,7 +55,7 @@ class ModelSource:
             version = client.get_model_version_by_alias(self.name, self.alias)
         except (MlflowException, OSError) as exc:
             raise ModelLoadError(
-                f"model registry at {self.tracking_uri}: cannot resolve "
+                f"model registry at {masked(self.tracking_uri)}: cannot resolve "
                 f"models:/{self.name}@{self.alias}: {_first_line(exc)}"
             ) from exc
         return ModelRef(self.name, str(version.version), self.alias, version.run_id)
@@ -68,6 +70,14 @@ class ModelSource:
             raise ModelLoadError(f"cannot load {ref.uri}: {_first_line(exc)}") from exc
         logger.info("loaded %s (%d features)", ref.uri, len(bundle.feature_names))
         return bundle
+
+
+def masked(uri: str) -> str:
+    """`uri` with any password replaced by ***: messages reach /readyz, which has no auth."""
+    try:
+        return make_url(uri).render_as_string(hide_password=True)
+    except ArgumentError:  # not a database URL (a path, http://...): no password to hide
+        return uri
 
 
 def _first_line(exc: BaseException) -> str:

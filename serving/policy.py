@@ -169,6 +169,13 @@ def base_tiers(policy: Policy, probability: np.ndarray) -> np.ndarray:
     return ranks[band]
 
 
+def _numeric(column: pd.Series) -> np.ndarray:
+    """A column as float64 values, non-numbers as NaN; float64 columns are read as they are."""
+    if column.dtype == "float64":
+        return column.to_numpy()
+    return pd.to_numeric(column, errors="coerce").to_numpy(float)
+
+
 def assign_tiers(
     policy: Policy, probability: pd.Series, features: pd.DataFrame
 ) -> tuple[pd.Series, pd.Series]:
@@ -181,14 +188,14 @@ def assign_tiers(
     for overlay in policy.overlays:
         hold = np.ones(len(features), dtype=bool)
         for cond in overlay.all:
-            values = pd.to_numeric(features[cond.feature], errors="coerce").to_numpy(float)
+            values = _numeric(features[cond.feature])
             with np.errstate(invalid="ignore"):
                 hold &= _OPS[cond.op](values, cond.value) & ~np.isnan(values)
         lift = tier_rank(overlay.at_least)
         for i in np.flatnonzero(hold):
             fired[i].append(overlay.name)
         ranks = np.where(hold, np.maximum(ranks, lift), ranks)
-    tiers = pd.Series([TIERS[r] for r in ranks], index=features.index, dtype="str")
+    tiers = pd.Series(np.asarray(TIERS, dtype=object)[ranks], index=features.index, dtype="str")
     return tiers, pd.Series(fired, index=features.index, dtype=object)
 
 

@@ -124,9 +124,13 @@ def rolling_origin_folds(
     return result
 
 
-def tuning_fold(frame: pd.DataFrame, last: Fold, fold_snapshots: int, gap_days: int) -> Fold:
-    """The train/valid split for tuning, carved out of the last fold's training rows."""
-    train, _ = last.split(frame)
+def tuning_fold(frame: pd.DataFrame, first: Fold, fold_snapshots: int, gap_days: int) -> Fold:
+    """The train/valid split for tuning, carved out of the FIRST fold's training rows.
+
+    Every backtest fold tests on snapshots after the first fold's training end, so parameters
+    and boosting rounds chosen here have seen no test row of any fold.
+    """
+    train, _ = first.split(frame)
     folds = rolling_origin_folds(train["as_of"], 1, fold_snapshots, gap_days)
     return replace(folds[0], number=0)
 

@@ -152,7 +152,7 @@ def develop(
     folds = rolling_origin_folds(
         labelled(frame, OVERDUE)["as_of"], settings.folds, settings.fold_snapshots, gap
     )
-    split = tuning_fold(labelled(frame, OVERDUE), folds[-1], settings.fold_snapshots, gap)
+    split = tuning_fold(labelled(frame, OVERDUE), folds[0], settings.fold_snapshots, gap)
     recipe = tune_recipe(frame, split, settings, trials, timeout, trial_callbacks or [])
     features = feature_columns(frame)
     backtest = run_backtest(

@@ -45,13 +45,14 @@ def test_fold_split_never_mixes_periods(training_frame: pd.DataFrame) -> None:
     assert sorted(test["as_of"].unique()) == [T("2025-05-31"), T("2025-06-30")]
 
 
-def test_tuning_fold_lies_inside_the_last_folds_training_rows(
+def test_tuning_fold_lies_inside_the_first_folds_training_rows(
     training_frame: pd.DataFrame,
 ) -> None:
-    last = rolling_origin_folds(training_frame["as_of"], 3, 2, 30)[-1]
-    tune = tuning_fold(training_frame, last, 2, 30)
-    assert tune == Fold(0, T("2025-02-28"), T("2025-03-31"), T("2025-04-30"))
-    assert tune.test_end <= last.train_end
+    folds = rolling_origin_folds(training_frame["as_of"], 3, 2, 30)
+    tune = tuning_fold(training_frame, folds[0], 2, 30)
+    assert tune == Fold(0, T("2024-09-30"), T("2024-11-30"), T("2024-12-31"))
+    # Tuning sees no test row of any backtest fold.
+    assert tune.test_end <= folds[0].train_end < min(f.test_start for f in folds)
 
 
 def test_too_few_snapshots_is_a_clear_error() -> None:
