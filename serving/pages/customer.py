@@ -105,10 +105,10 @@ def signal_series(row: pd.Series, as_of: pd.Timestamp) -> list[SignalSeries]:
 
 
 def build_customer_view(
-    served: Served, audit: AuditLog, customer_id: str, role: Role
+    served: Served, audit: AuditLog, customer_id: str, role: Role, request_id: str
 ) -> CustomerView:
     """The page's content; UnknownCustomerError (404) as for the API."""
-    answer = customer_answer(role, customer_id, served=served, audit=audit)
+    answer = customer_answer(role, customer_id, served=served, audit=audit, request_id=request_id)
     frame = served.store.frame
     if customer_id not in frame.index:
         return CustomerView(answer, None, None, None, None, None, None, [])

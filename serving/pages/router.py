@@ -96,12 +96,17 @@ def find_customer(session: SessionDep, customer_id: str = "") -> Response:  # no
 
 @router.get("/ui/customers/{customer_id:path}")
 def customer_page(
-    request: Request, customer_id: str, session: SessionDep, state: StateDep, audit: AuditDep
+    request: Request,
+    customer_id: str,
+    session: SessionDep,
+    state: StateDep,
+    audit: AuditDep,
+    request_id: RequestIdDep,
 ) -> HTMLResponse:
     """Scores, forecast, terms, reasons, aging, audited history and health signals."""
     try:
         served = state.current()
-        view = build_customer_view(served, audit, customer_id, session.role)
+        view = build_customer_view(served, audit, customer_id, session.role, request_id)
     except ServingError as exc:
         return _failed(request, session, exc)
     return render(

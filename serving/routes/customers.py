@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, Path
 
-from serving.deps import AuditDep, RiskCaller, ServedDep
+from serving.deps import AuditDep, RequestIdDep, RiskCaller, ServedDep
 from serving.errors import UnknownCustomerError
-from serving.routes.answers import to_customer_score
+from serving.routes.answers import audit_row, to_customer_score
 from serving.routes.errors import ERROR_RESPONSES
 from serving.schemas import CustomerResponse, HistoryEntry, TierChange
 
@@ -34,13 +34,18 @@ def tier_changes(history: list[dict[str, Any]]) -> list[TierChange]:
 
 @router.get("/v1/customers/{customer_id}", responses=ERROR_RESPONSES)
 def customer(
-    caller: RiskCaller,  # noqa: ARG001 (the dependency is the role check)
+    caller: RiskCaller,
     customer_id: str = Path(min_length=1, max_length=128),
     *,
     served: ServedDep,
     audit: AuditDep,
+    request_id: RequestIdDep,
 ) -> CustomerResponse:
-    """The customer's latest scores and its last 100 audited answers (risk role)."""
+    """The customer's latest scores and its last 100 audited answers (risk role).
+
+    The latest scores are a score served like any other, so they are audited too (after the
+    history is read: the history shows the answers before this one).
+    """
     history = audit.history(customer_id, limit=HISTORY_LIMIT)
     record = served.scores.get(customer_id)
     known = record is not None or customer_id in served.no_features or history
@@ -49,9 +54,22 @@ def customer(
             f"unknown customer {customer_id!r}: not in the online store as of "
             f"{served.features_as_of.isoformat()} and never scored"
         )
+    latest = None if record is None else to_customer_score(served, customer_id, record)
+    if latest is not None:
+        audit.write(
+            [
+                audit_row(
+                    request_id=request_id,
+                    role=caller,
+                    endpoint="customers",
+                    score=latest,
+                    served=served,
+                )
+            ]
+        )
     return CustomerResponse(
         customer_id=customer_id,
-        latest=None if record is None else to_customer_score(served, customer_id, record),
+        latest=latest,
         history=[
             HistoryEntry(
                 request_id=h["request_id"],

@@ -155,7 +155,12 @@ def test_customer_page_shows_the_api_answer(risk_client: TestClient, two_runs: T
         "Open amount by days past due",
     ):
         assert f'aria-label="{label}"' in text
-    assert '<p class="note" id="no-history">No audit history yet' in text
+    # The API answer above was a score served, so it is audited and is the page's history.
+    assert 'id="no-history"' not in text
+    history = text.split('<table id="history">')[1].split("</table>")[0]
+    rows = history.split("<tbody>")[1].split("</tbody>")[0]
+    assert rows.count("<tr>") == 1
+    assert "<td>customers (risk)</td>" in rows
 
 
 def test_customer_history_comes_from_the_audit_log(
