@@ -164,9 +164,11 @@ def train_model(
 
     console.rule("5. Train, backtest, register and promote")
     settings = TrainingSettings(home=options.home, trials=options.trials, seed=options.seed)
-    result = train_frame_and_register(
-        frame, settings, end, DEFAULT_DEFINITION, trials=options.trials, promote=True
-    )
+    status = f"tuning ({options.trials} trials), backtesting {settings.folds} folds, fitting"
+    with console.status(status):
+        result = train_frame_and_register(
+            frame, settings, end, DEFAULT_DEFINITION, trials=options.trials, promote=True
+        )
     console.print(
         Panel(result.model_card, title=f"Model card: {result.model_name} v{result.version}")
     )
