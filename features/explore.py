@@ -18,9 +18,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from features.engine import data_end_of, open_session
-from features.portfolio import portfolio_by_month
-from features.receivables import create_position
+from features.portfolio import month_ends_of, portfolio_by_month, query_positions
 from features.tables import Tables
 from features.validate import ValidationReport
 
@@ -40,7 +38,7 @@ SELECT as_of AS month_end,
        sum(aging_61_90_amount) AS "61_90",
        sum(aging_over_90_amount) AS over_90,
        sum(open_amount) AS open_amount
-FROM aging_position GROUP BY as_of ORDER BY as_of
+FROM portfolio_position GROUP BY as_of ORDER BY as_of
 """
 
 
@@ -94,12 +92,6 @@ def problem_summary(report: ValidationReport) -> pd.DataFrame:
     )
     summary = summary.reset_index().sort_values("rows", ascending=False, kind="stable")
     return summary.reset_index(drop=True)[columns]
-
-
-def month_ends_of(tables: Tables) -> list[pd.Timestamp]:
-    """Every month end from the first invoice to the data end (the trend charts' x axis)."""
-    first = tables.invoices["issue_date"].min()
-    return list(pd.date_range(first, data_end_of(tables), freq="ME", unit="ns").normalize())
 
 
 def customer_groups(tables: Tables, by: str) -> pd.Series:
@@ -174,21 +166,7 @@ def aging_by_month(
         One row per month end: month_end, one column per `AGING_BUCKETS` entry (currency) and
         open_amount (their sum). Amounts are net of payments dated <= the month end.
     """
-    chosen = month_ends_of(tables) if month_ends is None else month_ends
-    dates = sorted({pd.Timestamp(d).normalize() for d in chosen})
-    session = open_session(tables, dates)
-    try:
-        session.con.execute(
-            """
-            CREATE TEMP TABLE aging_probes AS
-            SELECT c.customer_id, d.as_of, d.as_of AS ref_date
-            FROM (SELECT DISTINCT customer_id FROM invoices) c CROSS JOIN snapshot_dates d
-            """
-        )
-        create_position(session, "aging_probes", "aging_position")
-        frame = session.frame(AGING_SQL)
-    finally:
-        session.close()
+    frame = query_positions(tables, month_ends, AGING_SQL)
     numeric = [*AGING_BUCKETS, "open_amount"]
     return frame.astype({"month_end": "datetime64[ns]"} | dict.fromkeys(numeric, "float64"))
 

@@ -38,6 +38,37 @@ ORDER BY t.month_end
 """
 
 
+def month_ends_of(tables: Tables) -> list[pd.Timestamp]:
+    """Every month end from the first invoice to the data end (the trend charts' x axis)."""
+    first = tables.invoices["issue_date"].min()
+    return list(pd.date_range(first, data_end_of(tables), freq="ME", unit="ns").normalize())
+
+
+def query_positions(
+    tables: Tables, month_ends: Sequence[pd.Timestamp] | None, sql: str
+) -> pd.DataFrame:
+    """Run `sql` over `portfolio_position`: every invoiced customer's position at each date.
+
+    Every customer with an invoice is probed, whether or not it is in the snapshot spine yet,
+    so portfolio totals cover the whole ledger. `month_ends` defaults to `month_ends_of`.
+    """
+    chosen = month_ends_of(tables) if month_ends is None else month_ends
+    dates = sorted({pd.Timestamp(d).normalize() for d in chosen})
+    session = open_session(tables, dates)
+    try:
+        session.con.execute(
+            """
+            CREATE TEMP TABLE portfolio_probes AS
+            SELECT c.customer_id, d.as_of, d.as_of AS ref_date
+            FROM (SELECT DISTINCT customer_id FROM invoices) c CROSS JOIN snapshot_dates d
+            """
+        )
+        create_position(session, "portfolio_probes", "portfolio_position")
+        return session.frame(sql)
+    finally:
+        session.close()
+
+
 def portfolio_by_month(
     tables: Tables, month_ends: Sequence[pd.Timestamp] | None = None
 ) -> pd.DataFrame:
@@ -53,23 +84,6 @@ def portfolio_by_month(
         sales), cleared_count and late_share_count (share of invoices cleared in that month,
         up to the month end, cleared after their due date; NaN when none cleared).
     """
-    if month_ends is None:
-        first = tables.invoices["issue_date"].min()
-        month_ends = list(pd.date_range(first, data_end_of(tables), freq="ME", unit="ns"))
-    dates = sorted({pd.Timestamp(d).normalize() for d in month_ends})
-    session = open_session(tables, dates)
-    try:
-        # Every customer with an invoice, whether or not it is in the snapshot spine yet.
-        session.con.execute(
-            """
-            CREATE TEMP TABLE portfolio_probes AS
-            SELECT c.customer_id, d.as_of, d.as_of AS ref_date
-            FROM (SELECT DISTINCT customer_id FROM invoices) c CROSS JOIN snapshot_dates d
-            """
-        )
-        create_position(session, "portfolio_probes", "portfolio_position")
-        frame = session.frame(PORTFOLIO_SQL)
-    finally:
-        session.close()
+    frame = query_positions(tables, month_ends, PORTFOLIO_SQL)
     numeric = ["open_amount", "sales_90d", "dso_days", "cleared_count", "late_share_count"]
     return frame.astype({"month_end": "datetime64[ns]"} | dict.fromkeys(numeric, "float64"))
