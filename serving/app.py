@@ -21,6 +21,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -36,7 +37,7 @@ from serving.model_loader import ModelSource
 from serving.policy import load_policy
 from serving.routes import customers, deals, health, model, scores
 from serving.settings import ServingSettings
-from serving.state import Poller, ServingState, refresh
+from serving.state import Poller, ServingState, refresh, report_cycle_error
 
 logger = logging.getLogger(__name__)
 access_log = logging.getLogger("serving.access")
@@ -182,7 +183,11 @@ def create_app(settings: ServingSettings) -> FastAPI:
         audit.migrate()
         app.state.audit = audit
         reload()
-        poller = Poller(settings.poll_seconds, reload) if settings.poll_seconds > 0 else None
+        poller = (
+            Poller(settings.poll_seconds, reload, partial(report_cycle_error, state, metrics))
+            if settings.poll_seconds > 0
+            else None
+        )
         if poller is not None:
             poller.start()
         try:

@@ -189,6 +189,7 @@ def refresh(
     With `freeze_heap`, a swap ends with `settle_heap` (see there).
     """
     with state.lock:
+        state.clear_problem("refresh")
         ref = _resolve(state, source)
         if ref is None:  # no model yet: still report a missing store, so both show at once
             try:
@@ -223,20 +224,37 @@ def refresh(
 
 
 class Poller:
-    """Runs `action` every `interval` seconds on a daemon thread until `stop`."""
+    """Runs `action` every `interval` seconds on a daemon thread until `stop`.
 
-    def __init__(self, interval: float, action: Callable[[], object]) -> None:
+    `refresh` turns every failure it expects (registry, store, consistency) into a problem on
+    /readyz. Anything else raised by a cycle (a bug, a library error nobody anticipated) goes to
+    `on_error`, which the app uses to report it on /readyz as well, and polling goes on: one bad
+    cycle must not end hot reloads while the last good model keeps serving.
+    """
+
+    def __init__(
+        self,
+        interval: float,
+        action: Callable[[], object],
+        on_error: Callable[[Exception], None],
+    ) -> None:
         self.interval = interval
         self.action = action
+        self.on_error = on_error
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="arsight-refresh", daemon=True)
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
-            try:
-                self.action()
-            except Exception:  # keep polling: one bad cycle must not end hot reloads
-                logger.exception("refresh cycle failed")
+            self.run_once()
+
+    def run_once(self) -> None:
+        """One cycle; an unexpected error is logged with its traceback and handed to on_error."""
+        try:
+            self.action()
+        except Exception as exc:  # noqa: BLE001 - reported on /readyz by on_error, not swallowed
+            logger.exception("refresh cycle failed")
+            self.on_error(exc)
 
     def start(self) -> None:
         self._thread.start()
@@ -245,3 +263,9 @@ class Poller:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout=10)
+
+
+def report_cycle_error(state: ServingState, metrics: ServingMetrics, exc: Exception) -> None:
+    """Show an unexpected refresh failure on /readyz (degraded while the last good pair serves)."""
+    state.set_problem("refresh", f"refresh cycle failed: {type(exc).__name__}: {exc}")
+    metrics.reloads.labels(outcome="failed").inc()

@@ -2,8 +2,9 @@
 
 The rows are the challenger's last backtest fold: its test snapshots were never seen by the
 challenger fitted on that fold. The champion is judged on the same rows the way
-`training.promotion` judges it (its recipe refitted on the fold's training rows, or scored as
-trained when its feature list differs), and its raw scores go through its own calibrator, so
+`training.promotion` judges it (its recipe refitted on the fold's training rows with its own
+feature list; scored as trained only without a stored recipe), and its raw scores go through
+its own calibrator, so
 both columns are probabilities a risk officer would have seen. The baselines' scores come from
 the same backtest. Metrics are `training.evaluate`'s: the table is the promotion evidence,
 calibration curves and lift the picture.

@@ -3,9 +3,11 @@
 The challenger's evidence is its last-fold AUC from the backtest. The champion's recipe
 (tuned parameters, rounds and seed are stored in its bundle) is refitted on the same
 last-fold training rows and scored on the same test rows, so both are judged out of time on
-identical data. When the champion's feature list differs from today's frame (a new feature
-pipeline), its recipe cannot be refitted; it is then scored as trained, which can only flatter
-it (it may have seen those rows), so the bar for the challenger stays conservative.
+identical data. When the champion was trained on other features (an older or newer feature
+pipeline), its recipe is refitted on those rows with its own feature list, as long as today's
+frame still holds every one of them: scoring the champion as trained would judge it partly on
+rows it was trained on, flattering it and refusing a better challenger. Only a champion without
+a stored recipe (no rounds) is scored as trained, and the reason says so.
 AUC is compared on raw scores: calibration is monotone and does not change the ranking.
 """
 
@@ -19,7 +21,7 @@ from sklearn.metrics import roc_auc_score
 
 from models.bundle import ModelBundle
 from training.backtest import MODEL, BacktestResult
-from training.dataset import OVERDUE, feature_columns, labelled
+from training.dataset import KEYS, OVERDUE, TARGETS, feature_columns, labelled
 from training.train import Recipe, fit_models
 
 logger = logging.getLogger(__name__)
@@ -29,17 +31,21 @@ def champion_raw_scores(
     champion: ModelBundle, frame: pd.DataFrame, backtest: BacktestResult
 ) -> tuple[np.ndarray, str]:
     """The champion's raw scores on the last fold's labelled test rows, and how they were made."""
-    train, test = backtest.last_fold.split(frame)
+    own = frame[[*KEYS, *TARGETS, *champion.feature_names]]
+    train, test = backtest.last_fold.split(own)
     test = labelled(test, OVERDUE)
     params = dict(champion.params)
-    if champion.feature_names == feature_columns(frame) and "rounds" in params:
-        rounds, seed = params.pop("rounds"), int(params.pop("seed"))
-        recipe = Recipe(params, {k: int(v) for k, v in rounds.items()}, seed)
-        models = fit_models(recipe, train, ("classifier",))
-        x = models.encoder.transform(test[feature_columns(test)])
-        raw = np.asarray(models.boosters["classifier"].predict(x, raw_score=True))
-        return raw, "champion recipe refitted on the same fold"
-    return champion.raw_overdue_score(test[champion.feature_names]), "champion as trained"
+    if "rounds" not in params:
+        return champion.raw_overdue_score(test[champion.feature_names]), "champion as trained"
+    rounds, seed = params.pop("rounds"), int(params.pop("seed"))
+    recipe = Recipe(params, {k: int(v) for k, v in rounds.items()}, seed)
+    models = fit_models(recipe, train, ("classifier",))
+    x = models.encoder.transform(test[champion.feature_names])
+    raw = np.asarray(models.boosters["classifier"].predict(x, raw_score=True))
+    how = "champion recipe refitted on the same fold"
+    if champion.feature_names != feature_columns(frame):
+        how += f" with its own {len(champion.feature_names)} features"
+    return raw, how
 
 
 def decide_promotion(

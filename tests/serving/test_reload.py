@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 import time
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -19,7 +20,7 @@ from serving.metrics import ServingMetrics
 from serving.model_loader import ModelSource
 from serving.policy import load_policy
 from serving.routes.health import readiness
-from serving.state import ServingState, refresh
+from serving.state import Poller, ServingState, refresh, report_cycle_error
 from tests.serving.conftest import AUTH, Registry, fit_tiny_bundle, make_settings
 
 NARROW_MISSING = ["customer_country", "customer_tenure_days"]
@@ -138,6 +139,26 @@ def test_unreachable_registry_keeps_the_last_good_model(
     assert problem.endswith("; serving last good models:/arsight/1")
     assert readiness(state).status == "degraded"
     assert refresh(state, good, str(store_path), policy, 3, metrics) is False
+    assert state.problems == {}
+    assert readiness(state).status == "ready"
+
+
+def test_unexpected_cycle_error_shows_on_readyz_until_a_cycle_completes(
+    store_path: Path, registry: Registry
+) -> None:
+    state, policy, metrics = ServingState(), load_policy(), ServingMetrics()
+    source = ModelSource(registry.uri, "arsight", "champion")
+    assert refresh(state, source, str(store_path), policy, 3, metrics, freeze_heap=False) is True
+
+    def broken_cycle() -> None:
+        raise KeyError("customer_segment")
+
+    Poller(60.0, broken_cycle, partial(report_cycle_error, state, metrics)).run_once()
+
+    assert state.problems == {"refresh": "refresh cycle failed: KeyError: 'customer_segment'"}
+    assert readiness(state).status == "degraded"
+    assert 'arsight_reloads_total{outcome="failed"} 1.0' in metrics.render().decode()
+    assert refresh(state, source, str(store_path), policy, 3, metrics) is False
     assert state.problems == {}
     assert readiness(state).status == "ready"
 

@@ -146,10 +146,36 @@ def test_champion_refitted_on_the_fold_matches_the_promotion_verdict(
     assert aucs == [f"{table.at['auc', 'challenger']:.4f}", f"{table.at['auc', 'champion']:.4f}"]
 
 
-def test_champion_with_other_features_is_scored_as_trained_through_its_calibrator(
+def test_champion_with_other_features_is_refitted_on_the_fold_with_its_own_features(
+    frame: pd.DataFrame, real_backtest: BacktestResult
+) -> None:
+    own = frame.drop(columns=["customer_noise"])
+    champion = fit_small_bundle(own)
+
+    comparison = compare_last_fold(real_backtest, frame, champion)
+
+    train, test = real_backtest.last_fold.split(own)
+    test = labelled(test, OVERDUE)
+    refitted = fit_small_bundle(train)  # the champion's recipe on the fold's training rows only
+    expected = champion.calibrator.transform(
+        refitted.raw_overdue_score(test[champion.feature_names])
+    )
+    rows = comparison.scored["champion"]
+    n = len(champion.feature_names)
+    assert comparison.champion_note == (
+        f"champion recipe refitted on the same fold with its own {n} features"
+    )
+    assert rows.index.equals(test.index)
+    np.testing.assert_array_equal(rows["overdue_probability"].to_numpy(), expected)
+    as_trained = champion.predict(test[champion.feature_names])["overdue_probability"]
+    assert not np.allclose(rows["overdue_probability"], as_trained)  # it saw these rows
+
+
+def test_champion_without_a_recipe_is_scored_as_trained_through_its_calibrator(
     frame: pd.DataFrame, real_backtest: BacktestResult
 ) -> None:
     champion = fit_small_bundle(frame.drop(columns=["customer_noise"]))
+    champion.params = {}
 
     comparison = compare_last_fold(real_backtest, frame, champion)
 
