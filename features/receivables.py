@@ -60,7 +60,9 @@ open_totals AS (
            sum(open_amount) FILTER (WHERE days_past_due > 90) AS aging_over_90_amount,
            max(days_past_due) FILTER (WHERE days_past_due > 0 AND open_amount > 0)
                AS oldest_overdue_days,
-           sum(open_amount) FILTER (WHERE days_past_due BETWEEN -30 AND -1) AS due_next_30d_amount
+           sum(open_amount) FILTER (WHERE days_past_due BETWEEN -30 AND -1) AS due_next_30d_amount,
+           count(*) FILTER (WHERE days_past_due BETWEEN -30 AND -1 AND open_amount > 0)
+               AS due_next_30d_count
     FROM items
     GROUP BY customer_id, ref_date
 ),
@@ -84,7 +86,8 @@ totals AS (
            coalesce(o.aging_61_90_amount, 0) AS aging_61_90_amount,
            coalesce(o.aging_over_90_amount, 0) AS aging_over_90_amount,
            coalesce(o.oldest_overdue_days, 0) AS oldest_overdue_days,
-           coalesce(o.due_next_30d_amount, 0) AS due_next_30d_amount
+           coalesce(o.due_next_30d_amount, 0) AS due_next_30d_amount,
+           coalesce(o.due_next_30d_count, 0) AS due_next_30d_count
     FROM {probes} p
     LEFT JOIN open_totals o USING (customer_id, ref_date)
     LEFT JOIN sales s USING (customer_id, ref_date)
@@ -162,7 +165,8 @@ SELECT p.customer_id, p.as_of,
        p.dso_days - p.bpdso_days AS customer_average_days_delinquent,
 {lags}       CASE WHEN c.credit_limit > 0 THEN p.open_amount / c.credit_limit END
            AS customer_credit_limit_utilisation,
-       p.due_next_30d_amount AS customer_amount_due_next_30d
+       p.due_next_30d_amount AS customer_amount_due_next_30d,
+       p.due_next_30d_count::DOUBLE AS customer_invoice_count_due_next_30d
 FROM receivables_position p
 JOIN customers c ON c.customer_id = p.customer_id
 {joins}WHERE p.ref_date = p.as_of
@@ -204,6 +208,9 @@ def receivables(session: Session) -> pd.DataFrame:
         customer_credit_limit_utilisation (ratio): Open amount at t / credit limit. Null when
             the credit limit is unknown or 0.
         customer_amount_due_next_30d (currency): Open amount at t falling due in (t, t+30d].
+        customer_invoice_count_due_next_30d (count): Open invoices at t falling due in
+            (t, t+30d]: the invoices whose payment decides overdue_30d, each one more chance
+            that one of them is paid late.
     """
     lags = ", ".join(f"({lag})" for lag in (0, *DSO_LAGS_DAYS))
     session.con.execute(

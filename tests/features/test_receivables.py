@@ -55,6 +55,7 @@ EXPECTED_A = {
     "customer_dso_change_90d_days": DSO_T - DSO_T_90,
     "customer_credit_limit_utilisation": 2850 / 2000,
     "customer_amount_due_next_30d": 600.0,
+    "customer_invoice_count_due_next_30d": 1.0,  # R6; not R5 (due at t) nor R7 (cleared)
 }
 
 

@@ -17,7 +17,14 @@ from training.baselines import (
 from training.dataset import rolling_origin_folds
 from training.evaluate import classification_metrics
 from training.train import fit_encoder, matrix
-from training.tune import PruningCallback, best_params, make_objective, suggest_params, tune
+from training.tune import (
+    DEFAULT_TRIAL,
+    PruningCallback,
+    best_params,
+    make_objective,
+    suggest_params,
+    tune,
+)
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +122,7 @@ def test_seeded_search_is_reproducible(split: tuple[pd.DataFrame, pd.DataFrame])
     assert [t.params for t in first.trials] == [t.params for t in second.trials]
     assert [t.value for t in first.trials] == [t.value for t in second.trials]
     assert best_params(first) == suggest_params(optuna.trial.FixedTrial(first.best_params))
+    assert first.trials[0].params == DEFAULT_TRIAL  # the defaults are always tried first
 
 
 def test_pruning_callback_stops_a_hopeless_trial(
