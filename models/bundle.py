@@ -2,7 +2,8 @@
 
 A `ModelBundle` holds the LightGBM classifier for `overdue_30d` (its raw log-odds are
 calibrated into `overdue_probability`), the LightGBM regressor for `dso_30d` and the two
-quantile regressors giving its p10-p90 interval, plus everything needed to use and audit them:
+quantile regressors giving its p10-p90 interval (with its out-of-time CQR adjustment, see
+models/interval.py), plus everything needed to use and audit them:
 the ordered feature list, which features are categorical and how they are encoded, the label
 definitions, the feature-pipeline version, a fingerprint of the training data, the monotone
 constraints and the evaluation report. It is policy-free: tiers and decisions live in serving.
@@ -24,6 +25,7 @@ import pandas as pd
 
 from models.encoding import CategoricalEncoder
 from models.errors import ArtifactError, FeatureMismatchError
+from models.interval import dso_interval
 
 KEY_COLUMNS = ("customer_id", "as_of")
 """Key columns a feature frame may carry; the bundle ignores them (predictions never use ids)."""
@@ -93,7 +95,12 @@ class Explanation:
 
 @dataclass
 class ModelBundle:
-    """A trained model with its context; see the module docstring."""
+    """A trained model with its context; see the module docstring.
+
+    `interval_adjustment_days` is the CQR adjustment of the p10-p90 interval, fitted on the
+    backtest's held-out folds (training/intervals.py); 0.0 leaves the quantile models' raw
+    interval, which is also what bundles saved before the adjustment existed get.
+    """
 
     classifier: lgb.Booster
     regressor: lgb.Booster
@@ -110,6 +117,7 @@ class ModelBundle:
     params: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
     report: dict[str, Any] = field(default_factory=dict)
+    interval_adjustment_days: float = 0.0
 
     def encode(self, features: pd.DataFrame) -> pd.DataFrame:
         """The model matrix: features in training order, categories as codes, all float64.
@@ -141,19 +149,23 @@ class ModelBundle:
     def predict(self, features: pd.DataFrame) -> pd.DataFrame:
         """Calibrated overdue probability, DSO forecast and its p10-p90 interval per row.
 
-        The p10/p90 are sorted per row so that p10 <= p90 even where the two quantile models
-        cross; the point forecast is not forced inside the interval.
+        The interval is `models.interval.dso_interval` of the two quantile models with the
+        bundle's CQR adjustment: p10 <= p90 on every row; the point forecast is not forced
+        inside it.
         """
         matrix = self._matrix(features)
         raw = np.asarray(self.classifier.predict(matrix, raw_score=True))
-        low = np.asarray(self.regressor_p10.predict(matrix))
-        high = np.asarray(self.regressor_p90.predict(matrix))
+        p10, p90 = dso_interval(
+            np.asarray(self.regressor_p10.predict(matrix)),
+            np.asarray(self.regressor_p90.predict(matrix)),
+            self.interval_adjustment_days,
+        )
         return pd.DataFrame(
             {
                 "overdue_probability": self.calibrator.transform(raw),
                 "dso_30d": np.asarray(self.regressor.predict(matrix)),
-                "dso_30d_p10": np.minimum(low, high),
-                "dso_30d_p90": np.maximum(low, high),
+                "dso_30d_p10": p10,
+                "dso_30d_p90": p90,
             },
             index=features.index,
         )
@@ -190,6 +202,7 @@ class ModelBundle:
             "params": self.params,
             "metrics": self.metrics,
             "report": self.report,
+            "interval_adjustment_days": self.interval_adjustment_days,
             "calibrator": self.calibrator.to_dict(),
             "encoder": self.encoder.to_dict(),
         }
@@ -198,6 +211,9 @@ class ModelBundle:
     @classmethod
     def load(cls, directory: Path) -> ModelBundle:
         """Read a bundle written by `save`.
+
+        A `bundle.json` without `interval_adjustment_days` (saved before the interval was
+        conformalised) loads with 0.0: its interval is exactly what it served before.
 
         Raises:
             ArtifactError: a file is missing or unreadable.
@@ -224,4 +240,5 @@ class ModelBundle:
             params=meta["params"],
             metrics={k: float(v) for k, v in meta["metrics"].items()},
             report=meta["report"],
+            interval_adjustment_days=float(meta.get("interval_adjustment_days", 0.0)),
         )

@@ -5,6 +5,9 @@ rows and score its test rows. The classifier's raw scores on the test rows are o
 so they also choose and fit the calibrator (training/calibrate.py). Reported probabilities of
 fold k are calibrated with the chosen method fitted on folds before k only (fold 1, which has
 none, shows the uncalibrated sigmoid and is left out of calibration metrics' headline).
+The DSO p10-p90 interval is conformalised the same way (CQR, training/intervals.py): fold k's
+reported interval is adjusted with `q` fitted on folds before k only (fold 1: unadjusted), and
+the bundle's adjustment is fitted on every fold's out-of-sample rows.
 The headline metrics are those of the last fold, the most recent out-of-time period.
 """
 
@@ -18,15 +21,19 @@ import numpy as np
 import pandas as pd
 
 from models.bundle import Calibrator
+from models.interval import dso_interval
 from training.baselines import Baseline
 from training.calibrate import FoldScores, choose_calibrator, fit_calibrator
 from training.dataset import DSO, KEYS, OVERDUE, Fold, feature_columns, labelled
 from training.evaluate import decile_table, evaluate_scored, segment_table
+from training.intervals import ALPHA, P10, P90, coverage, fit_interval_adjustment
 from training.train import Recipe, fit_models
 
 logger = logging.getLogger(__name__)
 
 MODEL = "model"
+RAW_P10, RAW_P90 = "dso_p10_raw", "dso_p90_raw"
+"""The model's interval before its CQR adjustment (`dso_p10`/`dso_p90` hold the adjusted one)."""
 
 
 @dataclass
@@ -36,15 +43,22 @@ class BacktestResult:
     Attributes:
         folds: the folds, oldest first.
         scored: name -> test rows with `fold`, keys, labels, `overdue_probability` and/or
-            `dso_pred` (the model also has `raw_score`, `dso_p10`, `dso_p90`).
+            `dso_pred` (the model also has `raw_score`, `dso_p10`, `dso_p90` adjusted with
+            earlier folds' CQR adjustment, and the unadjusted `dso_p10_raw`, `dso_p90_raw`).
         calibrator: the chosen method fitted on every fold's out-of-sample scores.
         calibration_briers: mean held-out Brier of each calibration method.
+        interval_adjustment_days: the CQR adjustment fitted on every fold's out-of-sample
+            rows: the bundle's.
+        fold_interval_adjustments: the adjustment applied to each fold's reported interval
+            (fitted on earlier folds; 0.0 for the first).
     """
 
     folds: list[Fold]
     scored: dict[str, pd.DataFrame]
     calibrator: Calibrator
     calibration_briers: dict[str, float] = field(default_factory=dict)
+    interval_adjustment_days: float = 0.0
+    fold_interval_adjustments: list[float] = field(default_factory=list)
 
     @property
     def last_fold(self) -> Fold:
@@ -68,16 +82,21 @@ class BacktestResult:
 
 
 def score_test(models: Any, test: pd.DataFrame) -> pd.DataFrame:
-    """The model's raw score, DSO forecast and interval on `test` (probabilities come later)."""
+    """The model's raw score, DSO forecast and unadjusted interval on `test`.
+
+    Probabilities and the interval's CQR adjustment come later, from earlier folds.
+    """
     x = models.encoder.transform(test[feature_columns(test)])
     boosters = models.boosters
-    low, high = boosters["regressor_p10"].predict(x), boosters["regressor_p90"].predict(x)
+    p10, p90 = dso_interval(
+        boosters["regressor_p10"].predict(x), boosters["regressor_p90"].predict(x)
+    )
     return pd.DataFrame(
         {
             "raw_score": boosters["classifier"].predict(x, raw_score=True),
             "dso_pred": boosters["regressor"].predict(x),
-            "dso_p10": np.minimum(low, high),
-            "dso_p90": np.maximum(low, high),
+            P10: p10,
+            P90: p90,
         },
         index=test.index,
     )
@@ -111,6 +130,37 @@ def calibrate_folds(
     return probability, calibrator, briers
 
 
+def adjust_interval_folds(
+    model_rows: pd.DataFrame, folds: list[Fold], alpha: float = ALPHA
+) -> tuple[pd.DataFrame, float, list[float]]:
+    """Intervals per fold adjusted with CQR fitted on earlier folds; the final adjustment.
+
+    Args:
+        model_rows: the model's scored rows of every fold, with `fold`, the label and the
+            unadjusted `dso_p10`, `dso_p90`.
+        folds: the folds, oldest first.
+        alpha: miscoverage target.
+
+    Returns:
+        The adjusted `dso_p10`, `dso_p90` (same index), the adjustment fitted on all folds and
+        the one applied to each fold (0.0 for the first, which has no earlier fold).
+    """
+    adjusted = model_rows[[P10, P90]].copy()
+    applied = [0.0]
+    for k, fold in enumerate(folds[1:], start=1):
+        earlier = model_rows["fold"].isin([f.number for f in folds[:k]])
+        q = fit_interval_adjustment(model_rows.loc[earlier], alpha)
+        mask = model_rows["fold"] == fold.number
+        low, high = dso_interval(
+            model_rows.loc[mask, P10].to_numpy(float), model_rows.loc[mask, P90].to_numpy(float), q
+        )
+        adjusted.loc[mask, P10], adjusted.loc[mask, P90] = low, high
+        applied.append(q)
+    final = fit_interval_adjustment(model_rows, alpha)
+    logger.info("DSO interval CQR adjustment: %.2f days (per fold: %s)", final, applied)
+    return adjusted, final, applied
+
+
 def run_backtest(
     frame: pd.DataFrame, folds: list[Fold], recipe: Recipe, baselines: list[Baseline]
 ) -> BacktestResult:
@@ -126,8 +176,13 @@ def run_backtest(
             parts[baseline.name].append(frame_rows(test, fold, scores))
     scored = {name: pd.concat(rows) for name, rows in parts.items()}
     probability, calibrator, briers = calibrate_folds(scored[MODEL], folds)
-    scored[MODEL] = scored[MODEL].assign(overdue_probability=probability)
-    return BacktestResult(folds, scored, calibrator, briers)
+    intervals, adjustment, applied = adjust_interval_folds(scored[MODEL], folds)
+    scored[MODEL] = scored[MODEL].assign(
+        overdue_probability=probability,
+        **{RAW_P10: scored[MODEL][P10], RAW_P90: scored[MODEL][P90]},
+        **{P10: intervals[P10], P90: intervals[P90]},
+    )
+    return BacktestResult(folds, scored, calibrator, briers, adjustment, applied)
 
 
 SEGMENTS = ("customer_industry", "customer_segment")
@@ -168,4 +223,29 @@ def build_report(result: BacktestResult, frame: pd.DataFrame) -> dict[str, Any]:
             "method": result.calibrator.method,
             "held_out_brier": result.calibration_briers,
         },
+        "interval": interval_report(result),
+    }
+
+
+def interval_report(result: BacktestResult) -> dict[str, Any]:
+    """The CQR adjustment and the p10-p90 coverage of folds 2.. before and after it.
+
+    Only folds after the first count as held out: their adjustment was fitted on earlier
+    folds, so their coverage is an honest out-of-time reading (None with a single fold).
+    """
+    rows = result.scored[MODEL]
+    rows = labelled(rows.loc[rows["fold"] != result.folds[0].number], DSO)
+    y = rows[DSO].to_numpy(float)
+    return {
+        "method": "cqr",
+        "alpha": ALPHA,
+        "adjustment_days": result.interval_adjustment_days,
+        "fold_adjustment_days": result.fold_interval_adjustments,
+        "held_out_rows": len(rows),
+        "held_out_coverage_before": coverage(
+            rows[RAW_P10].to_numpy(float), rows[RAW_P90].to_numpy(float), y
+        ),
+        "held_out_coverage_after": coverage(
+            rows[P10].to_numpy(float), rows[P90].to_numpy(float), y
+        ),
     }

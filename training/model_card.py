@@ -43,6 +43,22 @@ def metrics_table(last_fold: dict[str, dict[str, float]]) -> list[str]:
     return lines
 
 
+def interval_line(bundle: ModelBundle) -> str:
+    """How the p10-p90 interval was conformalised (CQR), with its held-out coverage."""
+    interval = bundle.report.get("interval")
+    q = bundle.interval_adjustment_days
+    if interval is None and q == 0.0:
+        return "- p10-p90 interval: the quantile models' raw output (not conformalised)."
+    how = f"widened by {q:.1f} days" if q >= 0 else f"narrowed by {-q:.1f} days"
+    line = f"- p10-p90 interval conformalised on held-out folds (CQR): {how}"
+    before = (interval or {}).get("held_out_coverage_before")
+    after = (interval or {}).get("held_out_coverage_after")
+    if before is not None and after is not None:
+        target = 1.0 - float(interval["alpha"])  # type: ignore[index]
+        line += f"; held-out coverage {before:.1%} before, {after:.1%} after (target {target:.0%})"
+    return line + "."
+
+
 def render_model_card(bundle: ModelBundle, context: CardContext) -> str:
     """The card as markdown."""
     report = bundle.report
@@ -70,6 +86,7 @@ def render_model_card(bundle: ModelBundle, context: CardContext) -> str:
         f"- LightGBM, {context.trials} Optuna trials (seeded TPE, pruning); calibration: "
         f"{calibration} (chosen on held-out folds by Brier).",
         f"- Monotone constraints: {monotone or 'none'}.",
+        interval_line(bundle),
         f"- MLflow run `{context.run_id}`." if context.run_id else "",
         "",
         "## Out-of-time performance (last backtest fold)",

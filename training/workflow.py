@@ -175,6 +175,7 @@ def develop(
         params={**recipe.params, "rounds": recipe.rounds, "seed": recipe.seed},
         metrics=backtest.metrics()[MODEL],
         report=build_report(backtest, frame),
+        interval_adjustment_days=backtest.interval_adjustment_days,
     )
     return Development(bundle, backtest, recipe, trials)
 

@@ -91,7 +91,7 @@ def test_mismatched_features_are_named(bundle: ModelBundle, feature_rows: pd.Dat
         bundle.predict(wrong)
     assert str(caught.value) == (
         "feature frame does not match the model: missing ['customer_noise'], "
-        "extra ['customer_mood']; expected the 6 features of pipeline 1"
+        "extra ['customer_mood']; expected the 6 features of pipeline 2"
     )
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from models.bundle import ModelBundle
 from models.errors import ArtifactError
+from models.interval import dso_interval
 from models.pyfunc import load_bundle, load_pyfunc, log_bundle
 from training.settings import TrainingSettings
 from training.tracking import configure_tracking
@@ -41,9 +42,15 @@ def test_pyfunc_outputs_equal_the_boosters(
     raw = bundle.classifier.predict(matrix, raw_score=True)
     np.testing.assert_allclose(output["overdue_probability"], bundle.calibrator.transform(raw))
     np.testing.assert_allclose(output["dso_30d"], bundle.regressor.predict(matrix))
-    low, high = bundle.regressor_p10.predict(matrix), bundle.regressor_p90.predict(matrix)
-    np.testing.assert_allclose(output["dso_30d_p10"], np.minimum(low, high))
-    np.testing.assert_allclose(output["dso_30d_p90"], np.maximum(low, high))
+    low = np.asarray(bundle.regressor_p10.predict(matrix))
+    high = np.asarray(bundle.regressor_p90.predict(matrix))
+    p10, p90 = dso_interval(low, high, bundle.interval_adjustment_days)
+    assert bundle.interval_adjustment_days != 0.0  # the interval below is the adjusted one
+    np.testing.assert_allclose(output["dso_30d_p10"], p10)
+    np.testing.assert_allclose(output["dso_30d_p90"], p90)
+    expected = bundle.predict(feature_rows)
+    np.testing.assert_allclose(output["dso_30d_p10"], expected["dso_30d_p10"])
+    np.testing.assert_allclose(output["dso_30d_p90"], expected["dso_30d_p90"])
     contributions = bundle.classifier.predict(matrix, pred_contrib=True)
     shap_columns = [f"shap_overdue__{n}" for n in [*bundle.feature_names, "expected_value"]]
     np.testing.assert_allclose(output[shap_columns].to_numpy(), contributions)
@@ -61,6 +68,7 @@ def test_load_bundle_round_trips_everything(
     assert loaded.feature_names == bundle.feature_names
     assert loaded.categorical_features == ["customer_industry", "customer_segment"]
     assert loaded.calibrator == bundle.calibrator
+    assert loaded.interval_adjustment_days == bundle.interval_adjustment_days
     assert loaded.monotone == bundle.monotone
     assert loaded.metrics == bundle.metrics
     assert loaded.data_fingerprint == bundle.data_fingerprint

@@ -190,7 +190,7 @@ def test_not_ready_503_until_store_exists(tmp_path: Path, registry: Registry) ->
 def test_metrics(client: TestClient, scored_ids: list[str]) -> None:
     client.post("/v1/scores", json={"customer_ids": scored_ids[:4]}, headers=AUTH["crm"])
     text = client.get("/metrics").text
-    assert 'arsight_model_info{name="arsight",pipeline_version="1",version="1"} 1.0' in text
+    assert 'arsight_model_info{name="arsight",pipeline_version="2",version="1"} 1.0' in text
     assert "arsight_audit_write_failures_total 0.0" in text
     assert (
         'arsight_request_duration_seconds_count{method="POST",route="/v1/scores",status="200"} 1.0'
