@@ -4,10 +4,12 @@ The synthetic world keeps its hidden truth (`generate_world(..., include_latent=
 customer's weekly latent health, payment habit and baseline health. No ledger exposes these;
 the features only estimate them from payments, receivables and health signals. Fitting the
 untuned LightGBM baseline on the features PLUS the truth at t (health in the week of t, habit,
-baseline) gives an AUC that a model restricted to facts known at t can approach but should not
-beat: what is left above it is the world's own noise (days-late noise, disputes raised later,
-health moving after t). Reading a target against this ceiling tells whether it is reachable
-at all on this world. Used by `benchmarks/quality.py --ceiling`; nothing in the packages uses it.
+baseline) gives a reference ceiling: a model restricted to facts known at t has strictly less
+information, and on this world tuning moves the same learner's AUC by about 0.001, so a
+point-in-time model landing well above the reference would be a red flag for a leak. What is
+left above it is the world's own noise (days-late noise, disputes raised later, health moving
+after t). Reading a target against it tells whether the target is reachable on this world.
+Used by `benchmarks/quality.py --ceiling`; nothing in the packages uses it.
 """
 
 from __future__ import annotations
@@ -18,8 +20,6 @@ from features.sources.synth import SynthWorld
 from training.baselines import UntunedLightGBM
 from training.dataset import DSO, OVERDUE, Fold, labelled
 from training.evaluate import evaluate_scored
-
-LATENT = ("latent_health_at_t", "latent_habit", "latent_baseline_health")
 
 
 def latent_columns(world: SynthWorld, frame: pd.DataFrame) -> pd.DataFrame:

@@ -59,7 +59,9 @@ def main() -> None:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
 
     started = time.perf_counter()
-    frame, _ = synthetic_frame(args.customers, args.months, args.seed, args.cache)
+    frame, _ = synthetic_frame(
+        args.customers, args.months, args.seed, args.cache, with_latent=False
+    )
     built = time.perf_counter()
     rows = len(labelled(frame, OVERDUE))
     print(

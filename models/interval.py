@@ -11,6 +11,16 @@ from __future__ import annotations
 import numpy as np
 
 
+def sorted_interval(low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The raw (p10, p90) of the two quantile models, sorted per row (they may cross).
+
+    This is what the CQR adjustment is fitted on (training/intervals.py); users only ever see
+    `dso_interval` of it.
+    """
+    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    return np.minimum(low, high), np.maximum(low, high)
+
+
 def dso_interval(
     low: np.ndarray, high: np.ndarray, adjustment_days: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -33,13 +43,13 @@ def dso_interval(
         adjustment_days: the CQR adjustment `q` in days (0.0: the raw, sorted interval).
 
     Returns:
-        (p10, p90) arrays of float64, p10 <= p90 on every row.
+        (p10, p90) arrays of float64, 0 <= p10 <= p90 on every row.
     """
-    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
-    p10 = np.minimum(low, high) - adjustment_days
-    p90 = np.maximum(low, high) + adjustment_days
+    p10, p90 = sorted_interval(low, high)
+    p10, p90 = p10 - adjustment_days, p90 + adjustment_days
     crossed = p10 > p90
     if crossed.any():
         middle = (p10[crossed] + p90[crossed]) / 2.0
         p10[crossed], p90[crossed] = middle, middle
-    return p10, p90
+    p10 = np.maximum(p10, 0.0)
+    return p10, np.maximum(p90, p10)

@@ -37,7 +37,13 @@ from serving.model_loader import ModelSource
 from serving.policy import load_policy
 from serving.routes import customers, deals, health, model, scores
 from serving.settings import ServingSettings
-from serving.state import Poller, ServingState, refresh, report_cycle_error
+from serving.state import (
+    Poller,
+    ServingState,
+    clear_cycle_error,
+    refresh,
+    report_cycle_error,
+)
 
 logger = logging.getLogger(__name__)
 access_log = logging.getLogger("serving.access")
@@ -167,7 +173,7 @@ def create_app(settings: ServingSettings) -> FastAPI:
     source = ModelSource(settings.mlflow_uri, settings.model_name, settings.model_alias)
 
     def reload() -> bool:
-        return refresh(
+        swapped = refresh(
             state,
             source,
             settings.online_store_location,
@@ -176,6 +182,8 @@ def create_app(settings: ServingSettings) -> FastAPI:
             metrics,
             freeze_heap=settings.freeze_heap,
         )
+        clear_cycle_error(state)  # reached only when the cycle completed
+        return swapped
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

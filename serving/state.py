@@ -189,7 +189,6 @@ def refresh(
     With `freeze_heap`, a swap ends with `settle_heap` (see there).
     """
     with state.lock:
-        state.clear_problem("refresh")
         ref = _resolve(state, source)
         if ref is None:  # no model yet: still report a missing store, so both show at once
             try:
@@ -201,6 +200,7 @@ def refresh(
         try:
             token = store_version(store_location)
             if old is not None and old.ref == ref and old.store_token == token:
+                state.clear_problem("consistency", "load")  # what is served is what is there
                 return False
             same_model = old is not None and old.ref == ref
             bundle = old.bundle if same_model else source.load(ref)  # type: ignore[union-attr]
@@ -221,6 +221,10 @@ def refresh(
         metrics.serving(ref.name, ref.version, str(bundle.pipeline_version))
         logger.info("serving %s with store as of %s", ref.uri, served.features_as_of)
         return True
+
+
+CYCLE_PROBLEM = "refresh"
+"""The /readyz problem kind of an unexpected refresh failure (see `report_cycle_error`)."""
 
 
 class Poller:
@@ -266,6 +270,17 @@ class Poller:
 
 
 def report_cycle_error(state: ServingState, metrics: ServingMetrics, exc: Exception) -> None:
-    """Show an unexpected refresh failure on /readyz (degraded while the last good pair serves)."""
-    state.set_problem("refresh", f"refresh cycle failed: {type(exc).__name__}: {exc}")
+    """Show an unexpected refresh failure on /readyz (degraded while the last good pair serves).
+
+    The problem stays until a cycle completes (`clear_cycle_error`), so /readyz does not flip
+    back to ready while a failing cycle is being retried.
+    """
+    with state.lock:
+        state.set_problem(CYCLE_PROBLEM, f"refresh cycle failed: {type(exc).__name__}: {exc}")
     metrics.reloads.labels(outcome="failed").inc()
+
+
+def clear_cycle_error(state: ServingState) -> None:
+    """A cycle completed: forget an earlier unexpected failure."""
+    with state.lock:
+        state.clear_problem(CYCLE_PROBLEM)

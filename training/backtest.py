@@ -3,8 +3,9 @@
 For each fold the four LightGBM models and each baseline are fitted on the fold's training
 rows and score its test rows. The classifier's raw scores on the test rows are out-of-sample,
 so they also choose and fit the calibrator (training/calibrate.py). Reported probabilities of
-fold k are calibrated with the chosen method fitted on folds before k only (fold 1, which has
-none, shows the uncalibrated sigmoid and is left out of calibration metrics' headline).
+fold k are calibrated with the chosen method fitted on the rows of folds before k whose labels
+fold k's model could have known (`known_before`); a fold with none (fold 1, and fold 2 when
+folds are one month long) shows the uncalibrated sigmoid.
 The DSO p10-p90 interval is conformalised the same way (CQR, training/intervals.py): fold k's
 reported interval is adjusted with `q` fitted on folds before k only (fold 1: unadjusted), and
 the bundle's adjustment is fitted on every fold's out-of-sample rows.
@@ -21,12 +22,12 @@ import numpy as np
 import pandas as pd
 
 from models.bundle import Calibrator
-from models.interval import dso_interval
+from models.interval import dso_interval, sorted_interval
 from training.baselines import Baseline
 from training.calibrate import FoldScores, choose_calibrator, fit_calibrator
 from training.dataset import DSO, KEYS, OVERDUE, Fold, feature_columns, labelled
-from training.evaluate import decile_table, evaluate_scored, segment_table
-from training.intervals import ALPHA, P10, P90, coverage, fit_interval_adjustment
+from training.evaluate import coverage, decile_table, evaluate_scored, segment_table
+from training.intervals import ALPHA, P10, P90, fit_interval_adjustment
 from training.train import Recipe, fit_models
 
 logger = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ def score_test(models: Any, test: pd.DataFrame) -> pd.DataFrame:
     """
     x = models.encoder.transform(test[feature_columns(test)])
     boosters = models.boosters
-    p10, p90 = dso_interval(
+    p10, p90 = sorted_interval(
         boosters["regressor_p10"].predict(x), boosters["regressor_p90"].predict(x)
     )
     return pd.DataFrame(
@@ -108,6 +109,18 @@ def frame_rows(test: pd.DataFrame, fold: Fold, scores: pd.DataFrame) -> pd.DataF
     return pd.concat([base, scores], axis=1)
 
 
+def known_before(model_rows: pd.DataFrame, folds: list[Fold], k: int) -> pd.DataFrame:
+    """Scored rows of the folds before fold k whose labels fold k's model could have known.
+
+    Fold k's model trains on snapshots up to its `train_end` (labels known before its test
+    start); a later row of an earlier fold, whose outcome falls after that, is left out here
+    too, so calibration and the interval adjustment of fold k look no further ahead than its
+    model did.
+    """
+    earlier = model_rows["fold"].isin([f.number for f in folds[:k]])
+    return model_rows.loc[earlier & (model_rows["as_of"] <= folds[k].train_end)]
+
+
 def calibrate_folds(
     model_rows: pd.DataFrame, folds: list[Fold]
 ) -> tuple[pd.Series, Calibrator, dict[str, float]]:
@@ -119,11 +132,12 @@ def calibrate_folds(
     calibrator, briers = choose_calibrator(fold_scores)
     probability = 1.0 / (1.0 + np.exp(-model_rows["raw_score"]))
     for k, fold in enumerate(folds[1:], start=1):
-        earlier = fold_scores[:k]
+        earlier = labelled(known_before(model_rows, folds, k), OVERDUE)
+        if earlier.empty:  # one-month folds: the previous fold ends after this one's cut-off
+            logger.info("fold %d: no earlier labels known in time; uncalibrated", fold.number)
+            continue
         fitted = fit_calibrator(
-            calibrator.method,
-            np.concatenate([f.raw for f in earlier]),
-            np.concatenate([f.y for f in earlier]),
+            calibrator.method, earlier["raw_score"].to_numpy(), earlier[OVERDUE].to_numpy(float)
         )
         mask = model_rows["fold"] == fold.number
         probability[mask] = fitted.transform(model_rows.loc[mask, "raw_score"].to_numpy())
@@ -135,9 +149,12 @@ def adjust_interval_folds(
 ) -> tuple[pd.DataFrame, float, list[float]]:
     """Intervals per fold adjusted with CQR fitted on earlier folds; the final adjustment.
 
+    Every fold's interval goes through `models.interval.dso_interval`, the bundle's formula
+    (fold 1 with no adjustment), so the backtest judges what users will see.
+
     Args:
-        model_rows: the model's scored rows of every fold, with `fold`, the label and the
-            unadjusted `dso_p10`, `dso_p90`.
+        model_rows: the model's scored rows of every fold, with `fold`, `as_of`, the label
+            and the raw sorted `dso_p10`, `dso_p90` (`models.interval.sorted_interval`).
         folds: the folds, oldest first.
         alpha: miscoverage target.
 
@@ -146,10 +163,9 @@ def adjust_interval_folds(
         the one applied to each fold (0.0 for the first, which has no earlier fold).
     """
     adjusted = model_rows[[P10, P90]].copy()
-    applied = [0.0]
-    for k, fold in enumerate(folds[1:], start=1):
-        earlier = model_rows["fold"].isin([f.number for f in folds[:k]])
-        q = fit_interval_adjustment(model_rows.loc[earlier], alpha)
+    applied = []
+    for k, fold in enumerate(folds):
+        q = fit_interval_adjustment(known_before(model_rows, folds, k), alpha) if k else 0.0
         mask = model_rows["fold"] == fold.number
         low, high = dso_interval(
             model_rows.loc[mask, P10].to_numpy(float), model_rows.loc[mask, P90].to_numpy(float), q

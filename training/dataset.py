@@ -4,8 +4,8 @@ Backtests are rolling-origin and never random (ARCHITECTURE.md, Time): the last
 `folds x fold_snapshots` snapshots are cut into consecutive test blocks; each fold trains on
 the snapshots T with T + gap_days < the block's first snapshot (ARCHITECTURE.md: test on
 snapshots in (T + 30d, ...]), so every training label was known before the first test date.
-Tuning uses one more split carved the same way out of the last fold's training rows, so it
-never sees a test row.
+Tuning uses one more split carved the same way out of the FIRST fold's training rows, so it
+never sees a test row of any fold.
 """
 
 from __future__ import annotations

@@ -67,6 +67,13 @@ def decile_table(y: np.ndarray, p: np.ndarray) -> pd.DataFrame:
     return table.reset_index()
 
 
+def coverage(p10: np.ndarray, p90: np.ndarray, y: np.ndarray) -> float | None:
+    """Share of `y` inside `[p10, p90]` (bounds count as inside); None without rows."""
+    if len(y) == 0:
+        return None
+    return float(np.mean((y >= p10) & (y <= p90)))
+
+
 def regression_metrics(
     y: np.ndarray, pred: np.ndarray, p10: np.ndarray | None = None, p90: np.ndarray | None = None
 ) -> dict[str, float]:
@@ -77,7 +84,8 @@ def regression_metrics(
         "rows": float(len(y)),
     }
     if p10 is not None and p90 is not None:
-        result["coverage_p10_p90"] = float(np.mean((y >= p10) & (y <= p90)))
+        covered = coverage(p10, p90, y)
+        result["coverage_p10_p90"] = float("nan") if covered is None else covered
         result["interval_width"] = float(np.mean(p90 - p10))
     return result
 

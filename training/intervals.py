@@ -26,6 +26,17 @@ import numpy as np
 import pandas as pd
 
 from training.dataset import DSO, labelled
+from training.evaluate import coverage
+
+__all__ = [
+    "ALPHA",
+    "P10",
+    "P90",
+    "conformity_scores",
+    "conformal_quantile",
+    "coverage",
+    "fit_interval_adjustment",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -84,10 +95,3 @@ def fit_interval_adjustment(rows: pd.DataFrame, alpha: float = ALPHA) -> float:
         known[P10].to_numpy(float), known[P90].to_numpy(float), known[DSO].to_numpy(float)
     )
     return conformal_quantile(scores, alpha)
-
-
-def coverage(p10: np.ndarray, p90: np.ndarray, y: np.ndarray) -> float | None:
-    """Share of `y` inside `[p10, p90]`; None without rows."""
-    if len(y) == 0:
-        return None
-    return float(np.mean((y >= p10) & (y <= p90)))

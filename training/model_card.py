@@ -55,7 +55,10 @@ def interval_line(bundle: ModelBundle) -> str:
     after = (interval or {}).get("held_out_coverage_after")
     if before is not None and after is not None:
         target = 1.0 - float(interval["alpha"])  # type: ignore[index]
-        line += f"; held-out coverage {before:.1%} before, {after:.1%} after (target {target:.0%})"
+        line += (
+            f"; held-out coverage {before:.1%} before, {after:.1%} after (each fold adjusted "
+            f"with earlier folds only; target {target:.0%})"
+        )
     return line + "."
 
 

@@ -85,6 +85,24 @@ def test_customer_without_invoices_owes_nothing_and_has_no_dso() -> None:
     assert [k for k in null if not math.isnan(b[k])] == []
 
 
+def test_due_next_30_days_counts_open_invoices_due_in_t_to_t_plus_30() -> None:
+    invoices = [
+        invoice("D1", "A", "2024-06-01", "2024-07-01", 100.0),  # due t+1: counted
+        invoice("D2", "A", "2024-06-02", "2024-07-30", 200.0),  # due t+30: counted
+        invoice("D3", "A", "2024-06-03", "2024-07-31", 400.0),  # due t+31: not yet
+        invoice("D4", "A", "2024-06-04", "2024-07-15", 800.0),  # paid in full, not cleared
+        invoice("D5", "A", "2024-06-05", "2024-07-20", 1600.0, "2024-06-29"),  # cleared
+        invoice("D6", "A", "2024-06-06", "2024-07-10", 3200.0),  # 1000 of it paid by t
+    ]
+    payments = [
+        {"payment_id": "Q1", "invoice_id": "D4", "payment_date": "2024-06-20", "amount": 800.0},
+        {"payment_id": "Q2", "invoice_id": "D6", "payment_date": "2024-06-21", "amount": 1000.0},
+    ]
+    a = row_of(build_feature_frame(make_tables(CUSTOMERS, invoices, payments), day(T)), "A")
+    assert a["customer_invoice_count_due_next_30d"] == 3.0  # D1, D2, D6
+    assert a["customer_amount_due_next_30d"] == 100.0 + 200.0 + 2200.0
+
+
 def test_dso_is_null_without_sales_in_the_window() -> None:
     tables = make_tables(CUSTOMERS[:1], [invoice("X", "A", "2024-01-01", "2024-01-31", 50.0)])
     a = row_of(build_feature_frame(tables, day(T)), "A")

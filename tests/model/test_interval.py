@@ -12,6 +12,7 @@ import pytest
 
 from models.bundle import ModelBundle
 from models.interval import dso_interval
+from training.intervals import fit_interval_adjustment
 from training.model_card import CardContext, render_model_card
 from training.workflow import Development
 
@@ -36,6 +37,15 @@ def test_negative_adjustment_narrows_and_collapses_to_the_midpoint() -> None:
     # [20, 21] would become [24, 17]: both bounds at its midpoint 20.5; [19, 29] -> [23, 25]
     np.testing.assert_array_equal(p10, [14.0, 14.0, 20.5, 23.0])
     np.testing.assert_array_equal(p90, [26.0, 26.0, 20.5, 25.0])
+
+
+def test_bounds_are_floored_at_zero_days() -> None:
+    p10, p90 = dso_interval(np.array([3.0, -6.0, -9.0]), np.array([40.0, 5.0, -2.0]), 4.0)
+    # [-1, 44] -> [0, 44]; [-10, 9] -> [0, 9]; [-13, 2] -> [0, 2]
+    np.testing.assert_array_equal(p10, [0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(p90, [44.0, 9.0, 2.0])
+    p10, p90 = dso_interval(np.array([-8.0]), np.array([-4.0]), 1.0)
+    np.testing.assert_array_equal([p10[0], p90[0]], [0.0, 0.0])  # both below 0: [0, 0]
 
 
 def test_inputs_are_not_mutated() -> None:
@@ -97,6 +107,14 @@ def test_develop_stores_the_backtests_final_adjustment(development: Development)
     assert interval["fold_adjustment_days"][0] == 0.0
     assert len(interval["fold_adjustment_days"]) == len(backtest.folds)
     assert 0.0 <= interval["held_out_coverage_after"] <= 1.0
+    rows = backtest.scored["model"]
+    raw = rows.assign(dso_p10=rows["dso_p10_raw"], dso_p90=rows["dso_p90_raw"])
+    assert backtest.interval_adjustment_days == fit_interval_adjustment(raw)  # on raw, not adjusted
+    for fold, q in zip(backtest.folds, backtest.fold_interval_adjustments, strict=True):
+        part = rows.loc[rows["fold"] == fold.number]
+        p10, p90 = dso_interval(part["dso_p10_raw"], part["dso_p90_raw"], q)
+        np.testing.assert_array_equal(part["dso_p10"], p10)  # the bundle's own formula
+        np.testing.assert_array_equal(part["dso_p90"], p90)
 
 
 def test_model_card_states_the_adjustment(development: Development) -> None:
@@ -110,7 +128,8 @@ def test_model_card_states_the_adjustment(development: Development) -> None:
     card = render_model_card(bundle, CardContext("arsight", "2025-03-31", 100, 0))
     assert (
         "- p10-p90 interval conformalised on held-out folds (CQR): narrowed by 1.2 days; "
-        "held-out coverage 88.7% before, 80.0% after (target 80%).\n"
+        "held-out coverage 88.7% before, 80.0% after (each fold adjusted with earlier folds only; "
+        "target 80%).\n"
     ) in card
     widened = render_model_card(
         replace(bundle, interval_adjustment_days=3.0), CardContext("arsight", "x", 1, 0)

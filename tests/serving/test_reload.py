@@ -144,21 +144,43 @@ def test_unreachable_registry_keeps_the_last_good_model(
 
 
 def test_unexpected_cycle_error_shows_on_readyz_until_a_cycle_completes(
+    tmp_path: Path, store_path: Path, registry: Registry
+) -> None:
+    app = create_app(make_settings(tmp_path, store_path, registry))
+    with TestClient(app) as client:
+        state, metrics = app.state.serving, app.state.metrics
+
+        def broken_cycle() -> None:
+            raise KeyError("customer_segment")
+
+        Poller(60.0, broken_cycle, partial(report_cycle_error, state, metrics)).run_once()
+        degraded = client.get("/readyz")
+        failed = client.get("/metrics").text
+        app.state.reload()  # the app's own cycle, completing
+        ready = client.get("/readyz")
+
+    assert degraded.status_code == 200
+    assert degraded.json()["status"] == "degraded"
+    assert degraded.json()["problems"] == ["refresh cycle failed: KeyError: 'customer_segment'"]
+    assert 'arsight_reloads_total{outcome="failed"} 1.0' in failed
+    assert (ready.json()["status"], ready.json()["problems"]) == ("ready", [])
+
+
+def test_store_problem_clears_when_the_same_store_is_back(
     store_path: Path, registry: Registry
 ) -> None:
     state, policy, metrics = ServingState(), load_policy(), ServingMetrics()
     source = ModelSource(registry.uri, "arsight", "champion")
     assert refresh(state, source, str(store_path), policy, 3, metrics, freeze_heap=False) is True
+    moved = store_path.with_suffix(".moved")
+    store_path.rename(moved)
+    try:
+        assert refresh(state, source, str(store_path), policy, 3, metrics) is False
+        assert state.problems == {"load": f"online store {store_path}: no such file"}
+    finally:
+        moved.rename(store_path)
 
-    def broken_cycle() -> None:
-        raise KeyError("customer_segment")
-
-    Poller(60.0, broken_cycle, partial(report_cycle_error, state, metrics)).run_once()
-
-    assert state.problems == {"refresh": "refresh cycle failed: KeyError: 'customer_segment'"}
-    assert readiness(state).status == "degraded"
-    assert 'arsight_reloads_total{outcome="failed"} 1.0' in metrics.render().decode()
-    assert refresh(state, source, str(store_path), policy, 3, metrics) is False
+    assert refresh(state, source, str(store_path), policy, 3, metrics) is False  # nothing new
     assert state.problems == {}
     assert readiness(state).status == "ready"
 

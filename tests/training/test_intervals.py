@@ -14,19 +14,23 @@ from training.backtest import (
     RAW_P90,
     BacktestResult,
     adjust_interval_folds,
+    calibrate_folds,
     interval_report,
 )
+from training.calibrate import fit_calibrator
 from training.dataset import Fold
+from training.evaluate import coverage
 from training.intervals import (
     ALPHA,
     conformal_quantile,
     conformity_scores,
-    coverage,
     fit_interval_adjustment,
 )
 
 DAY = pd.Timestamp("2024-01-31")
-FOLDS = [Fold(n, DAY, DAY, DAY) for n in (1, 2, 3)]
+MONTH_ENDS = [pd.Timestamp(d) for d in ("2024-11-30", "2025-01-31", "2025-03-31", "2025-05-31")]
+FOLDS = [Fold(n, MONTH_ENDS[n - 1], MONTH_ENDS[n], MONTH_ENDS[n]) for n in (1, 2, 3)]
+"""Fold k tests on MONTH_ENDS[k] and trains up to MONTH_ENDS[k - 1], the earlier fold's date."""
 
 
 def test_conformity_score_is_days_outside_the_interval() -> None:
@@ -109,7 +113,13 @@ def fold_rows(fold3_labels: list[float]) -> pd.DataFrame:
     folds = [1] * 6 + [2] * 4 + [3] * len(fold3_labels)
     n = len(labels)
     return pd.DataFrame(
-        {"fold": folds, "dso_30d": labels, "dso_p10": np.full(n, 10.0), "dso_p90": 30.0}
+        {
+            "fold": folds,
+            "as_of": [MONTH_ENDS[f] for f in folds],
+            "dso_30d": labels,
+            "dso_p10": np.full(n, 10.0),
+            "dso_p90": 30.0,
+        }
     )
 
 
@@ -136,6 +146,19 @@ def test_later_labels_never_change_earlier_folds_intervals() -> None:
     assert (final_before, final_after) == (4.0, 60.0)
 
 
+def test_rows_of_an_earlier_fold_after_the_folds_training_end_are_left_out() -> None:
+    rows = fold_rows([20.0] * 3)
+    late = rows.iloc[[6]].assign(as_of=pd.Timestamp("2025-04-30"), dso_30d=90.0)  # fold 2 row
+    with_late = pd.concat([rows, late], ignore_index=True)
+
+    _, final, applied = adjust_interval_folds(with_late, FOLDS)
+
+    # its outcome came after fold 3's training end: fold 3 is adjusted as before (4, not 5);
+    # the final adjustment, fitted on every row, sees it: 13 scores, k = 12 -> 5
+    assert applied == [0.0, 5.0, 4.0]
+    assert final == 5.0
+
+
 def test_report_states_adjustment_and_held_out_coverage() -> None:
     rows = fold_rows([20.0, 20.0, 32.0])
     adjusted, final, applied = adjust_interval_folds(rows, FOLDS)
@@ -157,3 +180,28 @@ def test_report_states_adjustment_and_held_out_coverage() -> None:
         "held_out_coverage_before": pytest.approx(4 / 7),
         "held_out_coverage_after": 1.0,
     }
+
+
+def test_calibration_of_fold_k_uses_only_labels_its_model_could_know() -> None:
+    # one-month folds, gap 30 days: test month, and the last snapshot before test - 30 days
+    tests = [pd.Timestamp(d) for d in ("2025-01-31", "2025-02-28", "2025-03-31")]
+    train_ends = [pd.Timestamp(d) for d in ("2024-12-31", "2024-12-31", "2025-01-31")]
+    folds = [Fold(n, train_ends[n - 1], tests[n - 1], tests[n - 1]) for n in (1, 2, 3)]
+    raw = np.array([-1.0, 1.0, -1.0, 1.0, -2.0, 2.0])
+    rows = pd.DataFrame(
+        {
+            "fold": [1, 1, 2, 2, 3, 3],
+            "as_of": [tests[0], tests[0], tests[1], tests[1], tests[2], tests[2]],
+            "overdue_30d": [0.0, 1.0, 1.0, 0.0, 0.0, 1.0],
+            "raw_score": raw,
+        }
+    )
+
+    probability, calibrator, _ = calibrate_folds(rows, folds)
+
+    sigmoid = 1.0 / (1.0 + np.exp(-raw))
+    # fold 1: nothing earlier; fold 2: fold 1's rows are dated after its cut-off (2024-12-31)
+    np.testing.assert_array_equal(probability[:4], sigmoid[:4])
+    # fold 3 (cut-off 2025-01-31) is calibrated on fold 1's two rows, not fold 2's
+    fitted = fit_calibrator(calibrator.method, raw[:2], np.array([0.0, 1.0]))
+    np.testing.assert_allclose(probability[4:], fitted.transform(raw[4:]))
