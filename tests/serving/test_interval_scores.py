@@ -32,7 +32,10 @@ def test_online_and_batch_scores_carry_the_adjusted_interval(
     pd.testing.assert_frame_equal(online[INTERVAL], expected)
     pd.testing.assert_frame_equal(batch[INTERVAL], expected.loc[batch.index])
     raw = tiny_bundle.predict(portfolio[bundle.feature_names])[INTERVAL]
-    wide = (raw["dso_30d_p90"] - raw["dso_30d_p10"]) >= 2 * abs(q)
+    # rows whose raw p10 was above 0 (not floored) and wide enough not to collapse
+    wide = ((raw["dso_30d_p90"] - raw["dso_30d_p10"]) >= 2 * abs(q)) & (raw["dso_30d_p10"] > 0)
     assert wide.any()
-    np.testing.assert_allclose(online.loc[wide, "dso_30d_p10"], raw.loc[wide, "dso_30d_p10"] - q)
+    np.testing.assert_allclose(
+        online.loc[wide, "dso_30d_p10"], np.maximum(raw.loc[wide, "dso_30d_p10"] - q, 0.0)
+    )
     np.testing.assert_allclose(online.loc[wide, "dso_30d_p90"], raw.loc[wide, "dso_30d_p90"] + q)
