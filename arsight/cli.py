@@ -40,9 +40,16 @@ def configure(
     level = logging.DEBUG if verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # MLflow and Optuna attach their own INFO handlers ("Creating initial MLflow database
-    # tables...", one line per trial); commands report progress themselves.
-    for noisy in ("mlflow", "optuna", "alembic"):
+    # tables...", one line per trial); commands report progress themselves. MLflow sets its
+    # level from MLFLOW_LOGGING_LEVEL when it is imported, which may happen after this.
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", logging.getLevelName(level))
+    for noisy in ("mlflow", "alembic"):
         logging.getLogger(noisy).setLevel(level)
+    # Optuna installs its handler and resets its logger to INFO when first imported, which
+    # would undo a plain setLevel; its own switch survives that (0.3 s of import, once).
+    import optuna
+
+    optuna.logging.set_verbosity(level)
 
 
 @app.command("demo")
@@ -80,4 +87,6 @@ def main() -> None:
     """
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     os.environ.setdefault("DO_NOT_TRACK", "true")
+    # MLflow's per-file download bars flood a terminal for a bundle of five small files.
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     app()

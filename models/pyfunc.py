@@ -6,6 +6,7 @@ pyfunc model; `load_bundle` gives the bundle back from any model URI (`runs:/...
 `overdue_probability`, `dso_30d`, `dso_30d_p10`, `dso_30d_p90` and the SHAP contributions of
 both models as `shap_overdue__<feature>` / `shap_dso__<feature>` (plus `__expected_value`),
 so that Spark or any MLflow client gets scores and reasons from the same code as serving.
+The pyfunc is logged "from code" (models/pyfunc_entry.py): nothing of it is pickled.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from mlflow.pyfunc import PyFuncModel, PythonModel, PythonModelContext
 from models.bundle import ModelBundle
 
 BUNDLE_ARTIFACT = "bundle"
+ENTRY_FILE = Path(__file__).with_name("pyfunc_entry.py")
+"""The models-from-code file MLflow runs to build the pyfunc when a model is loaded."""
 RUNTIME_PACKAGES = ("lightgbm", "pandas", "numpy", "pyarrow", "mlflow", "scikit-learn")
 
 
@@ -86,7 +89,7 @@ def log_bundle(
         bundle.save(directory)
         return mlflow.pyfunc.log_model(
             name=name,
-            python_model=ArsightModel(),
+            python_model=str(ENTRY_FILE),
             artifacts={BUNDLE_ARTIFACT: str(directory)},
             signature=signature,
             input_example=input_example,

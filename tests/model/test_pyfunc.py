@@ -105,3 +105,12 @@ def test_missing_booster_file_is_an_artifact_error(bundle: ModelBundle, tmp_path
         ArtifactError, match=r"^.*/b: cannot read model bundle: .*regressor_p90\.txt"
     ):
         ModelBundle.load(tmp_path / "b")
+
+
+def test_pyfunc_is_logged_from_code_with_nothing_pickled(logged_uri: str) -> None:
+    local = Path(mlflow.artifacts.download_artifacts(logged_uri))
+    files = sorted(p.relative_to(local).as_posix() for p in local.rglob("*") if p.is_file())
+    assert not [f for f in files if f.endswith((".pkl", ".pickle", ".cloudpickle"))], files
+    assert "pyfunc_entry.py" in files, files
+    flavor = mlflow.models.Model.load(local / "MLmodel").flavors["python_function"]
+    assert flavor["model_code_path"].endswith("pyfunc_entry.py")
