@@ -5,7 +5,8 @@ rows and score its test rows. The classifier's raw scores on the test rows are o
 so they also choose and fit the calibrator (training/calibrate.py). Reported probabilities of
 fold k are calibrated with the chosen method fitted on the rows of folds before k whose labels
 fold k's model could have known (`known_before`); a fold with none (fold 1, and fold 2 when
-folds are one month long) shows the uncalibrated sigmoid.
+folds are one month long) shows the uncalibrated sigmoid. The choice between Platt and isotonic
+follows the same rule.
 The DSO p10-p90 interval is conformalised the same way (CQR, training/intervals.py): fold k's
 reported interval is adjusted with `q` fitted on folds before k only (fold 1: unadjusted), and
 the bundle's adjustment is fitted on every fold's out-of-sample rows.
@@ -121,24 +122,31 @@ def known_before(model_rows: pd.DataFrame, folds: list[Fold], k: int) -> pd.Data
     return model_rows.loc[earlier & (model_rows["as_of"] <= folds[k].train_end)]
 
 
+def overdue_scores(rows: pd.DataFrame) -> FoldScores:
+    """The raw scores and overdue labels of the labelled `rows`."""
+    known = labelled(rows, OVERDUE)
+    return FoldScores(known["raw_score"].to_numpy(), known[OVERDUE].to_numpy(float))
+
+
 def calibrate_folds(
     model_rows: pd.DataFrame, folds: list[Fold]
 ) -> tuple[pd.Series, Calibrator, dict[str, float]]:
-    """Probabilities per fold from calibrators fitted on earlier folds; the final calibrator."""
-    fold_scores = []
-    for fold in folds:
-        rows = labelled(model_rows.loc[model_rows["fold"] == fold.number], OVERDUE)
-        fold_scores.append(FoldScores(rows["raw_score"].to_numpy(), rows[OVERDUE].to_numpy(float)))
-    calibrator, briers = choose_calibrator(fold_scores)
+    """Probabilities per fold from calibrators fitted on earlier folds; the final calibrator.
+
+    Both the choice of method and each fold's calibrator fit only on `known_before` rows.
+    """
+    fold_scores = [overdue_scores(model_rows.loc[model_rows["fold"] == f.number]) for f in folds]
+    fit_on: list[FoldScores | None] = []
+    for k in range(1, len(folds)):
+        earlier = overdue_scores(known_before(model_rows, folds, k))
+        fit_on.append(earlier if len(earlier.y) else None)
+    calibrator, briers = choose_calibrator(fold_scores, fit_on)
     probability = 1.0 / (1.0 + np.exp(-model_rows["raw_score"]))
-    for k, fold in enumerate(folds[1:], start=1):
-        earlier = labelled(known_before(model_rows, folds, k), OVERDUE)
-        if earlier.empty:  # one-month folds: the previous fold ends after this one's cut-off
+    for fold, earlier in zip(folds[1:], fit_on, strict=True):
+        if earlier is None:  # one-month folds: the previous fold ends after this one's cut-off
             logger.info("fold %d: no earlier labels known in time; uncalibrated", fold.number)
             continue
-        fitted = fit_calibrator(
-            calibrator.method, earlier["raw_score"].to_numpy(), earlier[OVERDUE].to_numpy(float)
-        )
+        fitted = fit_calibrator(calibrator.method, earlier.raw, earlier.y)
         mask = model_rows["fold"] == fold.number
         probability[mask] = fitted.transform(model_rows.loc[mask, "raw_score"].to_numpy())
     return probability, calibrator, briers

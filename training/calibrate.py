@@ -53,27 +53,51 @@ def brier(y: np.ndarray, p: np.ndarray) -> float:
     return float(np.mean((p - y) ** 2))
 
 
-def compare_methods(folds: Sequence[FoldScores]) -> dict[str, float]:
-    """Mean out-of-time Brier of each method: fit on folds before k, score on fold k."""
+def compare_methods(
+    folds: Sequence[FoldScores], fit_on: Sequence[FoldScores | None] | None = None
+) -> dict[str, float]:
+    """Mean out-of-time Brier of each method: fit on what preceded fold k, score on fold k.
+
+    Args:
+        folds: out-of-sample scores of each fold, oldest first.
+        fit_on: for fold k (k >= 1), the scores to fit on (`fit_on[k - 1]`); None there
+            skips fold k. Default: every row of folds 0..k-1. The backtest passes only the
+            rows whose labels fold k's model could have known.
+    """
     if len(folds) < 2:
         raise ValueError(f"calibration choice needs at least 2 folds; got {len(folds)}")
+    if fit_on is None:
+        fit_on = [
+            FoldScores(
+                np.concatenate([f.raw for f in folds[:k]]), np.concatenate([f.y for f in folds[:k]])
+            )
+            for k in range(1, len(folds))
+        ]
     scores: dict[str, list[float]] = {m: [] for m in METHODS}
-    for k in range(1, len(folds)):
-        raw = np.concatenate([f.raw for f in folds[:k]])
-        y = np.concatenate([f.y for f in folds[:k]])
+    for k, earlier in enumerate(fit_on, start=1):
+        if earlier is None or len(earlier.y) == 0:
+            continue
         for method in METHODS:
-            calibrator = fit_calibrator(method, raw, y)
+            calibrator = fit_calibrator(method, earlier.raw, earlier.y)
             scores[method].append(brier(folds[k].y, calibrator.transform(folds[k].raw)))
+    if not scores[METHODS[0]]:
+        raise ValueError("calibration choice needs a fold with earlier labels to fit on")
     return {m: float(np.mean(v)) for m, v in scores.items()}
 
 
-def choose_calibrator(folds: Sequence[FoldScores]) -> tuple[Calibrator, dict[str, float]]:
+def choose_calibrator(
+    folds: Sequence[FoldScores], fit_on: Sequence[FoldScores | None] | None = None
+) -> tuple[Calibrator, dict[str, float]]:
     """The method with the lowest held-out Brier, refitted on every fold's scores.
+
+    Args:
+        folds: out-of-sample scores of each fold, oldest first.
+        fit_on: what each later fold's comparison fits on (see `compare_methods`).
 
     Returns:
         The calibrator and the mean held-out Brier of each method (for the report).
     """
-    briers = compare_methods(folds)
+    briers = compare_methods(folds, fit_on)
     method = min(METHODS, key=lambda m: (briers[m], m))
     logger.info("calibration: %s chosen (held-out Brier %s)", method, briers)
     raw = np.concatenate([f.raw for f in folds])

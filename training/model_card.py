@@ -49,7 +49,10 @@ def interval_line(bundle: ModelBundle) -> str:
     q = bundle.interval_adjustment_days
     if interval is None and q == 0.0:
         return "- p10-p90 interval: the quantile models' raw output (not conformalised)."
-    how = f"widened by {q:.1f} days" if q >= 0 else f"narrowed by {-q:.1f} days"
+    if abs(q) < 0.05:  # would print as "widened by 0.0 days"
+        how = f"kept as the quantile models give it (adjustment {q:+.2f} days)"
+    else:
+        how = f"widened by {q:.1f} days" if q > 0 else f"narrowed by {-q:.1f} days"
     line = f"- p10-p90 interval conformalised on held-out folds (CQR): {how}"
     before = (interval or {}).get("held_out_coverage_before")
     after = (interval or {}).get("held_out_coverage_after")

@@ -135,6 +135,10 @@ def test_model_card_states_the_adjustment(development: Development) -> None:
         replace(bundle, interval_adjustment_days=3.0), CardContext("arsight", "x", 1, 0)
     )
     assert "(CQR): widened by 3.0 days;" in widened
+    kept = render_model_card(
+        replace(bundle, interval_adjustment_days=0.04), CardContext("arsight", "x", 1, 0)
+    )
+    assert "(CQR): kept as the quantile models give it (adjustment +0.04 days);" in kept
     old = replace(bundle, interval_adjustment_days=0.0, report={})
     assert "- p10-p90 interval: the quantile models' raw output (not conformalised).\n" in (
         render_model_card(old, CardContext("arsight", "x", 1, 0))

@@ -7,7 +7,13 @@ import pytest
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
-from training.calibrate import FoldScores, choose_calibrator, compare_methods, fit_calibrator
+from training.calibrate import (
+    FoldScores,
+    brier,
+    choose_calibrator,
+    compare_methods,
+    fit_calibrator,
+)
 from training.evaluate import (
     classification_metrics,
     decile_table,
@@ -94,3 +100,21 @@ def test_calibration_choice_is_out_of_time_and_by_brier() -> None:
     with pytest.raises(ValueError) as caught:
         compare_methods(folds[:1])
     assert str(caught.value) == "calibration choice needs at least 2 folds; got 1"
+
+
+def test_calibration_choice_fits_only_on_what_each_fold_may_know() -> None:
+    rng = np.random.default_rng(2)
+    folds = [FoldScores(rng.normal(size=300), (rng.random(300) < 0.4).astype(float))]
+    folds += [FoldScores(rng.normal(size=300), (rng.random(300) < 0.4).astype(float))]
+    folds += [FoldScores(rng.normal(size=300), (rng.random(300) < 0.4).astype(float))]
+    # fold 2 may know nothing, fold 3 only fold 1: one comparison, fitted on fold 1, on fold 3
+    briers = compare_methods(folds, [None, folds[0]])
+    expected = {
+        m: brier(folds[2].y, fit_calibrator(m, folds[0].raw, folds[0].y).transform(folds[2].raw))
+        for m in ("isotonic", "platt")
+    }
+    assert briers == expected
+    assert briers != compare_methods(folds)  # the default also fits fold 3 on fold 2's rows
+    with pytest.raises(ValueError) as caught:
+        compare_methods(folds, [None, None])
+    assert str(caught.value) == "calibration choice needs a fold with earlier labels to fit on"
