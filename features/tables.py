@@ -58,11 +58,15 @@ def read_raw_table(path: Path) -> pd.DataFrame:
     raise SchemaError(f"{path}: unsupported file type {path.suffix!r}; expected .parquet or .csv")
 
 
-def read_raw_tables(directory: Path) -> dict[str, pd.DataFrame]:
-    """Read every contract table present in `directory`; raise if a required one is missing."""
+def table_files(directory: Path) -> dict[str, Path]:
+    """Each contract table present in `directory` -> its file; raise if a required one is missing.
+
+    Raises:
+        SchemaError: `directory` is not a directory or lacks a required table.
+    """
     if not directory.is_dir():
         raise SchemaError(f"{directory}: not a directory")
-    raw: dict[str, pd.DataFrame] = {}
+    found: dict[str, Path] = {}
     for name, table in TABLES.items():
         path = table_file(directory, name)
         if path is None:
@@ -72,8 +76,13 @@ def read_raw_tables(directory: Path) -> dict[str, pd.DataFrame]:
                     f"expected {name}.parquet or {name}.csv"
                 )
             continue
-        raw[name] = read_raw_table(path)
-    return raw
+        found[name] = path
+    return found
+
+
+def read_raw_tables(directory: Path) -> dict[str, pd.DataFrame]:
+    """Read every contract table present in `directory`; raise if a required one is missing."""
+    return {name: read_raw_table(path) for name, path in table_files(directory).items()}
 
 
 def write_atomic(write: Callable[[str], object], path: Path) -> Path:

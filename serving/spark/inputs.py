@@ -25,8 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from features.errors import SchemaError
-from features.schema import TABLES
-from features.tables import table_file
+from features.tables import table_files
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -120,20 +119,7 @@ def read_tables(spark: SparkSession, directory: Path) -> dict[str, tuple[DataFra
     Raises:
         SchemaError: `directory` is not a directory or lacks a required table.
     """
-    if not directory.is_dir():
-        raise SchemaError(f"{directory}: not a directory")
-    found: dict[str, tuple[DataFrame, TableLayout]] = {}
-    for name, table in TABLES.items():
-        path = table_file(directory, name)
-        if path is None:
-            if table.required:
-                raise SchemaError(
-                    f"{directory}: required table {name!r} missing; "
-                    f"expected {name}.parquet or {name}.csv"
-                )
-            continue
-        found[name] = read_table(spark, path)
-    return found
+    return {name: read_table(spark, path) for name, path in table_files(directory).items()}
 
 
 def _keyed(name: str, frame: DataFrame, invoices: DataFrame) -> DataFrame:
