@@ -40,16 +40,12 @@ def configure(
     level = logging.DEBUG if verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # MLflow and Optuna attach their own INFO handlers ("Creating initial MLflow database
-    # tables...", one line per trial); commands report progress themselves. MLflow sets its
+    # tables...", one line per trial; tuning commands quiet Optuna with
+    # `training.tune.follow_application_log_level`). MLflow sets its
     # level from MLFLOW_LOGGING_LEVEL when it is imported, which may happen after this.
     os.environ.setdefault("MLFLOW_LOGGING_LEVEL", logging.getLevelName(level))
     for noisy in ("mlflow", "alembic"):
         logging.getLogger(noisy).setLevel(level)
-    # Optuna installs its handler and resets its logger to INFO when first imported, which
-    # would undo a plain setLevel; its own switch survives that (0.3 s of import, once).
-    import optuna
-
-    optuna.logging.set_verbosity(level)
 
 
 @app.command("demo")

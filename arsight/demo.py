@@ -160,8 +160,10 @@ def train_model(
 ) -> str:
     """Backtest, tune, register and promote; print the model card."""
     from training.settings import TrainingSettings
+    from training.tune import follow_application_log_level
     from training.workflow import DEFAULT_DEFINITION, train_frame_and_register
 
+    follow_application_log_level()
     console.rule("5. Train, backtest, register and promote")
     settings = TrainingSettings(home=options.home, trials=options.trials, seed=options.seed)
     status = f"tuning ({options.trials} trials), backtesting {settings.folds} folds, fitting"

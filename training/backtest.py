@@ -8,8 +8,8 @@ fold k's model could have known (`known_before`); a fold with none (fold 1, and 
 folds are one month long) shows the uncalibrated sigmoid. The choice between Platt and isotonic
 follows the same rule.
 The DSO p10-p90 interval is conformalised the same way (CQR, training/intervals.py): fold k's
-reported interval is adjusted with `q` fitted on folds before k only (fold 1: unadjusted), and
-the bundle's adjustment is fitted on every fold's out-of-sample rows.
+reported interval is adjusted with `q` fitted on its `known_before` rows (fold 1: unadjusted),
+and the bundle's adjustment is fitted on every fold's out-of-sample rows.
 The headline metrics are those of the last fold, the most recent out-of-time period.
 """
 

@@ -71,8 +71,10 @@ def train(
     """
     from features.validate import load_valid_tables
     from training.settings import get_training_settings
+    from training.tune import follow_application_log_level
     from training.workflow import train_and_register
 
+    follow_application_log_level()
     with failures_exit():
         tables = load_valid_tables(directory)
         cutoff = pd.Timestamp(as_of) if as_of else None

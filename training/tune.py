@@ -21,6 +21,16 @@ from training.train import DEFAULT_PARAMS, Matrix, booster_params, datasets, fit
 logger = logging.getLogger(__name__)
 
 
+def follow_application_log_level() -> None:
+    """Make Optuna's logger honour the application's root logging level.
+
+    On import Optuna attaches its own handler and sets its logger to INFO (one line per
+    trial), undoing any level set before; commands that tune call this once Optuna is loaded,
+    so `arsight train` stays quiet unless `--verbose`. Notebooks keep Optuna's lines.
+    """
+    optuna.logging.set_verbosity(logging.getLogger().getEffectiveLevel())
+
+
 def suggest_params(trial: optuna.trial.BaseTrial) -> dict[str, Any]:
     """The one search space (tree shape, regularisation, sampling, learning rate)."""
     return {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import optuna
 import pandas as pd
@@ -21,6 +23,7 @@ from training.tune import (
     DEFAULT_TRIAL,
     PruningCallback,
     best_params,
+    follow_application_log_level,
     make_objective,
     suggest_params,
     tune,
@@ -139,3 +142,16 @@ def test_pruning_callback_stops_a_hopeless_trial(
     assert list(trial.intermediate_values) == [10]
     assert PruningCallback.order > 20  # after LightGBM records the evaluation
     assert best_params(study) is None
+
+
+def test_tuning_commands_keep_optuna_at_the_applications_level() -> None:
+    root = logging.getLogger()
+    previous = root.level
+    try:
+        root.setLevel(logging.WARNING)  # what `arsight` sets without --verbose
+        optuna.logging.set_verbosity(logging.INFO)  # what importing Optuna leaves
+        follow_application_log_level()
+        assert optuna.logging.get_verbosity() == logging.WARNING
+    finally:
+        root.setLevel(previous)
+        optuna.logging.set_verbosity(logging.INFO)
