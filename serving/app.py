@@ -1,8 +1,8 @@
 """The FastAPI application: `create_app(settings)`, lifespan, middleware and error mapping.
 
-Lifespan: migrate and open the audit log, resolve and load the champion, load the online
-store, check they agree and pre-score the store, then poll for a newer champion or store every
-`poll_seconds` and swap without a restart. Start-up does not fail when the model or store is
+Lifespan: migrate and open the audit log, then the app's `Refresher` resolves and loads the
+champion, loads the online store, checks they agree and pre-scores the store, and polls for a
+newer champion or store every `poll_seconds`, swapping without a restart. Start-up does not fail when the model or store is
 missing: the app serves /healthz and reports the problem on /readyz (503) until a poll
 succeeds, which is what an orchestrator's readiness probe expects.
 
@@ -21,7 +21,6 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -36,14 +35,8 @@ from serving.metrics import ServingMetrics
 from serving.model_loader import ModelSource
 from serving.policy import load_policy
 from serving.routes import customers, deals, health, model, scores
+from serving.refresher import Refresher
 from serving.settings import ServingSettings
-from serving.state import (
-    Poller,
-    ServingState,
-    clear_cycle_error,
-    refresh,
-    report_cycle_error,
-)
 
 logger = logging.getLogger(__name__)
 access_log = logging.getLogger("serving.access")
@@ -169,40 +162,27 @@ def create_app(settings: ServingSettings) -> FastAPI:
         settings.api_keys_file,
     )
     metrics = ServingMetrics()
-    state = ServingState()
-    source = ModelSource(settings.mlflow_uri, settings.model_name, settings.model_alias)
-
-    def reload() -> bool:
-        swapped = refresh(
-            state,
-            source,
-            settings.online_store_location,
-            policy,
-            settings.reasons_top_k,
-            metrics,
-            freeze_heap=settings.freeze_heap,
-        )
-        clear_cycle_error(state)  # reached only when the cycle completed
-        return swapped
+    refresher = Refresher(
+        ModelSource(settings.mlflow_uri, settings.model_name, settings.model_alias),
+        settings.online_store_location,
+        policy,
+        settings.reasons_top_k,
+        metrics,
+        interval=settings.poll_seconds,
+        freeze_heap=settings.freeze_heap,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         audit = AuditLog(settings.audit_url)
         audit.migrate()
         app.state.audit = audit
-        reload()
-        poller = (
-            Poller(settings.poll_seconds, reload, partial(report_cycle_error, state, metrics))
-            if settings.poll_seconds > 0
-            else None
-        )
-        if poller is not None:
-            poller.start()
+        refresher.run_once()
+        refresher.start()
         try:
             yield
         finally:
-            if poller is not None:
-                poller.stop()
+            refresher.stop()
             audit.dispose()
 
     app = FastAPI(
@@ -211,12 +191,11 @@ def create_app(settings: ServingSettings) -> FastAPI:
         summary="Late-payment probability, DSO forecast, reasons, risk tiers and deal decisions.",
         lifespan=lifespan,
     )
-    app.state.serving = state
+    app.state.refresher = refresher
     app.state.keys = keys
     app.state.metrics = metrics
     app.state.policy = policy
     app.state.settings = settings
-    app.state.reload = reload
     for module in (scores, deals, customers, model, health):
         app.include_router(module.router)
     from serving.pages.router import router as pages_router  # risk officers' pages, /ui

@@ -31,7 +31,7 @@ class ServingSettings(BaseSettings):
         poll_seconds: how often to look for a newer champion or store; 0 disables polling.
         reasons_top_k: reasons returned per output.
         freeze_heap: after each load, exclude long-lived objects from garbage collection
-            (`serving.state.settle_heap`; tests turn it off to save a collection per app).
+            (`serving.refresher.settle_heap`; tests turn it off to save a collection per app).
     """
 
     model_config = SettingsConfigDict(

@@ -12,7 +12,7 @@ from typing import Any
 from serving.audit import AuditLog
 from serving.errors import NoFeaturesError, UnknownCustomerError
 from serving.schemas import CustomerScore, Reason, Reasons
-from serving.state import Served
+from serving.snapshot import Served
 
 MAX_NAMED = 10
 

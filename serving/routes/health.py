@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from serving.deps import MetricsDep, StateDep
+from serving.deps import MetricsDep, RefresherDep
 from serving.schemas import HealthResponse, ReadyResponse
-from serving.state import ServingState
+from serving.refresher import Refresher
 
 router = APIRouter(tags=["operations"])
 
@@ -17,7 +17,7 @@ async def healthz() -> HealthResponse:
     return HealthResponse(status="ok")
 
 
-def readiness(state: ServingState) -> ReadyResponse:
+def readiness(state: Refresher) -> ReadyResponse:
     """Ready with no problems, degraded while serving the last good pair, else not ready."""
     served = state.served
     problems = sorted(state.problems.values())
@@ -35,7 +35,7 @@ def readiness(state: ServingState) -> ReadyResponse:
     "/readyz",
     responses={503: {"model": ReadyResponse, "description": "Model or store not loaded"}},
 )
-async def readyz(response: Response, state: StateDep) -> ReadyResponse:
+async def readyz(response: Response, state: RefresherDep) -> ReadyResponse:
     """200 once a consistent model and store are loaded (503 before); problems listed."""
     ready = readiness(state)
     if ready.status == "not_ready":
