@@ -2,9 +2,9 @@
 
 Lifespan: migrate and open the audit log, then the app's `Refresher` resolves and loads the
 champion, loads the online store, checks they agree and pre-scores the store, and polls for a
-newer champion or store every `poll_seconds`, swapping without a restart. Start-up does not fail when the model or store is
-missing: the app serves /healthz and reports the problem on /readyz (503) until a poll
-succeeds, which is what an orchestrator's readiness probe expects.
+newer champion or store every `poll_seconds`, swapping without a restart. Start-up does not
+fail when the model or store is missing: the app serves /healthz and reports the problem on
+/readyz (503) until a poll succeeds, which is what an orchestrator's readiness probe expects.
 
 Errors map to HTTP in one table (`serving.errors` status codes); anything unexpected becomes a
 500 with the request id and no stack trace. Every response carries X-Request-ID (the caller's,
@@ -34,8 +34,8 @@ from serving.errors import AuditError, ServingError
 from serving.metrics import ServingMetrics
 from serving.model_loader import ModelSource
 from serving.policy import load_policy
-from serving.routes import customers, deals, health, model, scores
 from serving.refresher import Refresher
+from serving.routes import customers, deals, health, model, scores
 from serving.settings import ServingSettings
 
 logger = logging.getLogger(__name__)

@@ -118,5 +118,3 @@ def build_served(
         contributions=contributions,
         deal_context=deal_contexts(frame, policy),
     )
-
-

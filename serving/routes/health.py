@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from serving.deps import MetricsDep, RefresherDep
-from serving.schemas import HealthResponse, ReadyResponse
 from serving.refresher import Refresher
+from serving.schemas import HealthResponse, ReadyResponse
 
 router = APIRouter(tags=["operations"])
 

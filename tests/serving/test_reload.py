@@ -18,8 +18,8 @@ from serving.app import create_app
 from serving.metrics import ServingMetrics
 from serving.model_loader import ModelSource
 from serving.policy import load_policy
-from serving.routes.health import readiness
 from serving.refresher import Refresher
+from serving.routes.health import readiness
 from tests.serving.conftest import AUTH, Registry, fit_tiny_bundle, make_settings
 
 NARROW_MISSING = ["customer_country", "customer_tenure_days"]
