@@ -66,7 +66,6 @@ class Fixture:
 
 def build_fixture(home: Path, customers: int, trees: int) -> tuple[Fixture, object, object]:
     """World -> training frame -> bundle of `trees` trees -> MLflow champion + online store."""
-    import mlflow
     from mlflow.tracking import MlflowClient
 
     from features.build import build_training_frame
@@ -81,12 +80,11 @@ def build_fixture(home: Path, customers: int, trees: int) -> tuple[Fixture, obje
     bundle = fit_tiny_bundle(frame, rounds=trees)
     uri = f"sqlite:///{home / 'models' / 'mlflow.db'}"
     (home / "models").mkdir(parents=True)
-    mlflow.set_tracking_uri(uri)
-    with mlflow.start_run():
-        info = log_bundle(bundle, registered_model_name="arsight")
-    MlflowClient(uri).set_registered_model_alias(
-        "arsight", "champion", str(info.registered_model_version)
-    )
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    run_id = client.create_run(client.create_experiment("serving-benchmark")).info.run_id
+    version = log_bundle(bundle, client, run_id, registered_model_name="arsight")
+    client.set_terminated(run_id)
+    client.set_registered_model_alias("arsight", "champion", version)
     store = online_frame(world)
     write_online_store(store, home / "store" / "online.parquet")
     ids = store["customer_id"].astype(str).tolist()

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from features import locations
+
 
 class FeaturesSettings(BaseSettings):
     """Where data and the online store live.
@@ -18,17 +20,28 @@ class FeaturesSettings(BaseSettings):
         home: root for data, stores and outputs (`ARSIGHT_HOME`, default the current directory).
         online_store: path of a Parquet file, or a SQLite/PostgreSQL URL
             (`ARSIGHT_ONLINE_STORE`); relative paths are below `home`.
+        data_dir: the data directory (`ARSIGHT_DATA_DIR`), below `home` when relative.
     """
 
     model_config = SettingsConfigDict(env_prefix="ARSIGHT_", env_file=".env", extra="ignore")
 
     home: Path = Path(".")
-    online_store: str = "store/online.parquet"
+    online_store: str = locations.ONLINE_STORE
+    data_dir: str = locations.DATA_DIR
 
     def resolve(self, path: str | Path) -> Path:
         """`path` if absolute, else below `home`."""
-        p = Path(path)
-        return p if p.is_absolute() else self.home / p
+        return locations.under_home(self.home, path)
+
+    @property
+    def data_directory(self) -> Path:
+        """The data directory (canonical tables) below home, as the pages read it."""
+        return self.resolve(self.data_dir)
+
+    @property
+    def online_store_location(self) -> str:
+        """The store as `read_online_store` wants it: a URL as is, a path below home."""
+        return locations.location(self.home, self.online_store)
 
 
 @lru_cache

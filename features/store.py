@@ -29,6 +29,7 @@ from features.build import FEATURE_PIPELINE_VERSION, build_feature_frame
 from features.catalog import FEATURES
 from features.engine import contract_frame, data_end_of
 from features.errors import StoreError
+from features.locations import is_url
 from features.tables import Tables, write_atomic
 
 logger = logging.getLogger(__name__)
@@ -55,11 +56,6 @@ class OnlineStore:
     pipeline_version: str
     feature_names: list[str]
     written_at: pd.Timestamp
-
-
-def is_url(url_or_path: str | Path) -> bool:
-    """True for a SQLAlchemy database URL, False for a file path."""
-    return isinstance(url_or_path, str) and "://" in url_or_path
 
 
 def _metadata(frame: pd.DataFrame) -> dict[str, str]:

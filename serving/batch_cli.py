@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from serving.settings import ServingSettings
 
 console = Console()
 errors = Console(stderr=True)
@@ -122,11 +125,17 @@ def alerts(
 
     Example: arsight alerts --limit 20
     """
-    from serving.alerts import latest_alerts
-    from serving.audit import AuditLog
     from serving.settings import get_serving_settings
 
-    audit = AuditLog(get_serving_settings().audit_url)
+    show_alerts(get_serving_settings(), limit)
+
+
+def show_alerts(settings: ServingSettings, limit: int) -> None:
+    """Print the latest run's early warnings from the audit database of `settings`."""
+    from serving.alerts import latest_alerts
+    from serving.audit import AuditLog
+
+    audit = AuditLog(settings.audit_url)
     audit.migrate()
     frame = latest_alerts(audit.engine)
     audit.dispose()

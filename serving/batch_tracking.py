@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib
-import mlflow
 import numpy as np
 import pandas as pd
+from mlflow.entities import Metric, Param
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
+from mlflow.utils.time import get_current_time_millis
 
 from serving.model_loader import ModelRef
 
@@ -87,22 +88,27 @@ def draw_histogram(probabilities: np.ndarray, path: Path) -> Path:
 
 def log_scoring_run(tracking_uri: str, record: ScoringRunRecord) -> str:
     """Log one scoring job as a finished MLflow run; return its run id."""
-    client = MlflowClient(tracking_uri=tracking_uri)
+    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
     experiment_id = _experiment_id(client, tracking_uri)
-    mlflow.set_tracking_uri(tracking_uri)
-    metrics = {k: float(v) for k, v in record.metrics.items() if math.isfinite(float(v))}
-    with mlflow.start_run(
-        experiment_id=experiment_id, run_name=record.run_name, tags=record.tags
-    ) as run:
-        mlflow.log_params(record.params)
-        mlflow.log_metrics(metrics)
+    stamp = get_current_time_millis()
+    metrics = [
+        Metric(k, float(v), stamp, 0) for k, v in record.metrics.items() if math.isfinite(float(v))
+    ]
+    params = [Param(k, str(v)) for k, v in record.params.items()]
+    run = client.create_run(experiment_id, run_name=record.run_name, tags=record.tags)
+    run_id = str(run.info.run_id)
+    try:
+        client.log_batch(run_id, metrics=metrics, params=params)
         with tempfile.TemporaryDirectory(prefix="arsight-scoring-") as tmp:
             directory = Path(tmp)
             draw_histogram(record.probabilities, directory / "score_histogram.png")
             record.transitions.to_csv(directory / "tier_transitions.csv")
             top = record.worklist.head(WORKLIST_ARTIFACT_ROWS)
             top.to_csv(directory / "worklist_top100.csv", index=False)
-            mlflow.log_artifacts(str(directory))
-        run_id = str(run.info.run_id)
+            client.log_artifacts(run_id, str(directory))
+    except BaseException:
+        client.set_terminated(run_id, "FAILED")
+        raise
+    client.set_terminated(run_id, "FINISHED")
     logger.info("scoring run %s logged to %s", run_id, tracking_uri)
     return run_id

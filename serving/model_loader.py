@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-import mlflow
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 from sqlalchemy.engine import make_url
@@ -62,10 +61,8 @@ class ModelSource:
 
     def load(self, ref: ModelRef) -> ModelBundle:
         """Download and open the bundle of `ref`; ModelLoadError if that fails."""
-        mlflow.set_tracking_uri(self.tracking_uri)
-        mlflow.set_registry_uri(self.tracking_uri)
         try:
-            bundle = load_bundle(ref.uri)
+            bundle = load_bundle(ref.uri, self.tracking_uri)
         except (MlflowException, OSError, ModelError) as exc:
             raise ModelLoadError(f"cannot load {ref.uri}: {_first_line(exc)}") from exc
         logger.info("loaded %s (%d features)", ref.uri, len(bundle.feature_names))

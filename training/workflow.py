@@ -213,10 +213,12 @@ def register_development(
     settings: TrainingSettings,
     trained_as_of: pd.Timestamp,
     promote: bool,
+    run: tuple[tracking.TrackingStore, str],
 ) -> TrainingResult:
-    """Inside the active run: log results, register `challenger`, decide on `champion`."""
+    """Inside training run `run` (store, run id): log results, register `challenger`, decide
+    on `champion`."""
     bundle = development.bundle
-    run_id = tracking.active_run_id()
+    store, run_id = run
     context = CardContext(
         settings.model_name,
         trained_as_of.date().isoformat(),
@@ -237,18 +239,22 @@ def register_development(
             "training_rows": len(frame),
             "calibration": bundle.calibrator.method,
         }
-        tracking.log_results(params, bundle.report, card, plots)
-    champion = tracking.load_alias(settings.model_name, tracking.CHAMPION) if promote else None
+        tracking.log_results(store, run_id, params, bundle.report, card, plots)
+    champion = (
+        tracking.load_alias(store, settings.model_name, tracking.CHAMPION) if promote else None
+    )
     example = frame.loc[frame.index[:INPUT_EXAMPLE_ROWS], bundle.feature_names]
-    version = tracking.register_bundle(bundle, settings.model_name, example, card)
+    version = tracking.register_bundle(store, run_id, bundle, settings.model_name, example, card)
     card = render_model_card(bundle, CardContext(**{**context.__dict__, "version": version}))
     promoted, reason = False, ""
     if promote:
         promoted, reason = decide_promotion(development.backtest, frame, champion)
         if promoted:
-            tracking.promote(settings.model_name, version, reason)
+            tracking.promote(store, settings.model_name, version, reason)
     tracking.tag_run(
-        {"registered_version": version, "promoted": str(promoted), "promotion": reason}
+        store,
+        run_id,
+        {"registered_version": version, "promoted": str(promoted), "promotion": reason},
     )
     baselines = {k: v for k, v in bundle.report["last_fold"].items() if k != MODEL}
     return TrainingResult(
@@ -274,15 +280,17 @@ def train_frame_and_register(
     promote: bool = False,
 ) -> TrainingResult:
     """`train_and_register` on a labelled frame already built (tests, notebooks)."""
-    experiment_id = tracking.configure_tracking(settings)
+    store = tracking.open_store(settings)
     trials = settings.trials if trials is None else trials
     timeout = settings.timeout_seconds if timeout is None else timeout
     tags = {"trained_as_of": trained_as_of.date().isoformat()}
-    with tracking.training_run(experiment_id, f"train-{trained_as_of.date()}", tags):
+    with tracking.training_run(store, f"train-{trained_as_of.date()}", tags) as run_id:
         development = develop(
-            frame, settings, definition, trials, timeout, [tracking.trial_logger()]
+            frame, settings, definition, trials, timeout, [tracking.trial_logger(store, run_id)]
         )
-        return register_development(development, frame, settings, trained_as_of, promote)
+        return register_development(
+            development, frame, settings, trained_as_of, promote, (store, run_id)
+        )
 
 
 def train_and_register(
