@@ -186,8 +186,15 @@ class Refresher:
             self.run_once()
 
     def stop(self) -> None:
-        """End the poll loop (waits up to 10 s for a cycle in progress)."""
+        """End the poll loop (waits up to 10 s for a cycle in progress); thaw the heap.
+
+        Objects frozen by `settle_heap` are never collected, so at interpreter exit DuckDB's
+        bindings would report each as leaked (dozens of "nanobind: leaked" lines on Ctrl-C);
+        unfreezing at shutdown lets them be freed normally.
+        """
         self._stop.set()
         if self._thread is not None and self._thread.is_alive():
             self._thread.join(timeout=10)
         self._thread = None
+        if self.freeze_heap:
+            gc.unfreeze()
