@@ -83,7 +83,8 @@ def log_bundle(
 
     The model is saved locally (signature and input example included), uploaded as the run's
     artifacts under `name`, and, with `registered_model_name`, registered as a new version
-    whose source is that artifact directory.
+    whose source is that artifact directory (`mlflow.pyfunc.log_model` would need MLflow's
+    process-wide URIs and active run).
 
     Args:
         bundle: the trained bundle.
@@ -115,14 +116,18 @@ def log_bundle(
         client.log_artifacts(run_id, str(model_dir), artifact_path=name)
     if registered_model_name is None:
         return f"runs:/{run_id}/{name}"
+    return register_version(client, registered_model_name, run_id, name)
+
+
+def register_version(client: MlflowClient, model_name: str, run_id: str, name: str) -> str:
+    """A new version of `model_name` (created if new) from the model `name` of run `run_id`."""
     try:
-        client.create_registered_model(registered_model_name)
+        client.create_registered_model(model_name)
     except MlflowException as exc:
         if exc.error_code != ErrorCode.Name(RESOURCE_ALREADY_EXISTS):
             raise
     source = f"{client.get_run(run_id).info.artifact_uri}/{name}"
-    created = client.create_model_version(registered_model_name, source, run_id=run_id)
-    return str(created.version)
+    return str(client.create_model_version(model_name, source, run_id=run_id).version)
 
 
 def artifact_uri_of(model_uri: str, tracking_uri: str) -> str:

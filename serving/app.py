@@ -33,7 +33,7 @@ from serving.auth import load_key_ring
 from serving.errors import AuditError, ServingError
 from serving.metrics import ServingMetrics
 from serving.model_loader import ModelSource
-from serving.policy import load_policy
+from serving.policy import Policy, load_policy
 from serving.refresher import Refresher
 from serving.routes import customers, deals, health, model, scores
 from serving.settings import ServingSettings
@@ -154,15 +154,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return _error(request, 500, f"internal error; quote request id {rid} to support")
 
 
-def create_app(settings: ServingSettings) -> FastAPI:
-    """The serving app for `settings`; policy and keys are read now, so bad config fails fast."""
-    policy = load_policy(settings.policy)
-    keys = load_key_ring(
-        settings.api_keys.get_secret_value() if settings.api_keys else None,
-        settings.api_keys_file,
-    )
-    metrics = ServingMetrics()
-    refresher = Refresher(
+def build_refresher(
+    settings: ServingSettings, policy: Policy, metrics: ServingMetrics
+) -> Refresher:
+    """The app's refresher: the configured alias, store, policy and poll interval."""
+    return Refresher(
         ModelSource(settings.mlflow_uri, settings.model_name, settings.model_alias),
         settings.online_store_location,
         policy,
@@ -171,6 +167,17 @@ def create_app(settings: ServingSettings) -> FastAPI:
         interval=settings.poll_seconds,
         freeze_heap=settings.freeze_heap,
     )
+
+
+def create_app(settings: ServingSettings) -> FastAPI:
+    """The serving app for `settings`; policy and keys are read now, so bad config fails fast."""
+    policy = load_policy(settings.policy)
+    keys = load_key_ring(
+        settings.api_keys.get_secret_value() if settings.api_keys else None,
+        settings.api_keys_file,
+    )
+    metrics = ServingMetrics()
+    refresher = build_refresher(settings, policy, metrics)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

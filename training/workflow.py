@@ -207,6 +207,31 @@ def draw_plots(development: Development, frame: pd.DataFrame, directory: Path) -
     ]
 
 
+def log_development(
+    development: Development,
+    frame: pd.DataFrame,
+    context: CardContext,
+    run: tuple[tracking.TrackingStore, str],
+) -> str:
+    """Plots, model card, parameters and the report into the training run; the card."""
+    bundle = development.bundle
+    with tempfile.TemporaryDirectory(prefix="arsight-plots-") as tmp:
+        plots = draw_plots(development, frame, Path(tmp))
+        card = render_model_card(bundle, context)
+        params = {
+            **bundle.label_definition,
+            **development.recipe.params,
+            "trials": development.trials,
+            "trained_as_of": context.trained_as_of,
+            "data_fingerprint": bundle.data_fingerprint,
+            "pipeline_version": bundle.pipeline_version,
+            "training_rows": len(frame),
+            "calibration": bundle.calibrator.method,
+        }
+        tracking.log_results(*run, params, bundle.report, card, plots)
+    return card
+
+
 def register_development(
     development: Development,
     frame: pd.DataFrame,
@@ -226,20 +251,7 @@ def register_development(
         development.trials,
         run_id=run_id,
     )
-    with tempfile.TemporaryDirectory(prefix="arsight-plots-") as tmp:
-        plots = draw_plots(development, frame, Path(tmp))
-        card = render_model_card(bundle, context)
-        params = {
-            **bundle.label_definition,
-            **development.recipe.params,
-            "trials": development.trials,
-            "trained_as_of": context.trained_as_of,
-            "data_fingerprint": bundle.data_fingerprint,
-            "pipeline_version": bundle.pipeline_version,
-            "training_rows": len(frame),
-            "calibration": bundle.calibrator.method,
-        }
-        tracking.log_results(store, run_id, params, bundle.report, card, plots)
+    card = log_development(development, frame, context, run)
     champion = (
         tracking.load_alias(store, settings.model_name, tracking.CHAMPION) if promote else None
     )
