@@ -158,14 +158,22 @@ def build_refresher(
     settings: ServingSettings, policy: Policy, metrics: ServingMetrics
 ) -> Refresher:
     """The app's refresher: the configured alias, store, policy and poll interval."""
+    source = ModelSource(
+        settings.mlflow_uri,
+        settings.model_name,
+        settings.model_alias,
+        timeout_seconds=settings.registry_timeout_seconds,
+        load_timeout_seconds=settings.registry_load_timeout_seconds,
+    )
     return Refresher(
-        ModelSource(settings.mlflow_uri, settings.model_name, settings.model_alias),
+        source,
         settings.online_store_location,
         policy,
         settings.reasons_top_k,
         metrics,
         interval=settings.poll_seconds,
         freeze_heap=settings.freeze_heap,
+        store_timeout_seconds=settings.store_timeout_seconds,
     )
 
 

@@ -24,6 +24,7 @@ import threading
 from features.errors import StoreError
 from features.store import read_online_store, store_version
 from models.errors import ModelError
+from serving.deadline import Deadline
 from serving.errors import ConsistencyError, ModelLoadError, ModelNotReadyError, ServingError
 from serving.metrics import ServingMetrics
 from serving.model_loader import ModelRef, ModelSource
@@ -62,6 +63,8 @@ class Refresher:
         metrics: the app's metrics (reload outcomes, the served version).
         interval: seconds between polls; 0 disables the thread (`refresh` by hand).
         freeze_heap: end each swap with `settle_heap`.
+        store_timeout_seconds: deadline of one store call (a database store may hang); the
+            registry's deadlines are the source's.
     """
 
     def __init__(
@@ -74,6 +77,7 @@ class Refresher:
         *,
         interval: float = 0.0,
         freeze_heap: bool = True,
+        store_timeout_seconds: float = 60.0,
     ) -> None:
         self.source = source
         self.store_location = store_location
@@ -82,6 +86,7 @@ class Refresher:
         self.metrics = metrics
         self.interval = interval
         self.freeze_heap = freeze_heap
+        self._store_deadline = Deadline(store_timeout_seconds)
         self.served: Served | None = None
         self.problems: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -126,23 +131,36 @@ class Refresher:
         self.clear_problem("registry")
         return ref
 
+    def _store_token(self) -> str:
+        """The store's version token, under the store deadline."""
+        what = f"online store {self.store_location}"
+        return self._store_deadline.run("store", what, lambda: store_version(self.store_location))
+
     def _refresh_locked(self) -> bool:
         ref = self._resolve()
         if ref is None:  # no model yet: still report a missing store, so both show at once
             try:
-                store_version(self.store_location)
-            except StoreError as exc:
+                self._store_token()
+            except (StoreError, ServingError) as exc:
                 self.set_problem("load", str(exc))
             return False
         old = self.served
         try:
-            token = store_version(self.store_location)
+            token = self._store_token()
             if old is not None and old.ref == ref and old.store_token == token:
                 self.clear_problem("consistency", "load")  # what is served is what is there
                 return False
             bundle = old.bundle if old is not None and old.ref == ref else self.source.load(ref)
             same_store = old is not None and old.store_token == token
-            store = old.store if same_store else read_online_store(self.store_location)  # type: ignore[union-attr]
+            store = (
+                old.store  # type: ignore[union-attr]
+                if same_store
+                else self._store_deadline.run(
+                    "store",
+                    f"online store {self.store_location}",
+                    lambda: read_online_store(self.store_location),
+                )
+            )
             served = build_served(ref, bundle, store, token, self.policy, self.top_k)
         except (ServingError, StoreError, ModelError, OSError) as exc:
             kind = "consistency" if isinstance(exc, ConsistencyError) else "load"

@@ -61,6 +61,11 @@ class ServingSettings(BaseSettings):
     freeze_heap: bool = True
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    # Deadlines of calls that may hang (docs/serving.md, "Timeouts"): one alias look-up, one
+    # bundle download, one online-store call.
+    registry_timeout_seconds: float = Field(default=30.0, gt=0.0)
+    registry_load_timeout_seconds: float = Field(default=300.0, gt=0.0)
+    store_timeout_seconds: float = Field(default=60.0, gt=0.0)
 
     def resolve(self, path: str | Path) -> Path:
         """`path` if absolute, else below `home`."""
