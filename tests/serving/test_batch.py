@@ -197,10 +197,12 @@ def test_cli_score_without_a_registered_model_exits_3(
     result = CliRunner().invoke(app, args, env={"COLUMNS": "300"})
     assert result.exit_code == 3
     assert result.stderr.strip().splitlines()[-1] == (
-        f"error: model registry at sqlite:///{tmp_path / 'empty.db'}: cannot resolve "
-        "models:/arsight@champion: Registered Model with name=arsight not found"
+        f"error: model registry at sqlite:///{tmp_path / 'empty.db'}: the registry database "
+        "does not exist (serving and scoring never create one: train a model, or point "
+        "MLFLOW_TRACKING_URI at the registry)"
     )
     assert not (tmp_path / "s.parquet").exists()
+    assert not (tmp_path / "empty.db").exists()  # scoring never creates a registry
 
 
 def test_chunk_size_does_not_change_any_number(two_runs: TwoRuns, tmp_path: Path) -> None:
