@@ -61,13 +61,28 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+OWN_HANDLER_LOGGERS = ("mlflow", "alembic", "uvicorn", "uvicorn.error")
+"""Libraries that attach plain-text handlers of their own (and stop propagation): their records
+are routed to the root's JSON handler instead, so stderr stays one JSON object a line."""
+
+
 def configure_json_logging(level: int = logging.INFO) -> None:
-    """Route every log record to stderr as JSON (called by `arsight serve`, not at import)."""
+    """Route every log record to stderr as JSON (called by `arsight serve`, not at import).
+
+    MLflow in particular logs multi-line warnings with tracebacks through its own handler on
+    every failed registry poll; those become single JSON lines too (newlines escaped).
+    """
+    import mlflow  # noqa: F401 - installs its handler on import; replaced below
+
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    for name in OWN_HANDLER_LOGGERS:
+        library = logging.getLogger(name)
+        library.handlers[:] = []
+        library.propagate = True
 
 
 class RequestIdMiddleware:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -61,3 +62,25 @@ def test_ctrl_c_stops_the_server_without_leak_reports(
             process.kill()
     assert process.returncode == 0, stderr.decode()[-2000:]
     assert b"nanobind" not in stderr and b"leaked" not in stderr, stderr.decode()[-2000:]
+
+
+def test_library_warnings_are_json_lines_too() -> None:
+    """MLflow's own multi-line warnings (a failed registry poll) come out as one JSON line."""
+    script = (
+        "import logging\n"
+        "from serving.app import configure_json_logging\n"
+        "configure_json_logging()\n"
+        "logging.getLogger('mlflow.store.db.utils').warning("
+        "'SQLAlchemy engine could not be created.\\nTraceback (most recent call last):\\n  x')\n"
+        "logging.getLogger('serving.refresher').error('reload refused: %s', 'no store')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    lines = done.stderr.splitlines()
+    records = [json.loads(line) for line in lines]
+    assert [(r["logger"], r["level"]) for r in records] == [
+        ("mlflow.store.db.utils", "WARNING"),
+        ("serving.refresher", "ERROR"),
+    ]
+    assert records[0]["message"].startswith("SQLAlchemy engine could not be created.\nTraceback")
