@@ -1,7 +1,7 @@
 """The row rules of the data contract, each a vectorised check over one typed table.
 
 Each check returns `Finding`s: which rows (0-based positions in the source table) break
-which rule in which column. `features.validate_table` runs them in order and turns the
+which rule in which column. `features.validate.table` runs them in order and turns the
 findings into problems, rejects and the kept rows.
 """
 
@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from features.schema import Table
-from features.validate_values import arrow_text
+from features.validate.values import arrow_text
 
 MISSING_VALUE = "missing value"
 PAYMENT_TOLERANCE = 0.005

@@ -1,6 +1,6 @@
 """Validating one table: coerce its columns, run the row rules, split kept rows from rejects.
 
-`validate_table` is called by `features.validate.validate_tables` in dependency order, so a
+`validate_table` is called by `features.validate.contract.validate_tables` in dependency order, so a
 child table sees which of its parents' keys were kept.
 """
 
@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from features.schema import Table
-from features.validate_rules import (
+from features.validate.rules import (
     Finding,
     KeyIndex,
     ParentKeys,
@@ -22,7 +22,7 @@ from features.validate_rules import (
     check_reference,
     check_values,
 )
-from features.validate_values import coerce_column, value_text
+from features.validate.values import coerce_column, value_text
 
 MISSING_COLUMN = "required column missing"
 EXTRA_COLUMN = "extra column kept"
