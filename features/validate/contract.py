@@ -18,6 +18,7 @@ import pandas as pd
 
 from features.errors import SchemaError, SourceError
 from features.schema import TABLES
+from features.settings import get_features_settings
 from features.tables import Tables, read_raw_tables
 from features.validate.report import MISSING_TABLE, Problem, ValidationReport
 from features.validate.table import EXTRA_COLUMN, TableFindings, validate_table
@@ -25,10 +26,14 @@ from features.validate.table import EXTRA_COLUMN, TableFindings, validate_table
 logger = logging.getLogger(__name__)
 
 
-def validate_tables(raw: Mapping[str, pd.DataFrame]) -> ValidationReport:
+def validate_tables(
+    raw: Mapping[str, pd.DataFrame], max_amount: float | None = None
+) -> ValidationReport:
     """Validate raw tables (CSV text or typed Parquet) against the contract.
 
     Tables are checked parents first, so a row whose parent was rejected is rejected too.
+    `max_amount` bounds every money column; default `FeaturesSettings.max_amount`
+    (`ARSIGHT_MAX_AMOUNT`, read when called).
 
     Raises:
         SchemaError: `raw` names a table that is not in the contract.
@@ -36,6 +41,7 @@ def validate_tables(raw: Mapping[str, pd.DataFrame]) -> ValidationReport:
     unknown = sorted(set(raw) - set(TABLES))
     if unknown:
         raise SchemaError(f"unknown table(s) {unknown}; the contract has {list(TABLES)}")
+    limit = get_features_settings().max_amount if max_amount is None else max_amount
     done: dict[str, TableFindings] = {}
     problems: list[Problem] = []
     rejects: dict[str, pd.DataFrame] = {}
@@ -46,7 +52,7 @@ def validate_tables(raw: Mapping[str, pd.DataFrame]) -> ValidationReport:
                 problems.append(Problem(name, None, None, None, MISSING_TABLE))
                 usable = False
             continue
-        result = validate_table(table, raw[name], done)
+        result = validate_table(table, raw[name], done, limit)
         done[name] = result
         problems += _problems(name, result)
         if result.rejected.any():
@@ -101,8 +107,8 @@ def _reject_frame(raw: pd.DataFrame, result: TableFindings) -> pd.DataFrame:
     return frame
 
 
-def validate_directory(directory: Path) -> ValidationReport:
-    """Read every table file in `directory` and validate it.
+def validate_directory(directory: Path, max_amount: float | None = None) -> ValidationReport:
+    """Read every table file in `directory` and validate it (`max_amount`: see validate_tables).
 
     Raises:
         SchemaError: `directory` is not a directory or lacks a required table.
@@ -112,17 +118,19 @@ def validate_directory(directory: Path) -> ValidationReport:
         raw = read_raw_tables(directory)
     except (OSError, ValueError) as err:
         raise SourceError(f"{directory}: cannot read tables: {err}") from err
-    return validate_tables(raw)
+    return validate_tables(raw, max_amount)
 
 
-def load_valid_tables(directory: Path, max_listed: int = 20) -> Tables:
+def load_valid_tables(
+    directory: Path, max_listed: int = 20, max_amount: float | None = None
+) -> Tables:
     """The canonical tables of `directory`, or an error listing what breaks the contract.
 
     Raises:
         SchemaError: any problem other than an extra column; the message lists the first
             `max_listed` problems and how many more there are.
     """
-    report = validate_directory(directory)
+    report = validate_directory(directory, max_amount)
     if report.ok and report.tables is not None:
         return report.tables
     errors = report.errors

@@ -63,9 +63,12 @@ class TableFindings:
 
 
 def validate_table(
-    table: Table, raw: pd.DataFrame, done: dict[str, TableFindings]
+    table: Table, raw: pd.DataFrame, done: dict[str, TableFindings], max_amount: float
 ) -> TableFindings:
-    """Validate `raw` against `table`, given the findings of the tables validated before."""
+    """Validate `raw` against `table`, given the findings of the tables validated before.
+
+    `max_amount` bounds every money column (`features.validate.rules.check_amount`).
+    """
     raw = raw.reset_index(drop=True)
     extra = [c for c in raw.columns if c not in table.column_names]
     missing = [c for c in table.required_columns if c not in raw.columns]
@@ -79,7 +82,7 @@ def validate_table(
         if bad.any()
     ]
     found += check_nulls(table, typed, {n: bad for n, (bad, _) in invalid.items()})
-    found += check_values(table, typed)
+    found += check_values(table, typed, max_amount)
     index = KeyIndex.build(typed[table.key]) if table.key is not None else None
     if table.key is not None and index is not None:
         found += check_duplicates(table.key, index)

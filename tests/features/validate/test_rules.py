@@ -199,3 +199,65 @@ def test_null_keys_are_missing_values_not_duplicates(raw_tables) -> None:
         "deals row 1, column deal_id: missing value",
         "deals row 3, column deal_id: missing value",
     ]
+
+
+@pytest.mark.parametrize(
+    ("table", "row", "column", "value", "rule"),
+    [
+        ("invoices", 2, "amount", "1e308", "must be <= 1e+12 (ARSIGHT_MAX_AMOUNT)"),
+        ("invoices", 2, "amount", "5e-324", "must be >= 0.001"),
+        ("invoices", 2, "amount", "0.0009", "must be >= 0.001"),
+        ("invoices", 2, "amount", "inf", "not a number"),
+        ("invoices", 2, "amount", "-Infinity", "not a number"),
+        ("payments", 4, "amount", "1000000000000.01", "must be <= 1e+12 (ARSIGHT_MAX_AMOUNT)"),
+        ("deals", 1, "amount", "1e-300", "must be >= 0.001"),
+        ("deals", 1, "amount", "2e12", "must be <= 1e+12 (ARSIGHT_MAX_AMOUNT)"),
+        ("customers", 1, "credit_limit", "1e300", "must be <= 1e+12 (ARSIGHT_MAX_AMOUNT)"),
+        ("customers", 1, "credit_limit", "5e-324", "must be 0 or >= 0.001"),
+        ("customers", 1, "credit_limit", "NaN", "not a number"),
+    ],
+)
+def test_amounts_are_bounded(raw_tables, table, row, column, value, rule) -> None:
+    report = validate_tables(with_value(raw_tables, table, row, column, value))
+
+    assert lines(report)[0] == f"{table} row {row}, column {column}, value '{value}': {rule}"
+    assert reasons(report, table)[row] == f"column {column}, value '{value}': {rule}"
+    assert not report.ok
+
+
+def test_amounts_on_the_bounds_are_valid(raw_tables) -> None:
+    raw = with_value(raw_tables, "invoices", 4, "amount", "0.001")
+    raw = with_value(raw, "deals", 1, "amount", "1e12")
+    raw = with_value(raw, "customers", 2, "credit_limit", "1000000000000")
+
+    assert validate_tables(raw).ok
+
+
+def test_typed_amounts_are_bounded(typed_tables) -> None:
+    invoices = typed_tables["invoices"]
+    invoices["amount"] = [1e308, float("inf"), 5e-324, 99.99, 12000.0, 800.0]
+
+    report = validate_tables({**typed_tables, "invoices": invoices})
+
+    assert lines(report)[:3] == [
+        "invoices row 1, column amount, value '1e+308': must be <= 1e+12 (ARSIGHT_MAX_AMOUNT)",
+        "invoices row 2, column amount, value 'inf': not a number",
+        "invoices row 3, column amount, value '5e-324': must be >= 0.001",
+    ]
+
+
+def test_the_maximum_amount_is_configurable(raw_tables, monkeypatch) -> None:
+    from features.settings import FeaturesSettings, get_features_settings
+
+    raw = with_value(raw_tables, "invoices", 3, "amount", "2000000")
+    assert validate_tables(raw).ok
+    assert lines(validate_tables(raw, max_amount=1e6))[0] == (
+        "invoices row 3, column amount, value '2000000': must be <= 1e+06 (ARSIGHT_MAX_AMOUNT)"
+    )
+    monkeypatch.setenv("ARSIGHT_MAX_AMOUNT", "1500000")
+    assert FeaturesSettings(_env_file=None).max_amount == 1.5e6
+    get_features_settings.cache_clear()
+    try:
+        assert lines(validate_tables(raw))[0].endswith("must be <= 1.5e+06 (ARSIGHT_MAX_AMOUNT)")
+    finally:
+        get_features_settings.cache_clear()
