@@ -20,6 +20,7 @@ from features.validate.values import arrow_text
 MISSING_VALUE = "missing value"
 PAYMENT_TOLERANCE = 0.005
 """Payments may exceed their invoice by half a cent before that counts as overpayment (rounding)."""
+SLASH_IN_CUSTOMER_ID = "must not contain '/'"
 MIN_AMOUNT = 0.001
 """The smallest positive amount: a tenth of a cent. Amounts near 5e-324 make ratios (DSO,
 exposure over limit) overflow; a payment of a fraction of a cent (a rounding remainder) is
@@ -112,8 +113,10 @@ def check_nulls(table: Table, typed: pd.DataFrame, invalid: dict[str, np.ndarray
 
 
 def check_values(table: Table, typed: pd.DataFrame, max_amount: float) -> list[Finding]:
-    """Amounts within bounds (see `check_amount`), due and cleared dates on or after issue."""
-    found = check_amount(table.name, typed, max_amount)
+    """Customer ids the API can address, amounts within bounds, due and cleared dates on or
+    after the issue date."""
+    found = check_customer_id(typed)
+    found += check_amount(table.name, typed, max_amount)
     if table.name == "invoices":
         issued = typed["issue_date"]
         for column in ("due_date", "cleared_date"):
@@ -122,6 +125,18 @@ def check_values(table: Table, typed: pd.DataFrame, max_amount: float) -> list[F
             rules = f"{column} before issue_date (" + issued_text + ")"
             found.append(Finding(np.flatnonzero(before), column, rules.to_numpy(dtype=object)))
     return [f for f in found if len(f.positions)]
+
+
+def check_customer_id(typed: pd.DataFrame) -> list[Finding]:
+    """No customer id contains "/": GET /v1/customers/{id} could never address that customer.
+
+    Every table with a customer_id column is checked, so a child row names the bad id itself
+    and not only its rejected parent.
+    """
+    if "customer_id" not in typed.columns:
+        return []
+    slash = typed["customer_id"].str.contains("/", regex=False).fillna(False)
+    return [_finding(slash, "customer_id", SLASH_IN_CUSTOMER_ID)]
 
 
 def check_amount(name: str, typed: pd.DataFrame, max_amount: float) -> list[Finding]:

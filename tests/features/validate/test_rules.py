@@ -261,3 +261,36 @@ def test_the_maximum_amount_is_configurable(raw_tables, monkeypatch) -> None:
         assert lines(validate_tables(raw))[0].endswith("must be <= 1.5e+06 (ARSIGHT_MAX_AMOUNT)")
     finally:
         get_features_settings.cache_clear()
+
+
+def test_customer_ids_must_not_contain_a_slash(raw_tables) -> None:
+    raw = with_value(raw_tables, "customers", 2, "customer_id", "C/2")
+    for table, row in (("invoices", 3), ("invoices", 6), ("signals", 2), ("deals", 2)):
+        raw = with_value(raw, table, row, "customer_id", "C/2")
+
+    report = validate_tables(raw)
+
+    assert lines(report) == [
+        "customers row 2, column customer_id, value 'C/2': must not contain '/'",
+        "invoices row 3, column customer_id, value 'C/2': must not contain '/'",
+        "invoices row 3, column customer_id, value 'C/2': parent rejected (customers row 2)",
+        "invoices row 6, column customer_id, value 'C/2': must not contain '/'",
+        "invoices row 6, column customer_id, value 'C/2': parent rejected (customers row 2)",
+        "payments row 2, column invoice_id, value 'I3': parent rejected (invoices row 3)",
+        "payments row 3, column invoice_id, value 'I3': parent rejected (invoices row 3)",
+        "signals row 2, column customer_id, value 'C/2': must not contain '/'",
+        "signals row 2, column customer_id, value 'C/2': parent rejected (customers row 2)",
+        "deals row 2, column customer_id, value 'C/2': must not contain '/'",
+        "deals row 2, column customer_id, value 'C/2': parent rejected (customers row 2)",
+    ]
+    assert reasons(report, "deals") == {
+        2: "column customer_id, value 'C/2': must not contain '/'; "
+        "column customer_id, value 'C/2': parent rejected (customers row 2)"
+    }
+
+
+def test_other_punctuation_in_customer_ids_is_valid(raw_tables) -> None:
+    raw = with_value(raw_tables, "customers", 3, "customer_id", "C 3?#%.&")
+    raw = with_value(raw, "invoices", 4, "customer_id", "C 3?#%.&")
+
+    assert validate_tables(raw).ok
