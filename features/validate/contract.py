@@ -16,10 +16,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from features.errors import SchemaError, SourceError
+from features.errors import SchemaError
 from features.schema import TABLES
 from features.settings import get_features_settings
-from features.tables import Tables, read_raw_tables
+from features.tables import Tables
+from features.validate.files import read_table_files
 from features.validate.report import MISSING_TABLE, Problem, ValidationReport
 from features.validate.table import EXTRA_COLUMN, TableFindings, validate_table
 
@@ -27,13 +28,18 @@ logger = logging.getLogger(__name__)
 
 
 def validate_tables(
-    raw: Mapping[str, pd.DataFrame], max_amount: float | None = None
+    raw: Mapping[str, pd.DataFrame],
+    max_amount: float | None = None,
+    unreadable: Mapping[str, str] | None = None,
 ) -> ValidationReport:
     """Validate raw tables (CSV text or typed Parquet) against the contract.
 
     Tables are checked parents first, so a row whose parent was rejected is rejected too.
     `max_amount` bounds every money column; default `FeaturesSettings.max_amount`
-    (`ARSIGHT_MAX_AMOUNT`, read when called).
+    (`ARSIGHT_MAX_AMOUNT`, read when called). `unreadable` names the tables whose file could
+    not be read, with the rule to report (`features.validate.files`): such a table is not
+    checked, and the data are unusable (`tables` None) whichever table it is, so that no
+    caller computes features without a table the source meant to give.
 
     Raises:
         SchemaError: `raw` names a table that is not in the contract.
@@ -46,11 +52,15 @@ def validate_tables(
     problems: list[Problem] = []
     rejects: dict[str, pd.DataFrame] = {}
     usable = True
+    unreadable = unreadable or {}
     for name, table in TABLES.items():
+        if name in unreadable:  # even an optional table is never left out silently
+            problems.append(Problem(name, None, None, None, unreadable[name]))
+            usable = False
         if name not in raw:
-            if table.required:
+            if table.required and name not in unreadable:
                 problems.append(Problem(name, None, None, None, MISSING_TABLE))
-                usable = False
+            usable = usable and not table.required
             continue
         result = validate_table(table, raw[name], done, limit)
         done[name] = result
@@ -110,15 +120,14 @@ def _reject_frame(raw: pd.DataFrame, result: TableFindings) -> pd.DataFrame:
 def validate_directory(directory: Path, max_amount: float | None = None) -> ValidationReport:
     """Read every table file in `directory` and validate it (`max_amount`: see validate_tables).
 
+    A file that cannot be read is a problem of its table (file, line, what is wrong); the
+    other tables are still read and checked.
+
     Raises:
         SchemaError: `directory` is not a directory or lacks a required table.
-        SourceError: a table file cannot be read (corrupt Parquet, undecodable CSV, ...).
     """
-    try:
-        raw = read_raw_tables(directory)
-    except (OSError, ValueError) as err:
-        raise SourceError(f"{directory}: cannot read tables: {err}") from err
-    return validate_tables(raw, max_amount)
+    files = read_table_files(directory)
+    return validate_tables(files.tables, max_amount, files.unreadable)
 
 
 def load_valid_tables(
