@@ -26,10 +26,11 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+from features.build import online_frame
 from features.portfolio import portfolio_by_month
 from features.settings import FeaturesSettings
 from features.sources.synth import SynthConfig, synthesize_to_directory
-from features.store import online_frame, write_online_store
+from features.store import write_online_store
 from features.tables import Tables
 from features.validate import ValidationReport, validate_directory
 

@@ -99,7 +99,7 @@ def timed(action: Callable[[], object]) -> tuple[float, object]:
 
 def features_of(world: Path, cache: Path | None) -> tuple[pd.DataFrame, dict[str, float]]:
     """The 100k feature frame, and the seconds validation and the build took."""
-    from features.store import online_frame
+    from features.build import online_frame
     from features.validate import load_valid_tables
 
     if cache is not None and cache.is_file():

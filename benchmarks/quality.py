@@ -25,10 +25,10 @@ import pandas as pd
 
 from benchmarks.ceiling import latent_columns, oracle_metrics
 from features.build import FEATURE_PIPELINE_VERSION, build_training_frame
-from features.engine import data_end_of
 from features.labels import LabelDefinition
 from features.sources.ibm_ar import import_ibm_ar
 from features.sources.synth import SynthConfig, generate_world
+from features.tables import data_end_of
 from features.validate import load_valid_tables
 from training.backtest import MODEL
 from training.baselines import make_baselines

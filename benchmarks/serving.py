@@ -68,10 +68,10 @@ def build_fixture(home: Path, customers: int, trees: int) -> tuple[Fixture, obje
     """World -> training frame -> bundle of `trees` trees -> MLflow champion + online store."""
     from mlflow.tracking import MlflowClient
 
-    from features.build import build_training_frame
+    from features.build import build_training_frame, online_frame
     from features.snapshots import month_end_snapshots
     from features.sources.synth import SynthConfig, generate_world
-    from features.store import online_frame, write_online_store
+    from features.store import write_online_store
     from models.pyfunc import log_bundle
     from tests.serving.conftest import fit_tiny_bundle
 

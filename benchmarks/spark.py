@@ -46,13 +46,12 @@ class Setup:
 
 def build(customers: int, world_customers: int, trees: int) -> Setup:
     """World -> bundle of `trees` trees -> feature rows replicated to `customers` rows."""
-    from features.build import build_training_frame
+    from features.build import build_training_frame, online_frame
     from features.catalog import FEATURES
-    from features.engine import data_end_of
     from features.peers import industry_medians
     from features.snapshots import month_end_snapshots
     from features.sources.synth import SynthConfig, generate_world
-    from features.store import online_frame
+    from features.tables import data_end_of
     from serving.policy import load_policy
     from serving.scoring import build_reason_context
     from serving.spark.partition import ScoringPlan, peer_input

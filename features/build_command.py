@@ -16,14 +16,14 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from features.build import build_feature_frame, build_steps, build_training_frame
+from features.build import build_feature_frame, build_steps, build_training_frame, online_frame
 from features.catalog import FEATURES
 from features.errors import FeaturesError
 from features.labels import LabelDefinition
 from features.locations import location
 from features.settings import get_features_settings
 from features.snapshots import month_end_snapshots
-from features.store import online_frame, write_online_store
+from features.store import write_online_store
 from features.tables import write_parquet_atomic
 
 logger = logging.getLogger(__name__)

@@ -7,7 +7,7 @@
 - dso_30d(c, t) = DSO(c, t+horizon) with the receivables definition (`create_position`);
   NaN if t + horizon > data_end or that DSO is null.
 
-Rows: one per customer known at t (the spine of `features.engine`), like the feature frame.
+Rows: one per customer known at t (the spine of `features.session`), like the feature frame.
 Facts dated after data_end are never used: with the censoring rule every due date + grace
 that decides a label is <= data_end, so a clearing after data_end reads as "late", which it is.
 """
@@ -19,9 +19,9 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-from features.engine import Session, data_end_of, normalise_dates, open_session
 from features.receivables import create_position
-from features.tables import Tables
+from features.session import Session, normalise_dates, open_session
+from features.tables import Tables, data_end_of
 
 LABEL_COLUMNS: tuple[str, ...] = ("overdue_30d", "dso_30d")
 

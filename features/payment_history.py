@@ -1,8 +1,8 @@
 """Payment behaviour over trailing windows: how much a customer buys and how it pays.
 
-Computed by one DuckDB query over `invoice_history` (see `features.engine`) for all snapshots:
-invoices are aggregated by disjoint age bands, and each window sums its bands (see BANDS_SQL).
-Windows are (t - w days, t]; an invoice counts as
+Computed by one DuckDB query over `invoice_history` (see `features.invoice_history`) for all
+snapshots: invoices are aggregated by disjoint age bands, and each window sums its bands (see
+BANDS_SQL). Windows are (t - w days, t]; an invoice counts as
 *settled* in a window when its `cleared_date` falls in it, and its days late are known only
 then (an invoice open at t has no days late yet; its lateness shows in the receivables group).
 On-time share by count is 1 - late share and is not repeated as a feature.
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from features.engine import Session
+from features.session import Session
 
 WINDOWS: tuple[int, ...] = (30, 90, 180, 365)
 """Trailing windows in days."""

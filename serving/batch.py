@@ -25,10 +25,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from features.build import FEATURE_PIPELINE_VERSION
+from features.build import FEATURE_PIPELINE_VERSION, online_frame
 from features.catalog import FEATURES
 from features.errors import FeaturesError, StoreError
-from features.store import online_frame, read_online_store, write_online_store
+from features.store import read_online_store, write_online_store
 from features.tables import Tables
 from features.validate import ValidationReport, validate_directory
 from models.bundle import ModelBundle

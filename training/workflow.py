@@ -19,10 +19,9 @@ import optuna
 import pandas as pd
 
 from features.build import FEATURE_PIPELINE_VERSION, build_training_frame
-from features.engine import data_end_of
 from features.labels import LabelDefinition
 from features.snapshots import month_end_snapshots
-from features.tables import Tables
+from features.tables import Tables, data_end_of
 from models.bundle import ModelBundle
 from training import tracking
 from training.backtest import MODEL, BacktestResult, build_report, run_backtest

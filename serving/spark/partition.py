@@ -28,8 +28,8 @@ import pandas as pd
 
 from features.build import features_in_session
 from features.catalog import FEATURES
-from features.engine import open_session
 from features.peers import DSO, LATE_SHARE, industry_medians, peers
+from features.session import open_session
 from features.tables import Tables
 from features.validate import validate_tables
 from models.bundle import ModelBundle

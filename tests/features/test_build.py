@@ -137,8 +137,8 @@ def test_build_command_refuses_contradictory_options(world_dir: Path, tmp_path: 
 
 
 def test_online_command_writes_the_store(world: Tables, world_dir: Path, tmp_path: Path) -> None:
-    from features.engine import data_end_of
     from features.store import read_online_store
+    from features.tables import data_end_of
 
     target = tmp_path / "store" / "online.parquet"
     result = runner.invoke(

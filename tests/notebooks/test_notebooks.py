@@ -25,8 +25,8 @@ import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 
 from features.build import build_feature_frame
-from features.engine import data_end_of
 from features.sources.synth import SynthConfig, synthesize_to_directory
+from features.tables import data_end_of
 from features.validate import load_valid_tables
 from tests.training.bundles import fit_small_bundle
 from training import tracking

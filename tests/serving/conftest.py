@@ -20,11 +20,11 @@ from fastapi.testclient import TestClient
 from mlflow.tracking import MlflowClient
 from sklearn.linear_model import LogisticRegression
 
-from features.build import FEATURE_PIPELINE_VERSION, build_training_frame
+from features.build import FEATURE_PIPELINE_VERSION, build_training_frame, online_frame
 from features.catalog import categorical_names, feature_names
 from features.snapshots import month_end_snapshots
 from features.sources.synth import SynthConfig, generate_world
-from features.store import online_frame, write_online_store
+from features.store import write_online_store
 from features.tables import Tables
 from models.bundle import Calibrator, ModelBundle
 from models.encoding import CategoricalEncoder

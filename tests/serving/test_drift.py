@@ -8,9 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.engine import data_end_of
 from features.snapshots import month_end_snapshots
-from features.tables import Tables
+from features.tables import Tables, data_end_of
 from models.bundle import ModelBundle
 from serving.batch_outputs import read_metadata
 from serving.drift import (

@@ -21,9 +21,8 @@ from mlflow.tracking import MlflowClient
 from typer.testing import CliRunner
 
 from arsight.cli import app
-from features.engine import data_end_of
 from features.sources.synth import SynthConfig, generate_world
-from features.tables import Tables, read_raw_tables, write_tables
+from features.tables import Tables, data_end_of, read_raw_tables, write_tables
 from serving.batch import run_batch
 from serving.batch_run import FLOAT_COLUMNS, BatchError, BatchRequest, BatchResult, ExitCode
 from serving.settings import ServingSettings, get_serving_settings

@@ -199,3 +199,98 @@ def test_null_keys_are_missing_values_not_duplicates(raw_tables) -> None:
         "deals row 1, column deal_id: missing value",
         "deals row 3, column deal_id: missing value",
     ]
+
+
+@pytest.mark.parametrize(
+    ("table", "row", "column", "value", "rule"),
+    [
+        ("invoices", 2, "amount", "1e308", "must be <= 1e+12 (ARSIGHT_MAX_AMOUNT)"),
+        ("invoices", 2, "amount", "5e-324", "must be >= 0.001"),
+        ("invoices", 2, "amount", "0.0009", "must be >= 0.001"),
+        ("invoices", 2, "amount", "inf", "not a number"),
+        ("invoices", 2, "amount", "-Infinity", "not a number"),
+        ("payments", 4, "amount", "1000000000000.01", "must be <= 1e+12 (ARSIGHT_MAX_AMOUNT)"),
+        ("deals", 1, "amount", "1e-300", "must be >= 0.001"),
+        ("deals", 1, "amount", "2e12", "must be <= 1e+12 (ARSIGHT_MAX_AMOUNT)"),
+        ("customers", 1, "credit_limit", "1e300", "must be <= 1e+12 (ARSIGHT_MAX_AMOUNT)"),
+        ("customers", 1, "credit_limit", "5e-324", "must be 0 or >= 0.001"),
+        ("customers", 1, "credit_limit", "NaN", "not a number"),
+    ],
+)
+def test_amounts_are_bounded(raw_tables, table, row, column, value, rule) -> None:
+    report = validate_tables(with_value(raw_tables, table, row, column, value))
+
+    assert lines(report)[0] == f"{table} row {row}, column {column}, value '{value}': {rule}"
+    assert reasons(report, table)[row] == f"column {column}, value '{value}': {rule}"
+    assert not report.ok
+
+
+def test_amounts_on_the_bounds_are_valid(raw_tables) -> None:
+    raw = with_value(raw_tables, "invoices", 4, "amount", "0.001")
+    raw = with_value(raw, "deals", 1, "amount", "1e12")
+    raw = with_value(raw, "customers", 2, "credit_limit", "1000000000000")
+
+    assert validate_tables(raw).ok
+
+
+def test_typed_amounts_are_bounded(typed_tables) -> None:
+    invoices = typed_tables["invoices"]
+    invoices["amount"] = [1e308, float("inf"), 5e-324, 99.99, 12000.0, 800.0]
+
+    report = validate_tables({**typed_tables, "invoices": invoices})
+
+    assert lines(report)[:3] == [
+        "invoices row 1, column amount, value '1e+308': must be <= 1e+12 (ARSIGHT_MAX_AMOUNT)",
+        "invoices row 2, column amount, value 'inf': not a number",
+        "invoices row 3, column amount, value '5e-324': must be >= 0.001",
+    ]
+
+
+def test_the_maximum_amount_is_configurable(raw_tables, monkeypatch) -> None:
+    from features.settings import FeaturesSettings, get_features_settings
+
+    raw = with_value(raw_tables, "invoices", 3, "amount", "2000000")
+    assert validate_tables(raw).ok
+    assert lines(validate_tables(raw, max_amount=1e6))[0] == (
+        "invoices row 3, column amount, value '2000000': must be <= 1e+06 (ARSIGHT_MAX_AMOUNT)"
+    )
+    monkeypatch.setenv("ARSIGHT_MAX_AMOUNT", "1500000")
+    assert FeaturesSettings(_env_file=None).max_amount == 1.5e6
+    get_features_settings.cache_clear()
+    try:
+        assert lines(validate_tables(raw))[0].endswith("must be <= 1.5e+06 (ARSIGHT_MAX_AMOUNT)")
+    finally:
+        get_features_settings.cache_clear()
+
+
+def test_customer_ids_must_not_contain_a_slash(raw_tables) -> None:
+    raw = with_value(raw_tables, "customers", 2, "customer_id", "C/2")
+    for table, row in (("invoices", 3), ("invoices", 6), ("signals", 2), ("deals", 2)):
+        raw = with_value(raw, table, row, "customer_id", "C/2")
+
+    report = validate_tables(raw)
+
+    assert lines(report) == [
+        "customers row 2, column customer_id, value 'C/2': must not contain '/'",
+        "invoices row 3, column customer_id, value 'C/2': must not contain '/'",
+        "invoices row 3, column customer_id, value 'C/2': parent rejected (customers row 2)",
+        "invoices row 6, column customer_id, value 'C/2': must not contain '/'",
+        "invoices row 6, column customer_id, value 'C/2': parent rejected (customers row 2)",
+        "payments row 2, column invoice_id, value 'I3': parent rejected (invoices row 3)",
+        "payments row 3, column invoice_id, value 'I3': parent rejected (invoices row 3)",
+        "signals row 2, column customer_id, value 'C/2': must not contain '/'",
+        "signals row 2, column customer_id, value 'C/2': parent rejected (customers row 2)",
+        "deals row 2, column customer_id, value 'C/2': must not contain '/'",
+        "deals row 2, column customer_id, value 'C/2': parent rejected (customers row 2)",
+    ]
+    assert reasons(report, "deals") == {
+        2: "column customer_id, value 'C/2': must not contain '/'; "
+        "column customer_id, value 'C/2': parent rejected (customers row 2)"
+    }
+
+
+def test_other_punctuation_in_customer_ids_is_valid(raw_tables) -> None:
+    raw = with_value(raw_tables, "customers", 3, "customer_id", "C 3?#%.&")
+    raw = with_value(raw, "invoices", 4, "customer_id", "C 3?#%.&")
+
+    assert validate_tables(raw).ok

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from features.schema import TABLES
 from features.tables import Tables, write_tables
 from features.validate import Problem, ValidationReport, validate_directory, validate_tables
-from features.validate_table import REFERENCES
+from features.validate.table import REFERENCES
 from tests.features.conftest import raw_world, typed_world
 
 RAW = raw_world()

@@ -171,3 +171,22 @@ def test_help_documents_rows_exit_codes_and_an_example() -> None:
         result.stdout
     )
     assert "Example: arsight data validate data/world --rejects data/rejects" in result.stdout
+
+
+def test_an_unreadable_file_is_reported_and_the_rest_checked(tmp_path: Path) -> None:
+    world = write_world(tmp_path / "world", customers=("FR,general,20000.5", "FR,general,-1"))
+    invoices = world / "invoices.csv"
+    invoices.write_bytes(invoices.read_bytes().replace(b"I4,C3", b"I4,C\xe93"))
+
+    result = run(world, "--rejects", tmp_path / "rejects")
+
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines()[-6:] == [
+        "customers row 2, column credit_limit, value '-1': must be >= 0",
+        f"invoices: unreadable file {invoices}: line 5: byte 0xe9 is not UTF-8 (save the file "
+        "as UTF-8)",
+        "signals row 2, column customer_id, value 'C2': parent rejected (customers row 2)",
+        "deals row 2, column customer_id, value 'C2': parent rejected (customers row 2)",
+        "FAILED: 4 problem(s), 3 row(s) rejected; a required table is unusable.",
+        "Rejects: wrote 4 file(s) to " + str(tmp_path / "rejects"),
+    ]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from features.errors import SchemaError, SourceError
+from features.errors import SchemaError
 from features.tables import Tables, write_tables
 from features.validate import (
     Problem,
@@ -241,12 +241,20 @@ def test_load_valid_tables_lists_the_first_twenty_problems(tmp_path: Path, raw_t
     assert len(message) == 22
 
 
-def test_unreadable_file_is_a_source_error(tmp_path: Path, raw_tables) -> None:
+def test_unreadable_file_is_a_problem_of_its_table(tmp_path: Path, raw_tables) -> None:
+    # Before issue 15 this raised SourceError for the whole directory, naming no file or line.
     raw_tables["customers"].to_csv(tmp_path / "customers.csv", index=False)
     (tmp_path / "invoices.parquet").write_bytes(b"not parquet at all")
+    raw_tables["signals"].to_csv(tmp_path / "signals.csv", index=False)
 
-    with pytest.raises(SourceError, match=rf"^{tmp_path}: cannot read tables: "):
-        validate_directory(tmp_path)
+    report = validate_directory(tmp_path)
+
+    assert [p.table for p in report.problems] == ["invoices"]
+    assert str(report.problems[0]).startswith(
+        f"invoices: unreadable file {tmp_path / 'invoices.parquet'}: not a readable Parquet file ("
+    )
+    assert report.tables is None and not report.ok
+    assert report.rows_read == {"customers": 4, "signals": 3}
 
 
 def test_write_rejects_writes_each_table_and_every_problem(tmp_path: Path, raw_tables) -> None:
@@ -334,3 +342,16 @@ def test_long_columns_give_the_same_results(raw_tables, typed_tables) -> None:
     expected = expected.drop(index=[5, 11_999]).reset_index(drop=True)
     assert report.tables is not None
     pd.testing.assert_frame_equal(report.tables.invoices, expected, check_exact=True)
+
+
+def test_an_unreadable_optional_table_makes_the_data_unusable(tmp_path: Path, raw_tables) -> None:
+    for name in ("customers", "invoices"):
+        raw_tables[name].to_csv(tmp_path / f"{name}.csv", index=False)
+    (tmp_path / "payments.csv").write_bytes(b"")
+
+    report = validate_directory(tmp_path)
+
+    assert [str(p) for p in report.problems] == [
+        f"payments: unreadable file {tmp_path / 'payments.csv'}: line 1: empty file, no header line"
+    ]
+    assert report.tables is None and not report.ok

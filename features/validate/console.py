@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from features.tables import write_tables
-from features.validate import ValidationReport, write_rejects
+from features.validate.report import ValidationReport, write_rejects
 
 MAX_PRINTED_PROBLEMS = 50
 

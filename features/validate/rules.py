@@ -1,7 +1,7 @@
 """The row rules of the data contract, each a vectorised check over one typed table.
 
 Each check returns `Finding`s: which rows (0-based positions in the source table) break
-which rule in which column. `features.validate_table` runs them in order and turns the
+which rule in which column. `features.validate.table` runs them in order and turns the
 findings into problems, rejects and the kept rows.
 """
 
@@ -15,11 +15,23 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from features.schema import Table
-from features.validate_values import arrow_text
+from features.validate.values import arrow_text
 
 MISSING_VALUE = "missing value"
 PAYMENT_TOLERANCE = 0.005
 """Payments may exceed their invoice by half a cent before that counts as overpayment (rounding)."""
+SLASH_IN_CUSTOMER_ID = "must not contain '/'"
+MIN_AMOUNT = 0.001
+"""The smallest positive amount: a tenth of a cent. Amounts near 5e-324 make ratios (DSO,
+exposure over limit) overflow; a payment of a fraction of a cent (a rounding remainder) is
+still a payment, so the bound sits below half a cent."""
+AMOUNT_COLUMNS: dict[str, str] = {
+    "customers": "credit_limit",
+    "invoices": "amount",
+    "payments": "amount",
+    "deals": "amount",
+}
+"""The money column of each table that has one, bounded by MIN_AMOUNT and the maximum."""
 
 
 @dataclass(frozen=True)
@@ -100,14 +112,11 @@ def check_nulls(table: Table, typed: pd.DataFrame, invalid: dict[str, np.ndarray
     return found
 
 
-def check_values(table: Table, typed: pd.DataFrame) -> list[Finding]:
-    """Amounts > 0, credit limits >= 0, due and cleared dates on or after the issue date."""
-    found = []
-    if table.name in ("invoices", "payments", "deals"):
-        found.append(_finding((typed["amount"] <= 0).fillna(False), "amount", "must be > 0"))
-    if table.name == "customers":
-        negative = (typed["credit_limit"] < 0).fillna(False)
-        found.append(_finding(negative, "credit_limit", "must be >= 0"))
+def check_values(table: Table, typed: pd.DataFrame, max_amount: float) -> list[Finding]:
+    """Customer ids the API can address, amounts within bounds, due and cleared dates on or
+    after the issue date."""
+    found = check_customer_id(typed)
+    found += check_amount(table.name, typed, max_amount)
     if table.name == "invoices":
         issued = typed["issue_date"]
         for column in ("due_date", "cleared_date"):
@@ -116,6 +125,41 @@ def check_values(table: Table, typed: pd.DataFrame) -> list[Finding]:
             rules = f"{column} before issue_date (" + issued_text + ")"
             found.append(Finding(np.flatnonzero(before), column, rules.to_numpy(dtype=object)))
     return [f for f in found if len(f.positions)]
+
+
+def check_customer_id(typed: pd.DataFrame) -> list[Finding]:
+    """No customer id contains "/": GET /v1/customers/{id} could never address that customer.
+
+    Every table with a customer_id column is checked, so a child row names the bad id itself
+    and not only its rejected parent.
+    """
+    if "customer_id" not in typed.columns:
+        return []
+    slash = typed["customer_id"].str.contains("/", regex=False).fillna(False)
+    return [_finding(slash, "customer_id", SLASH_IN_CUSTOMER_ID)]
+
+
+def check_amount(name: str, typed: pd.DataFrame, max_amount: float) -> list[Finding]:
+    """Amounts > 0 and credit limits >= 0, none in (0, MIN_AMOUNT), none above `max_amount`.
+
+    Non-finite values never get here: coercion reports them as "not a number". The maximum
+    keeps sums of amounts far from float overflow (two invoices of 1e308 made features
+    infinite); it is `FeaturesSettings.max_amount` (`ARSIGHT_MAX_AMOUNT`).
+    """
+    column = AMOUNT_COLUMNS.get(name)
+    if column is None:
+        return []
+    values = typed[column]
+    if name == "customers":
+        found = [_finding((values < 0).fillna(False), column, "must be >= 0")]
+        tiny = f"must be 0 or >= {MIN_AMOUNT:g}"
+    else:
+        found = [_finding((values <= 0).fillna(False), column, "must be > 0")]
+        tiny = f"must be >= {MIN_AMOUNT:g}"
+    found.append(_finding(((values > 0) & (values < MIN_AMOUNT)).fillna(False), column, tiny))
+    too_big = f"must be <= {max_amount:g} (ARSIGHT_MAX_AMOUNT)"
+    found.append(_finding((values > max_amount).fillna(False), column, too_big))
+    return found
 
 
 def check_duplicates(column: str, index: KeyIndex) -> list[Finding]:

@@ -1,6 +1,6 @@
 """Validating one table: coerce its columns, run the row rules, split kept rows from rejects.
 
-`validate_table` is called by `features.validate.validate_tables` in dependency order, so a
+`validate_table` is called by `features.validate.contract.validate_tables` in dependency order, so a
 child table sees which of its parents' keys were kept.
 """
 
@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from features.schema import Table
-from features.validate_rules import (
+from features.validate.rules import (
     Finding,
     KeyIndex,
     ParentKeys,
@@ -22,7 +22,7 @@ from features.validate_rules import (
     check_reference,
     check_values,
 )
-from features.validate_values import coerce_column, value_text
+from features.validate.values import coerce_column, value_text
 
 MISSING_COLUMN = "required column missing"
 EXTRA_COLUMN = "extra column kept"
@@ -63,9 +63,12 @@ class TableFindings:
 
 
 def validate_table(
-    table: Table, raw: pd.DataFrame, done: dict[str, TableFindings]
+    table: Table, raw: pd.DataFrame, done: dict[str, TableFindings], max_amount: float
 ) -> TableFindings:
-    """Validate `raw` against `table`, given the findings of the tables validated before."""
+    """Validate `raw` against `table`, given the findings of the tables validated before.
+
+    `max_amount` bounds every money column (`features.validate.rules.check_amount`).
+    """
     raw = raw.reset_index(drop=True)
     extra = [c for c in raw.columns if c not in table.column_names]
     missing = [c for c in table.required_columns if c not in raw.columns]
@@ -79,7 +82,7 @@ def validate_table(
         if bad.any()
     ]
     found += check_nulls(table, typed, {n: bad for n, (bad, _) in invalid.items()})
-    found += check_values(table, typed)
+    found += check_values(table, typed, max_amount)
     index = KeyIndex.build(typed[table.key]) if table.key is not None else None
     if table.key is not None and index is not None:
         found += check_duplicates(table.key, index)
