@@ -182,9 +182,9 @@ def score_portfolio(
     data_dir: Path, as_of: pd.Timestamp, options: DemoOptions, console: Console
 ) -> None:
     """Two nightly jobs a month apart, so the second raises early warnings against the first."""
-    from serving.batch import run_batch
-    from serving.batch_cli import alerts
-    from serving.batch_run import BatchRequest
+    from serving.batch.cli import alerts
+    from serving.batch.job import run_batch
+    from serving.batch.types import BatchRequest
     from serving.settings import ServingSettings
 
     settings = ServingSettings(home=options.home)

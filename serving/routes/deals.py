@@ -8,7 +8,7 @@ from serving.deps import AuditDep, MetricsDep, RequestIdDep, ScoringCaller, Serv
 from serving.policy import assess_deal
 from serving.routes.answers import audit_row, lookup_scores
 from serving.routes.errors import ERROR_RESPONSES
-from serving.schemas import DealRequest, DealResponse, Exposure, Terms
+from serving.schemas import DealRequest, DealResponse, Exposure
 
 router = APIRouter(tags=["deals"])
 
@@ -40,7 +40,7 @@ def assess(
         decision=deal.decision,
         conditions=deal.conditions,
         requested_terms_days=body.payment_terms_days,
-        recommended_terms=Terms(**deal.recommended_terms.model_dump()),
+        recommended_terms=deal.recommended_terms,
         exposure=Exposure(
             open_amount=context.open_amount,
             deal_amount=body.amount,

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from serving.batch import run_batch
-from serving.batch_outputs import TEMP_SUFFIX, OutputPaths, read_metadata
+from serving.batch.job import run_batch
+from serving.batch.outputs import TEMP_SUFFIX, OutputPaths, read_metadata
 from tests.serving.batch_fixtures import (  # noqa: F401 (fixtures)
     TwoRuns,
     two_runs_fixture,

@@ -68,9 +68,9 @@ def score(
         str | None, typer.Option(help="Spark master URL; default SPARK_MASTER, else local[*].")
     ] = None,
 ) -> None:
-    from serving.batch import BatchError, BatchRequest
+    from serving.batch.engine import run_scoring
+    from serving.batch.types import BatchError, BatchRequest
     from serving.settings import get_serving_settings
-    from serving.spark.engine import run_scoring
 
     if out.suffix != ".parquet":
         errors.print(f"error: --out {out}: expected a .parquet file", markup=False)
@@ -122,8 +122,8 @@ def alerts(
 
     Example: arsight alerts --limit 20
     """
-    from serving.alerts import latest_alerts
     from serving.audit import AuditLog
+    from serving.batch.alerts import latest_alerts
     from serving.settings import get_serving_settings
 
     audit = AuditLog(get_serving_settings().audit_url)
