@@ -35,8 +35,6 @@ _OPS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
 
 
 class _Strict(BaseModel):
-    # The API answers with these types (`Terms`): a field with a default is always present in
-    # an answer, so its response schema lists it as required.
     model_config = ConfigDict(
         extra="forbid", frozen=True, json_schema_serialization_defaults_required=True
     )

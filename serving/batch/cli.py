@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from serving.batch.engine import Engine
+    from serving.batch.types import BatchRequest
 
 console = Console()
 errors = Console(stderr=True)
@@ -68,9 +72,7 @@ def score(
         str | None, typer.Option(help="Spark master URL; default SPARK_MASTER, else local[*].")
     ] = None,
 ) -> None:
-    from serving.batch.engine import run_scoring
-    from serving.batch.types import BatchError, BatchRequest
-    from serving.settings import get_serving_settings
+    from serving.batch.types import BatchRequest
 
     if out.suffix != ".parquet":
         errors.print(f"error: --out {out}: expected a .parquet file", markup=False)
@@ -79,6 +81,18 @@ def score(
         directory, as_of.date(), out, force, chunk_size, max_reject_share, previous,
         online_store, track,
     )  # fmt: skip
+    _run_and_report(request, engine, master)
+
+
+score.__doc__ = SCORE_HELP
+
+
+def _run_and_report(request: BatchRequest, engine: Engine, master: str | None) -> None:
+    """Run the job with a progress bar on stderr, then print its one-line summary."""
+    from serving.batch.engine import run_scoring
+    from serving.batch.types import BatchError
+    from serving.settings import get_serving_settings
+
     with _progress() as progress:
         task = progress.add_task("scoring", total=None)
         try:
@@ -99,9 +113,6 @@ def score(
         f"{result.not_scored} not scored, {result.alerts} alerts; {tiers}",
         markup=False,
     )
-
-
-score.__doc__ = SCORE_HELP
 
 
 def _progress() -> Progress:

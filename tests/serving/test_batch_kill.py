@@ -139,7 +139,11 @@ def test_killed_runs_leave_no_partial_output_and_rerun_matches(
     result = run_batch(two_runs.request(two_runs.first_as_of, paths.scores), settings)
     assert result.status == "written"
     assert not list(paths.directory.glob(f".*{TEMP_SUFFIX}"))
-    reference = two_runs.first.paths
+    _assert_same_outputs(paths, two_runs.first.paths)
+
+
+def _assert_same_outputs(paths: OutputPaths, reference: OutputPaths) -> None:
+    """Every file of `paths` equals, byte for byte, the same file of `reference`."""
     assert read_metadata(paths.scores) == read_metadata(reference.scores)
     for mine, theirs in zip(
         [paths.scores, *paths.companions()],

@@ -119,26 +119,33 @@ def run_spark_batch(
     logger.info("%d input rows read from %s", read, request.directory)
     try:
         champion.policy.check_columns(rows.columns)
-        rejects = rejected_rows(rows)
-        logger.info(
-            "features of %d partitions computed; %d rows rejected", partitions, len(rejects)
-        )
-        share = len(rejects) / read if read else 0.0
-        check_rejects(rejects, share, request.max_reject_share, paths)
+        rejects, share = checked_rejects(rows, read, partitions, request, paths)
         plan = scoring_plan(rows, champion, settings, request)
         shipped = spark.sparkContext.broadcast(plan)
         scores = rows.mapInPandas(partial(score_with_broadcast, plan=shipped), score_row_schema())
-        previous = find_previous(paths, as_of, request.previous)
-        scores = with_previous(scores, previous_tiers(spark, previous))
+        previous = previous_tiers(spark, find_previous(paths, as_of, request.previous))
         write_csv(rejects, paths.rejects)
         meta = {"as_of": as_of.date().isoformat(), **champion.provenance(), "engine": "spark"}
         cluster = cluster_description(spark, spark_settings)
-        counts = (len(rejects), share)
-        return finish_spark_run(request, settings, paths, scores, meta, cluster, counts)
+        scores = with_previous(scores, previous)
+        return finish_spark_run(
+            request, settings, paths, scores, meta, cluster, (len(rejects), share)
+        )
     except PolicyError as exc:
         raise BatchError(str(exc), ExitCode.BAD_INPUT) from exc
     finally:
         rows.unpersist()
+
+
+def checked_rejects(
+    rows: DataFrame, read: int, partitions: int, request: BatchRequest, paths: OutputPaths
+) -> tuple[pd.DataFrame, float]:
+    """The rejected rows and their share of the `read` rows; exit 1 above the limit."""
+    rejects = rejected_rows(rows)
+    logger.info("features of %d partitions computed; %d rows rejected", partitions, len(rejects))
+    share = len(rejects) / read if read else 0.0
+    check_rejects(rejects, share, request.max_reject_share, paths)
+    return rejects, share
 
 
 def scoring_plan(
