@@ -1,10 +1,12 @@
 """Finishing a pandas scoring run: compare with the previous run, rank, measure, record, write.
 
 Each step is a function of the `ScoringRun` (and of what earlier steps computed). Order
-matters for "never half-written": the companion files are written first, then the alerts go
-to the audit database (replaced per date, so repeating is harmless), then the MLflow run is
-logged, and the scores file is renamed into place last. A job killed anywhere before that
-leaves no scores file, so the rerun does the whole job again.
+matters for "never half-written": the files are written into the run's staging directory
+(companions first), then the alerts go to the audit database (replaced per date, so repeating
+is harmless), then the MLflow run is logged, the scores file is written last and the staged
+run committed and installed (`serving.batch.outputs.commit`). A job killed anywhere before
+the commit leaves the run directory as it was (the next run deletes the staging directory and
+does the whole job again); after it, the next run completes the install.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from serving.batch.alerts import find_alerts, record_alerts
 from serving.batch.drift import DriftReport, measure_drift, reference_frame
 from serving.batch.history import find_previous, load_previous
 from serving.batch.metrics import run_metrics, tier_counts, transition_matrix
-from serving.batch.outputs import write_csv, write_parquet
+from serving.batch.outputs import OutputPaths, commit, write_csv, write_parquet
 from serving.batch.rows import FLOAT_COLUMNS, SCORE_FILE_COLUMNS
 from serving.batch.run import ScoringRun
 from serving.batch.tracking import ScoringRunRecord, log_scoring_run, trained_as_of
@@ -95,9 +97,10 @@ def run_metadata(run: ScoringRun, frames: RunFrames) -> dict[str, str]:
     }
 
 
-def write_companions(run: ScoringRun, frames: RunFrames, meta: dict[str, str]) -> None:
-    """Every output but the scores file, each atomically."""
-    paths = run.paths
+def write_companions(
+    run: ScoringRun, frames: RunFrames, meta: dict[str, str], paths: OutputPaths
+) -> None:
+    """Every output but the scores file, each atomically, at `paths` (the staging directory)."""
     write_csv(run.rejects, paths.rejects)
     contributions = contributions_frame(run.contributions)
     write_parquet(contributions, paths.contributions, {**meta, "kind": "contributions"})
@@ -150,11 +153,13 @@ def finish_run(run: ScoringRun) -> BatchResult:
     drift = drift_of(run, frames)
     metrics = run_metrics(frames.rows, len(frames.alerts), drift.psi, len(run.rejects))
     meta = run_metadata(run, frames)
-    write_companions(run, frames, meta)
+    staged = run.paths.staging()
+    write_companions(run, frames, meta, staged)
     record_in_audit(run, frames)
     run_id = track(run, frames, meta, metrics)
     summary = {k: repr(v) for k, v in metrics.items()}
-    write_parquet(frames.rows, run.paths.scores, {**meta, **summary, "kind": "scores"})
+    write_parquet(frames.rows, staged.scores, {**meta, **summary, "kind": "scores"})
+    commit(run.paths)
     return BatchResult(
         status="written",
         paths=run.paths,

@@ -6,8 +6,8 @@ pipeline, the one scoring function the online service uses, `serving.scoring
 so batch and online answers are identical), refreshes the online store, then finishes the run
 (`serving.batch.finish`): compares with the previous run (tiers, early warnings), ranks the
 collections worklist, measures drift, records alerts in the audit database, logs an MLflow run
-and writes its outputs (see `serving.batch.outputs`): the scores file last, so its presence
-means "done".
+and writes its outputs (see `serving.batch.outputs`): into a staging directory, installed
+when complete, the scores file last, so its presence means "done".
 
 Every customer of the customers table gets a row. One that cannot be scored says why in
 `not_scored_reason`: its record was rejected by validation, it was not yet a customer at DATE
@@ -29,7 +29,7 @@ from features.store import read_online_store, write_online_store
 from serving.batch.finish import finish_run
 from serving.batch.history import find_previous
 from serving.batch.metrics import tier_counts
-from serving.batch.outputs import OutputPaths, read_metadata, remove_stale_temporaries
+from serving.batch.outputs import OutputPaths, read_metadata, recover
 from serving.batch.run import ScoringRun, build_run
 from serving.batch.types import BatchError, BatchRequest, BatchResult, ExitCode, Progress
 from serving.settings import ServingSettings
@@ -92,7 +92,7 @@ def run_batch(
         BatchError: with the exit code the CLI should use.
     """
     paths = OutputPaths(request.out)
-    remove_stale_temporaries(paths.directory)
+    recover(paths)  # an interrupted run's install completed, an unfinished one deleted
     if paths.scores.exists() and not request.force:
         logger.info("%s exists: skipped (use --force to rewrite)", paths.scores)
         return skipped(paths)

@@ -3,16 +3,18 @@
 The job runs as the real console script in a subprocess and is killed (SIGKILL, no chance to
 clean up) at fixed points it cannot run past: its audit database is a server that accepts the
 connection and never answers, so the job stalls in the audit step, after every companion file
-and before the scores file (the commit, renamed last). It is killed once as soon as its first
-output (rejects.csv) is in place, while it writes the rest, and once when it has connected to
-the audit database. Whatever a kill leaves must be whole, the scores file absent, and the
-rerun must produce exactly the files of an uninterrupted run with the same inputs (the
-fixtures' first run: same data, date, model and no previous run).
+is staged and before the scores file and the commit. It is killed once as soon as its first
+output (rejects.csv) is staged, while it writes the rest, and once when it has connected to
+the audit database. Whatever a kill leaves must be whole, the run directory untouched, and
+the rerun must produce exactly the files of an uninterrupted run with the same inputs (the
+fixtures' first run: same data, date, model and no previous run). A killed `--force` rerun
+leaves the directory's previous run as it was.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -24,6 +26,7 @@ import pandas as pd
 
 from serving.batch.job import run_batch
 from serving.batch.outputs import TEMP_SUFFIX, OutputPaths, read_metadata
+from serving.settings import ServingSettings
 from tests.serving.batch_fixtures import (  # noqa: F401 (fixtures)
     TwoRuns,
     two_runs_fixture,
@@ -45,7 +48,7 @@ def _silent_database() -> socket.socket:
 
 
 def _start(
-    two_runs: TwoRuns, out: Path, home: Path, database: socket.socket
+    two_runs: TwoRuns, out: Path, home: Path, database: socket.socket, *options: str
 ) -> subprocess.Popen[bytes]:
     port = database.getsockname()[1]
     env = {
@@ -57,6 +60,7 @@ def _start(
     }
     day = two_runs.first_as_of.date().isoformat()
     args = [str(ARSIGHT), "score", str(two_runs.data), "--as-of", day, "--out", str(out)]
+    args += options
     return subprocess.Popen(
         args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
@@ -113,15 +117,16 @@ def test_killed_runs_leave_no_partial_output_and_rerun_matches(
     paths = OutputPaths(
         tmp_path / "runs" / two_runs.first_as_of.date().isoformat() / "scores.parquet"
     )
+    staged = paths.staging()
     with _silent_database() as database:
         process = _start(two_runs, paths.scores, home, database)
         try:
-            _wait_for(process, paths.rejects)
+            _wait_for(process, staged.rejects)
             _kill(process)
         finally:
             _stop(process)
-    assert paths.rejects in _whole_files(paths)
-    assert not paths.scores.exists()
+    assert staged.rejects in _whole_files(staged)
+    assert _run_files(paths) == []
 
     with _silent_database() as database:
         process = _start(two_runs, paths.scores, home, database)
@@ -130,8 +135,8 @@ def test_killed_runs_leave_no_partial_output_and_rerun_matches(
                 _kill(process)
         finally:
             _stop(process)
-    assert _whole_files(paths) == paths.companions()
-    assert not paths.scores.exists()
+    assert _whole_files(staged) == staged.companions()
+    assert _run_files(paths) == []
 
     settings = two_runs.settings.model_copy(
         update={"home": home, "online_store": str(home / "store" / "online.parquet")}
@@ -140,6 +145,11 @@ def test_killed_runs_leave_no_partial_output_and_rerun_matches(
     assert result.status == "written"
     assert not list(paths.directory.glob(f".*{TEMP_SUFFIX}"))
     _assert_same_outputs(paths, two_runs.first.paths)
+
+
+def _run_files(paths: OutputPaths) -> list[Path]:
+    """The run's files present in its directory (not counting the staging directory)."""
+    return [p for p in [paths.scores, *paths.companions()] if p.exists()]
 
 
 def _assert_same_outputs(paths: OutputPaths, reference: OutputPaths) -> None:
@@ -153,6 +163,68 @@ def _assert_same_outputs(paths: OutputPaths, reference: OutputPaths) -> None:
         if mine.suffix == ".parquet":
             pd.testing.assert_frame_equal(pd.read_parquet(mine), pd.read_parquet(theirs))
         assert mine.read_bytes() == theirs.read_bytes(), f"{mine.name} differs"
+
+
+def test_a_killed_forced_rerun_leaves_the_previous_run_whole(
+    two_runs: TwoRuns, tmp_path: Path
+) -> None:
+    old = two_runs.first.paths
+    paths = OutputPaths(tmp_path / "runs" / old.directory.name / "scores.parquet")
+    paths.directory.mkdir(parents=True)
+    for source, target in zip([old.scores, *old.companions()], _all(paths), strict=True):
+        shutil.copyfile(source, target)
+    home = tmp_path / "home"
+    with _silent_database() as database:  # same date, a second run beside: a different run
+        process = _start(
+            two_runs,
+            paths.scores,
+            home,
+            database,
+            "--force",
+            "--previous",
+            str(two_runs.second.paths.scores),
+        )
+        try:
+            with _wait_for_audit(process, database):
+                _kill(process)
+        finally:
+            _stop(process)
+    assert _whole_files(paths.staging()) == paths.staging().companions()
+    _assert_same_outputs(paths, old)
+
+    result = run_batch(two_runs.request(two_runs.first_as_of, paths.scores), _private(home))
+    assert result.status == "skipped"
+    assert not paths.staging().directory.exists()
+    _assert_same_outputs(paths, old)
+
+
+def test_a_rerun_completes_an_interrupted_install(two_runs: TwoRuns, tmp_path: Path) -> None:
+    """The state a kill between the commit and the end of the install leaves: old scores
+    removed, two companions moved in, the rest still in the commit directory."""
+    paths = OutputPaths(tmp_path / "runs" / "day" / "scores.parquet")
+    committed = paths.committed()
+    committed.directory.mkdir(parents=True)
+    new = two_runs.first.paths
+    for source, target in zip(_all(new), _all(committed), strict=True):
+        shutil.copyfile(source, target)
+    for source, target in list(zip(committed.companions(), paths.companions(), strict=True))[:2]:
+        os.replace(source, target)
+    assert not paths.scores.exists()
+    request = two_runs.request(two_runs.first_as_of, paths.scores)
+    result = run_batch(request, _private(tmp_path / "home"))
+    assert result.status == "skipped"
+    assert not committed.directory.exists()
+    _assert_same_outputs(paths, new)
+
+
+def _all(paths: OutputPaths) -> list[Path]:
+    return [paths.scores, *paths.companions()]
+
+
+def _private(home: Path) -> ServingSettings:
+    return ServingSettings(
+        _env_file=None, home=home, online_store=str(home / "store" / "online.parquet")
+    )
 
 
 def test_stale_temporaries_are_removed(two_runs: TwoRuns, tmp_path: Path) -> None:
