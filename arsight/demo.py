@@ -184,9 +184,9 @@ def score_portfolio(
     data_dir: Path, as_of: pd.Timestamp, settings: ServingSettings, console: Console
 ) -> None:
     """Two nightly jobs a month apart, so the second raises early warnings against the first."""
-    from serving.batch import run_batch
-    from serving.batch_cli import show_alerts
-    from serving.batch_run import BatchRequest
+    from serving.batch.cli import show_alerts
+    from serving.batch.job import run_batch
+    from serving.batch.types import BatchRequest
 
     for day in (as_of - pd.offsets.MonthEnd(1), as_of):
         console.rule(f"6. Batch scoring as of {day:%Y-%m-%d}")

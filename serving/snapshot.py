@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from types import MappingProxyType
 from typing import Any, cast
 
 import pandas as pd
@@ -24,7 +26,9 @@ from models.bundle import ModelBundle
 from serving.errors import ConsistencyError
 from serving.model_loader import ModelRef
 from serving.policy import Policy
-from serving.scoring import build_reason_context, score_frame_with_points
+from serving.record import OUTPUT_FIELDS, Reason, Reasons
+from serving.schemas import CustomerScore
+from serving.scoring import build_reason_context, scorable_mask, score_frame_with_points
 
 logger = logging.getLogger(__name__)
 
@@ -38,15 +42,15 @@ class Served:
     store: OnlineStore
     store_token: str
     policy: Policy
-    scores: dict[str, dict[str, Any]]
+    scores: Mapping[str, dict[str, Any]]
     no_features: frozenset[str]
     loaded_at: datetime
     contributions: pd.DataFrame = field(default_factory=pd.DataFrame)
     """Every feature's overdue contribution in probability points, one row per scored customer
     (index customer_id): what the scores' reasons were cut from."""
-    deal_context: dict[str, DealContext] = field(default_factory=dict)
-    answers: dict[str, Any] = field(default_factory=dict)
-    """Memo of built API answers per customer (they never change within a snapshot)."""
+    deal_context: Mapping[str, DealContext] = field(default_factory=dict)
+    answers: Mapping[str, CustomerScore] = field(default_factory=dict)
+    """The API answer of every scored customer, built once with the snapshot (read-only)."""
 
     @property
     def features_as_of(self) -> date:
@@ -99,22 +103,53 @@ def build_served(
     check_consistent(ref, bundle, store)
     policy.check_columns(store.frame.columns)
     frame = store.frame
-    numeric = [n for n in bundle.feature_names if n not in bundle.categorical_features]
-    empty = frame[numeric].isna().all(axis=1)
+    empty = ~scorable_mask(frame, bundle)
     catalog = {s.name: (s.definition, s.unit, s.kind) for s in FEATURES}
     context = build_reason_context(frame, bundle, policy, catalog, top_k)
     scored, contributions = score_frame_with_points(frame.loc[~empty], bundle, policy, context)
-    scores = scored.to_dict(orient="index")
+    records = {str(k): cast(dict[str, Any], v) for k, v in scored.to_dict("index").items()}
     contributions.index = contributions.index.astype("str")
+    as_of = pd.Timestamp(store.features_as_of).date()
+    versions = ScoreVersions(ref.name, ref.version, policy.version, as_of)
+    answers = {c: customer_score(c, record, versions) for c, record in records.items()}
     return Served(
         ref=ref,
         bundle=bundle,
         store=store,
         store_token=token,
         policy=policy,
-        scores={str(k): cast(dict[str, Any], v) for k, v in scores.items()},
+        scores=MappingProxyType(records),
         no_features=frozenset(str(c) for c in frame.index[empty]),
         loaded_at=datetime.now(UTC),
         contributions=contributions,
-        deal_context=deal_contexts(frame, policy),
+        deal_context=MappingProxyType(deal_contexts(frame, policy)),
+        answers=MappingProxyType(answers),
+    )
+
+
+@dataclass(frozen=True)
+class ScoreVersions:
+    """What every answer of one snapshot names: model, policy and the features' date."""
+
+    model_name: str
+    model_version: str
+    policy_version: str
+    features_as_of: date
+
+
+def customer_score(
+    customer_id: str, record: Mapping[str, Any], versions: ScoreVersions
+) -> CustomerScore:
+    """The API model of one pre-scored customer (a row of `scoring.score_frame`)."""
+    return CustomerScore(
+        customer_id=customer_id,
+        **{name: record[name] for name in OUTPUT_FIELDS},
+        reasons=Reasons(
+            overdue=[Reason(**r) for r in record["reasons_overdue"]],
+            dso=[Reason(**r) for r in record["reasons_dso"]],
+        ),
+        model_name=versions.model_name,
+        model_version=versions.model_version,
+        policy_version=versions.policy_version,
+        features_as_of=versions.features_as_of,
     )

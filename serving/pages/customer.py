@@ -22,7 +22,7 @@ import pandas as pd
 from features.catalog import FEATURES
 from serving.audit import AuditLog
 from serving.auth import Role
-from serving.policy import TermsOffer, recommend_terms
+from serving.policy import Terms, recommend_terms
 from serving.reasons import format_value
 from serving.routes.customers import customer as customer_answer
 from serving.schemas import CustomerResponse
@@ -56,7 +56,7 @@ class CustomerView:
     answer: CustomerResponse
     name: str | None
     segment: str | None
-    terms: TermsOffer | None
+    terms: Terms | None
     dso_now: float | None
     waterfall: tuple[float, list[tuple[str, float]]] | None
     aging: list[tuple[str, float]] | None

@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 
 from features.tables import Tables, data_end_of, write_tables
-from serving.batch import BatchRequest, BatchResult, run_batch
+from serving.batch.job import run_batch
+from serving.batch.types import BatchRequest, BatchResult
 from serving.settings import ServingSettings
 from tests.serving.conftest import Registry, make_settings
 

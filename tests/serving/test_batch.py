@@ -12,9 +12,10 @@ from typer.testing import CliRunner
 from arsight.cli import app
 from features.store import read_online_store
 from features.tables import Tables, write_tables
-from serving.batch import BatchError, ExitCode, run_batch
-from serving.batch_outputs import read_metadata
-from serving.batch_rows import SCORE_FILE_COLUMNS
+from serving.batch.job import run_batch
+from serving.batch.outputs import read_metadata
+from serving.batch.rows import SCORE_FILE_COLUMNS
+from serving.batch.types import BatchError, ExitCode
 from serving.settings import get_serving_settings
 from tests.serving.batch_fixtures import (  # noqa: F401 (fixtures)
     TwoRuns,

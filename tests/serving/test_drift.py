@@ -11,8 +11,7 @@ import pytest
 from features.snapshots import month_end_snapshots
 from features.tables import Tables, data_end_of
 from models.bundle import ModelBundle
-from serving.batch_outputs import read_metadata
-from serving.drift import (
+from serving.batch.drift import (
     EPSILON,
     categorical_psi,
     measure_drift,
@@ -20,6 +19,7 @@ from serving.drift import (
     reference_frame,
     top_features,
 )
+from serving.batch.outputs import read_metadata
 from tests.serving.batch_fixtures import (  # noqa: F401 (fixtures)
     TwoRuns,
     two_runs_fixture,

@@ -10,7 +10,7 @@ one industry (`applyInPandas`) and calls the very functions of the pandas engine
   industry: the small aggregate pass.
 - `reason_medians`: the industry medians of the reason texts (`serving.reasons`), over the
   feature rows with global peers.
-- `score_partition`: global peers, then `serving.batch_rows.score_chunks` (the online
+- `score_partition`: global peers, then `serving.batch.rows.score_chunks` (the online
   service's `score_frame_with_points`) and `assemble_rows`: scores, reasons, tiers, terms.
 
 Flags the feature SQL reads from the whole source (is there a payments table, do invoices
@@ -33,11 +33,12 @@ from features.session import open_session
 from features.tables import Tables
 from features.validate import validate_tables
 from models.bundle import ModelBundle
-from serving.batch_rows import SCORE_FILE_COLUMNS, assemble_rows, reject_rows, score_chunks
+from serving.batch.rejects import reject_rows
+from serving.batch.rows import SCORE_FILE_COLUMNS, assemble_rows, score_chunks
+from serving.batch.spark.inputs import LedgerLayout
 from serving.policy import Policy
 from serving.reasons import industry_medians as reason_industry_medians
 from serving.scoring import ReasonContext
-from serving.spark.inputs import LedgerLayout
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +129,7 @@ def row_dtypes(columns: list[str]) -> dict[str, str]:
 
 
 def rejects_of(rows: pd.DataFrame) -> pd.DataFrame:
-    """The rejection rows of a feature-rows frame, as `serving.batch_rows.reject_rows` gives
+    """The rejection rows of a feature-rows frame, as `serving.batch.rejects.reject_rows` gives
     them (the source row number is not known inside a partition: 0)."""
     found = rows.loc[rows["reject_table"].notna()]
     return pd.DataFrame(

@@ -6,6 +6,13 @@ one; a process killed mid-write leaves only a temporary file, which the next run
 (`remove_stale_temporaries`). The scores file is renamed last: its presence is what says "this
 run completed", and a rerun with it in place skips unless forced.
 
+A run directory holds one run, never parts of two (a killed `--force` rerun): the pandas
+engine writes the whole run into a hidden staging directory inside it (`OutputPaths.staging`),
+renames that to the commit directory when complete (`commit`: from then on the run counts as
+done), then installs the files: the old scores file is removed first, the companions moved in,
+the scores file last. A rerun first repairs (`recover`): it finishes an interrupted install
+and deletes an unfinished staging directory, so the directory holds the old run or the new one.
+
 Determinism: the same inputs and model give byte-identical files. Parquet is written by
 pyarrow with fixed options (one row group, zstd, no pandas index, no statistics that depend on
 time) and the job's own metadata (as-of, model, policy, data fingerprint) carries no clock
@@ -17,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +37,8 @@ import pyarrow.parquet as pq
 logger = logging.getLogger(__name__)
 
 TEMP_SUFFIX = ".arsight-tmp"
+STAGING_SUFFIX = ".arsight-staging"
+COMMIT_SUFFIX = ".arsight-commit"
 METADATA_KEY = b"arsight.batch"
 
 
@@ -65,6 +75,18 @@ class OutputPaths:
     @property
     def rejects(self) -> Path:
         return self.directory / "rejects.csv"
+
+    def staging(self) -> OutputPaths:
+        """Where a run is written before it is complete (a hidden directory beside `scores`)."""
+        return OutputPaths(
+            self.directory / f".{self.scores.name}{STAGING_SUFFIX}" / self.scores.name
+        )
+
+    def committed(self) -> OutputPaths:
+        """Where a complete run waits to be installed (`commit`, `install`)."""
+        return OutputPaths(
+            self.directory / f".{self.scores.name}{COMMIT_SUFFIX}" / self.scores.name
+        )
 
     def companions(self) -> list[Path]:
         """Every file of a run but the scores file, in the order they are written."""
@@ -141,3 +163,55 @@ def read_metadata(path: Path) -> dict[str, str] | None:
         return None
     loaded: dict[str, str] = json.loads(raw)
     return loaded
+
+
+def commit(paths: OutputPaths) -> None:
+    """Declare the run staged at `paths.staging()` complete, then install it.
+
+    The rename of the staging directory is the commit: a job killed after it leaves a complete
+    run that the next run's `recover` installs.
+    """
+    staged, committed = paths.staging().directory, paths.committed().directory
+    shutil.rmtree(committed, ignore_errors=True)
+    _fsync_directory(staged)
+    os.replace(staged, committed)
+    install(paths)
+
+
+def install(paths: OutputPaths) -> None:
+    """Move a committed run's files into `paths`: old scores out first, new scores in last.
+
+    Idempotent: after a kill it moves what is left; at every moment the directory holds either
+    a complete run or no scores file (an incomplete run, which `recover` completes).
+    """
+    committed = paths.committed()
+    if committed.scores.exists():
+        paths.scores.unlink(missing_ok=True)
+        for source, target in zip(committed.companions(), paths.companions(), strict=True):
+            if source.exists():
+                os.replace(source, target)
+        os.replace(committed.scores, paths.scores)
+        _fsync_directory(paths.directory)
+    shutil.rmtree(committed.directory, ignore_errors=True)
+
+
+def recover(paths: OutputPaths) -> None:
+    """Repair what a killed run left in `paths.directory`: finish an interrupted install,
+    delete an unfinished staging directory and stale temporary files."""
+    remove_stale_temporaries(paths.directory)
+    if paths.committed().directory.is_dir():
+        logger.warning("%s: completing the install of an interrupted run", paths.directory)
+        install(paths)
+    staged = paths.staging().directory
+    if staged.is_dir():
+        logger.warning("removed %s, an unfinished run", staged)
+        shutil.rmtree(staged)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Flush `directory`'s entries (its renames) to disk."""
+    handle = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)

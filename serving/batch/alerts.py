@@ -124,7 +124,13 @@ def find_alerts(
         changes = contribution_changes(ids, current_points, previous_points)
         names = list(changes.columns)
         picked = [_movers(row, names, top_k) for row in changes.to_numpy(dtype=float)]
-    now, before = current.loc[ids], previous.loc[ids]
+    return _alert_frame(ids, current.loc[ids], previous.loc[ids], picked)
+
+
+def _alert_frame(
+    ids: pd.Index, now: pd.DataFrame, before: pd.DataFrame, picked: list[tuple[str, float]]
+) -> pd.DataFrame:
+    """ALERT_COLUMNS of the alerts `ids` from both runs' rows and the movers picked."""
     frame = pd.DataFrame(
         {
             "customer_id": ids.astype("str"),

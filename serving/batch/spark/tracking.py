@@ -1,6 +1,6 @@
 """Finishing a Spark scoring run: metrics, the MLflow run, then the scores renamed into place.
 
-The run is logged through the batch job's `serving.batch_tracking.log_scoring_run` (same
+The run is logged through the batch job's `serving.batch.tracking.log_scoring_run` (same
 experiment, same metrics), with the engine and the cluster configuration (`spark_*`
 parameters) among its parameters. As in the pandas engine the scores are renamed into place
 last, so their presence means the run completed.
@@ -14,20 +14,13 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from mlflow.exceptions import MlflowException
 
-from serving.batch_outputs import OutputPaths
-from serving.batch_run import (
-    BatchError,
-    BatchRequest,
-    BatchResult,
-    ExitCode,
-    run_metrics,
-    transition_matrix,
-)
-from serving.batch_tracking import ScoringRunRecord, log_scoring_run
-from serving.drift import DriftReport
+from serving.batch.metrics import run_metrics, transition_matrix
+from serving.batch.outputs import OutputPaths
+from serving.batch.spark.output import write_scores
+from serving.batch.tracking import ScoringRunRecord, log_scoring_run
+from serving.batch.types import BatchError, BatchRequest, BatchResult, ExitCode
 from serving.policy import TIERS
 from serving.settings import ServingSettings
-from serving.spark.output import write_scores
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -87,7 +80,7 @@ def finish_spark_run(
         summary = scores.select(*SUMMARY_COLUMNS).toPandas()
         summary = summary.astype({"overdue_probability": "float64"})
         logger.info("%d customers scored", int(summary["scored"].sum()))
-        metrics = run_metrics(summary, 0, DriftReport({}, 0, []), rejects[0])
+        metrics = run_metrics(summary, 0, {}, rejects[0])
         meta = meta | {"reject_share": f"{rejects[1]:.10g}"}
         params = meta | cluster | {"rows": str(len(summary)), "chunk_size": str(request.chunk_size)}
         run_id = log_run(settings, summary, params, metrics) if request.track else None

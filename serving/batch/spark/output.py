@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from features.catalog import FEATURES
-from serving.batch_rows import SCORE_FILE_COLUMNS
-from serving.batch_run import FLOAT_COLUMNS
-from serving.spark.partition import ROW_COLUMNS
+from serving.batch.rows import FLOAT_COLUMNS, SCORE_FILE_COLUMNS
+from serving.batch.spark.partition import ROW_COLUMNS
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -51,7 +50,7 @@ def feature_row_schema() -> str:
 
 
 def score_row_schema() -> str:
-    """DDL of the score rows (`serving.batch_rows.SCORE_FILE_COLUMNS`, in that order)."""
+    """DDL of the score rows (`serving.batch.rows.SCORE_FILE_COLUMNS`, in that order)."""
     return _ddl({c: SCORE_TYPES[c] for c in SCORE_FILE_COLUMNS})
 
 

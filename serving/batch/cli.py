@@ -17,6 +17,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 if TYPE_CHECKING:
+    from serving.batch.engine import Engine
+    from serving.batch.types import BatchRequest
     from serving.settings import ServingSettings
 
 console = Console()
@@ -71,9 +73,7 @@ def score(
         str | None, typer.Option(help="Spark master URL; default SPARK_MASTER, else local[*].")
     ] = None,
 ) -> None:
-    from serving.batch import BatchError, BatchRequest
-    from serving.settings import get_serving_settings
-    from serving.spark.engine import run_scoring
+    from serving.batch.types import BatchRequest
 
     if out.suffix != ".parquet":
         errors.print(f"error: --out {out}: expected a .parquet file", markup=False)
@@ -82,6 +82,18 @@ def score(
         directory, as_of.date(), out, force, chunk_size, max_reject_share, previous,
         online_store, track,
     )  # fmt: skip
+    _run_and_report(request, engine, master)
+
+
+score.__doc__ = SCORE_HELP
+
+
+def _run_and_report(request: BatchRequest, engine: Engine, master: str | None) -> None:
+    """Run the job with a progress bar on stderr, then print its one-line summary."""
+    from serving.batch.engine import run_scoring
+    from serving.batch.types import BatchError
+    from serving.settings import get_serving_settings
+
     with _progress() as progress:
         task = progress.add_task("scoring", total=None)
         try:
@@ -102,9 +114,6 @@ def score(
         f"{result.not_scored} not scored, {result.alerts} alerts; {tiers}",
         markup=False,
     )
-
-
-score.__doc__ = SCORE_HELP
 
 
 def _progress() -> Progress:
@@ -132,8 +141,8 @@ def alerts(
 
 def show_alerts(settings: ServingSettings, limit: int) -> None:
     """Print the latest run's early warnings from the audit database of `settings`."""
-    from serving.alerts import latest_alerts
     from serving.audit import AuditLog
+    from serving.batch.alerts import latest_alerts
 
     audit = AuditLog(settings.audit_url)
     audit.migrate()

@@ -1,5 +1,8 @@
 """The rows of a scoring run: chunked scoring and one row per customer, scored or not.
 
+Shared by both engines (the Spark engine runs these per partition). The scores file's
+columns are the score record's (`serving.record`) with the run's own around them.
+
 Scoring goes chunk by chunk through `serving.scoring.score_frame_with_points`, the function
 the online service calls, so the SHAP matrices in memory are bounded by the chunk size; lists
 (overlays, reasons) become JSON text right away, which is also how they are stored.
@@ -15,68 +18,51 @@ import numpy as np
 import pandas as pd
 
 from features.tables import Tables
-from features.validate import ValidationReport
 from models.bundle import ModelBundle
-from serving.policy import Policy, TermsOffer, recommend_terms
-from serving.scoring import SCORE_COLUMNS, ReasonContext, score_frame_with_points
+from serving.policy import Policy, Terms, recommend_terms
+from serving.record import OUTPUT_FIELDS, REASON_COLUMNS, RECORD_COLUMNS, ScoreRecord
+from serving.scoring import (
+    SCORE_COLUMNS,
+    ReasonContext,
+    not_scorable_reason,
+    scorable_mask,
+    score_frame_with_points,
+)
 
 logger = logging.getLogger(__name__)
 
-REJECT_KEYS = {
-    "customers": "customer_id",
-    "invoices": "invoice_id",
-    "payments": "payment_id",
-    "signals": "customer_id",
-    "deals": "deal_id",
-}
 JSON_COLUMNS = ("overlays", "reasons_overdue", "reasons_dso")
-SCORE_FILE_COLUMNS = [
-    "customer_id",
-    "customer_name",
-    "as_of",
-    "scored",
-    "not_scored_reason",
-    "overdue_probability",
-    "base_probability",
-    "dso_30d",
-    "dso_30d_p10",
-    "dso_30d_p90",
-    "base_dso",
-    "risk_tier",
-    "previous_risk_tier",
-    "overlays",
-    "reasons_overdue",
-    "reasons_dso",
+BEFORE_SCORES = ["customer_name", "as_of", "scored", "not_scored_reason"]
+"""The batch job's columns between the record's customer_id and its scores."""
+EXPOSURE = [
     "amount_due_next_30d",
     "expected_overdue_amount",
     "recommended_terms_days",
     "recommended_prepayment_share",
-    "model_name",
-    "model_version",
-    "policy_version",
 ]
+"""The batch job's columns after the record's reasons: money at risk and recommended terms."""
 
 
-def reject_rows(report: ValidationReport) -> pd.DataFrame:
-    """Every rejected input row: table, 1-based source row, its key and the reason."""
-    parts = [
-        pd.DataFrame(
-            {
-                "table": name,
-                "row": frame["row"].astype("int64"),
-                "key": frame[REJECT_KEYS[name]].astype("str")
-                if REJECT_KEYS[name] in frame
-                else pd.Series(np.nan, index=frame.index, dtype="str"),
-                "reason": frame["reason"].astype("str"),
-            }
-        )
-        for name, frame in report.rejects.items()
-    ]
-    if not parts:
-        return pd.DataFrame(
-            {"table": [], "row": [], "key": [], "reason": []},
-        ).astype({"table": "str", "row": "int64", "key": "str", "reason": "str"})
-    return pd.concat(parts, ignore_index=True)
+def score_file_columns() -> list[str]:
+    """The scores file's columns: the score record's (`serving.record.RECORD_COLUMNS`), with
+    the run's own before the scores, `previous_risk_tier` beside `risk_tier` and the exposure
+    after the reasons."""
+    columns = list(RECORD_COLUMNS)
+    columns[1:1] = BEFORE_SCORES
+    columns.insert(columns.index("risk_tier") + 1, "previous_risk_tier")
+    after_reasons = columns.index(REASON_COLUMNS[-1]) + 1
+    columns[after_reasons:after_reasons] = EXPOSURE
+    return columns
+
+
+SCORE_FILE_COLUMNS = score_file_columns()
+FLOAT_COLUMNS = [
+    *(c for c in OUTPUT_FIELDS if ScoreRecord.model_fields[c].annotation is float),
+    "amount_due_next_30d",
+    "expected_overdue_amount",
+    "recommended_prepayment_share",
+]
+"""The scores file's float64 columns."""
 
 
 def _as_json(values: pd.Series) -> pd.Series:
@@ -93,10 +79,10 @@ def score_chunks(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Scores (lists as JSON) and overdue contributions of the rows that have features.
 
-    A row whose numeric features are all null is not scored, as online (`serving.state`).
+    A row whose numeric features are all null is not scored, as online
+    (`serving.scoring.scorable_mask`).
     """
-    numeric = [n for n in bundle.feature_names if n not in bundle.categorical_features]
-    to_score = features.loc[~features[numeric].isna().all(axis=1)]
+    to_score = features.loc[scorable_mask(features, bundle)]
     total = len(to_score)
     scores: list[pd.DataFrame] = []
     points: list[pd.DataFrame] = []
@@ -127,14 +113,14 @@ def _reasons(
         f"not a customer as of {day}: onboarded later, or no invoice issued by then"
     )
     no_features = ids.isin(features.index) & ~ids.isin(scores.index)
-    reason[no_features] = f"no features as of {day}: no invoice history up to that date"
+    reason[no_features] = not_scorable_reason(day)
     reason[rejected.index] = "customer record rejected by validation: " + rejected
     return reason
 
 
 def _terms(policy: Policy, tiers: pd.Series, segments: pd.Series) -> pd.DataFrame:
     """Recommended terms per scored row, computed once per distinct (tier, segment)."""
-    cache: dict[tuple[str, str | None], TermsOffer] = {}
+    cache: dict[tuple[str, str | None], Terms] = {}
     days, shares = [], []
     for tier, segment in zip(tiers, segments, strict=True):
         if not isinstance(tier, str):
