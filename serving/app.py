@@ -27,6 +27,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from serving.audit import AuditLog
@@ -134,6 +135,19 @@ def _error(request: Request, status: int, detail: str) -> JSONResponse:
     )
 
 
+# FastAPI answers a body it cannot decode (bad UTF-8, JSON nested past Python's recursion
+# limit) with an undocumented 400 of this detail; it is a malformed request, so a 422.
+_UNPARSEABLE_BODY = "There was an error parsing the body"
+
+
+def _unparseable_detail(exc: BaseException | None) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return "body: the request body is not UTF-8 encoded JSON"
+    if isinstance(exc, RecursionError):
+        return "body: JSON nested too deeply"
+    return "body: the request body could not be parsed as JSON"
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """The one table from errors to HTTP responses."""
 
@@ -144,6 +158,15 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else {}
         response = _error(request, exc.status_code, str(exc))
         response.headers.update(headers)
+        return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        """What Starlette and FastAPI answer themselves (404, 405, ...), with the request id."""
+        if exc.status_code == 400 and exc.detail == _UNPARSEABLE_BODY:
+            return _error(request, 422, _unparseable_detail(exc.__cause__))
+        response = _error(request, exc.status_code, str(exc.detail))
+        response.headers.update(exc.headers or {})
         return response
 
     @app.exception_handler(RequestValidationError)
