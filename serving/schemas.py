@@ -1,8 +1,11 @@
 """Request and response models of the HTTP API (v1), with the examples OpenAPI shows.
 
 Requests forbid unknown fields (a typo is a 422 naming the field, not a silently ignored
-option). Overdue contributions are in probability (0-1, the scale of overdue_probability) and
-add up to overdue_probability - base_probability; DSO contributions are in days.
+option) and are strict: a field takes only its own JSON type (`true` or `"1000"` is not an
+amount, `"30"` or `30.5` not a number of days; an integer is a valid amount, and `30.0` a
+valid number of days, since JSON Schema's "integer" includes it). Overdue contributions are in
+probability (0-1, the scale of overdue_probability) and add up to overdue_probability -
+base_probability; DSO contributions are in days.
 """
 
 from __future__ import annotations
@@ -10,15 +13,24 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+
+def _whole_number(value: object) -> object:
+    """30.0 -> 30 (an integer for JSON Schema); anything else is left to strict validation."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
 
 CustomerId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
 TierName = Literal["green", "yellow", "orange", "red"]
 DecisionName = Literal["approve", "approve_with_conditions", "refer", "decline"]
 
 
 class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class _Response(BaseModel):
@@ -92,7 +104,7 @@ class DealRequest(_Request):
     )
     customer_id: CustomerId
     amount: float = Field(gt=0.0, le=1e12, allow_inf_nan=False)
-    payment_terms_days: int = Field(ge=0, le=365)
+    payment_terms_days: WholeNumber = Field(ge=0, le=365)
 
 
 class Exposure(_Response):
