@@ -108,7 +108,7 @@ class RequestIdMiddleware:
         finally:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", "unmatched")
-            self.metrics.latency.labels(route, scope["method"], str(status)).observe(elapsed)
+            self.metrics.observe_request(route, scope["method"], status, elapsed)
             access_log.info(
                 "%s %s %d",
                 scope["method"],
