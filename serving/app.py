@@ -243,8 +243,10 @@ def create_app(settings: ServingSettings) -> FastAPI:
     for module in (scores, deals, customers, model, health):
         app.include_router(module.router)
     from serving.pages.router import router as pages_router  # risk officers' pages, /ui
+    from serving.pages.session import SessionTable
 
     app.include_router(pages_router)
+    app.state.page_sessions = SessionTable()
     install_error_handlers(app)
     app.add_middleware(RequestIdMiddleware, metrics=metrics)
     return app
