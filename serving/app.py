@@ -33,6 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from serving.audit import AuditLog
 from serving.auth import load_key_ring
 from serving.errors import AuditError, ServingError
+from serving.limits import AuthFailureLimiter, AuthFailureMiddleware, BodyLimitMiddleware
 from serving.metrics import ServingMetrics
 from serving.model_loader import ModelSource
 from serving.policy import load_policy
@@ -248,5 +249,8 @@ def create_app(settings: ServingSettings) -> FastAPI:
     app.include_router(pages_router)
     app.state.page_sessions = SessionTable()
     install_error_handlers(app)
-    app.add_middleware(RequestIdMiddleware, metrics=metrics)
+    limiter = AuthFailureLimiter(settings.auth_failure_limit, settings.auth_failure_window_seconds)
+    app.add_middleware(AuthFailureMiddleware, limiter=limiter)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware, metrics=metrics)  # outermost: ids for all above
     return app

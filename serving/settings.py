@@ -59,6 +59,12 @@ class ServingSettings(BaseSettings):
     freeze_heap: bool = True
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    # Limits (serving.limits, docs/serving.md "Limits"): body cap, read deadline of a whole
+    # request, and failed authentications allowed per client address in a sliding window.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    request_read_timeout_seconds: float = Field(default=5.0, gt=0.0)
+    auth_failure_limit: int = Field(default=20, ge=1)
+    auth_failure_window_seconds: float = Field(default=60.0, gt=0.0)
 
     def resolve(self, path: str | Path) -> Path:
         """`path` if absolute, else below `home`."""

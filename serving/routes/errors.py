@@ -12,6 +12,7 @@ from typing import Any
 from serving.schemas import ErrorResponse
 
 OPEN_RESPONSES: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorResponse, "description": "Request body larger than the configured cap"},
     500: {"model": ErrorResponse, "description": "Unexpected error; quote the request id"},
 }
 
@@ -23,6 +24,10 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {
         "model": ErrorResponse,
         "description": "Malformed request (not JSON, wrong type, out of range), naming the field",
+    },
+    429: {
+        "model": ErrorResponse,
+        "description": "Too many failed authentications from this address; see Retry-After",
     },
     503: {"model": ErrorResponse, "description": "Not ready, or the audit log is unavailable"},
     **OPEN_RESPONSES,

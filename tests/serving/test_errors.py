@@ -51,9 +51,9 @@ def test_every_operation_documents_the_statuses_it_can_answer(client: TestClient
     for path, operations in paths.items():
         for method, operation in operations.items():
             documented = set(operation["responses"])
-            assert {"200", "500"} <= documented, (method, path, documented)
+            assert {"200", "413", "500"} <= documented, (method, path, documented)
             if path.startswith("/v1/"):
-                assert {"401", "403", "422", "503"} <= documented, (method, path)
+                assert {"401", "403", "422", "429", "503"} <= documented, (method, path)
 
 
 def test_public_problem_hides_credentials_and_paths() -> None:
