@@ -26,11 +26,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from serving.audit import AuditLog
 from serving.auth import load_key_ring
 from serving.errors import AuditError, ServingError
+from serving.limits import AuthFailureLimiter, AuthFailureMiddleware, BodyLimitMiddleware
 from serving.metrics import ServingMetrics
 from serving.model_loader import ModelSource
 from serving.policy import Policy, load_policy
@@ -115,7 +117,7 @@ class RequestIdMiddleware:
         finally:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", "unmatched")
-            self.metrics.latency.labels(route, scope["method"], str(status)).observe(elapsed)
+            self.metrics.observe_request(route, scope["method"], status, elapsed)
             access_log.info(
                 "%s %s %d",
                 scope["method"],
@@ -142,6 +144,19 @@ def _error(request: Request, status: int, detail: str) -> JSONResponse:
     )
 
 
+# FastAPI answers a body it cannot decode (bad UTF-8, JSON nested past Python's recursion
+# limit) with an undocumented 400 of this detail; it is a malformed request, so a 422.
+_UNPARSEABLE_BODY = "There was an error parsing the body"
+
+
+def _unparseable_detail(exc: BaseException | None) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return "body: the request body is not UTF-8 encoded JSON"
+    if isinstance(exc, RecursionError):
+        return "body: JSON nested too deeply"
+    return "body: the request body could not be parsed as JSON"
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """The one table from errors to HTTP responses."""
 
@@ -152,6 +167,15 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else {}
         response = _error(request, exc.status_code, str(exc))
         response.headers.update(headers)
+        return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        """What Starlette and FastAPI answer themselves (404, 405, ...), with the request id."""
+        if exc.status_code == 400 and exc.detail == _UNPARSEABLE_BODY:
+            return _error(request, 422, _unparseable_detail(exc.__cause__))
+        response = _error(request, exc.status_code, str(exc.detail))
+        response.headers.update(exc.headers or {})
         return response
 
     @app.exception_handler(RequestValidationError)
@@ -229,8 +253,13 @@ def create_app(settings: ServingSettings) -> FastAPI:
     for module in (scores, deals, customers, model, health):
         app.include_router(module.router)
     from serving.pages.router import router as pages_router  # risk officers' pages, /ui
+    from serving.pages.session import SessionTable
 
     app.include_router(pages_router)
+    app.state.page_sessions = SessionTable()
     install_error_handlers(app)
-    app.add_middleware(RequestIdMiddleware, metrics=metrics)
+    limiter = AuthFailureLimiter(settings.auth_failure_limit, settings.auth_failure_window_seconds)
+    app.add_middleware(AuthFailureMiddleware, limiter=limiter)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware, metrics=metrics)  # outermost: ids for all above
     return app

@@ -1,7 +1,9 @@
 """`arsight serve`: the online scoring service on uvicorn.
 
 The command only reads settings, sets up JSON logging and runs the app; everything else is in
-`serving.app.create_app`.
+`serving.app.create_app`. uvicorn runs with the limits of `server_options`: a deadline for
+receiving each whole request (`serving.limits.TimedH11Protocol`), a short keep-alive and a
+cap on the size of the request line and headers.
 """
 
 from __future__ import annotations
@@ -12,6 +14,24 @@ import typer
 
 if TYPE_CHECKING:
     from serving.settings import ServingSettings
+
+KEEP_ALIVE_SECONDS = 5
+MAX_HEADER_BYTES = 64 * 1024
+
+
+def server_options() -> dict[str, object]:
+    """uvicorn options of `arsight serve`: h11 with a read deadline, keep-alive, header cap.
+
+    The deadline is `ARSIGHT_REQUEST_READ_TIMEOUT_SECONDS`, read by the protocol class in
+    each worker.
+    """
+    return {
+        "http": "serving.limits:TimedH11Protocol",
+        "timeout_keep_alive": KEEP_ALIVE_SECONDS,
+        "h11_max_incomplete_event_size": MAX_HEADER_BYTES,
+        "log_config": None,
+        "access_log": False,
+    }
 
 
 def serve(
@@ -53,10 +73,9 @@ def run_server(
     configure_json_logging()
     bind_host = host or settings.host
     bind_port = port or settings.port
+    options = server_options()
     if workers == 1:
-        uvicorn.run(
-            create_app(settings), host=bind_host, port=bind_port, log_config=None, access_log=False
-        )
+        uvicorn.run(create_app(settings), host=bind_host, port=bind_port, **options)  # type: ignore[arg-type]
         return
     uvicorn.run(
         "serving.cli:app_from_environment",
@@ -64,8 +83,7 @@ def run_server(
         host=bind_host,
         port=bind_port,
         workers=workers,
-        log_config=None,
-        access_log=False,
+        **options,  # type: ignore[arg-type]
     )
 
 

@@ -2,6 +2,12 @@
 
 A registry per app (not prometheus_client's global one) lets tests and benchmarks create
 several apps in one process without "duplicated timeseries" errors.
+
+Every label value comes from a bounded set, so no caller can grow /metrics: the request
+method is one of HTTP's nine standard methods or `other` (an invented `XM0000` is `other`),
+the route is the matched route template (`/v1/customers/{customer_id}`, never the id) or
+`unmatched`, the status a three-digit code. Tiers, endpoints, decisions and reload outcomes
+are fixed by the code; model versions grow by one per swap.
 """
 
 from __future__ import annotations
@@ -17,6 +23,13 @@ from prometheus_client import (
 
 # Buckets from 0.5 ms: the scoring target is p50 <= 5 ms, p99 <= 15 ms.
 LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+METHODS = frozenset("GET HEAD POST PUT DELETE CONNECT OPTIONS TRACE PATCH".split())
+OTHER = "other"
+
+
+def request_method(method: str) -> str:
+    """The method's label: a standard HTTP method as is, anything else `other`."""
+    return method if method in METHODS else OTHER
 
 
 class ServingMetrics:
@@ -62,6 +75,11 @@ class ServingMetrics:
             ["outcome"],
             registry=self.registry,
         )
+
+    def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
+        """Record one request's latency under bounded labels (see the module docstring)."""
+        code = str(status) if 100 <= status <= 599 else OTHER
+        self.latency.labels(route, request_method(method), code).observe(seconds)
 
     def serving(self, name: str, version: str, pipeline_version: str) -> None:
         """Mark `name` `version` as the one in service."""

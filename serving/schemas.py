@@ -1,8 +1,11 @@
 """Request and response models of the HTTP API (v1), with the examples OpenAPI shows.
 
 Requests forbid unknown fields (a typo is a 422 naming the field, not a silently ignored
-option). The score of one customer is `serving.record.ScoreRecord` (with its reasons); the
-policy's types (`Tier`, `Decision`, `Terms`) are the policy module's own.
+option) and are strict: a field takes only its own JSON type (`true` or `"1000"` is not an
+amount, `"30"` or `30.5` not a number of days; an integer is a valid amount, and `30.0` a
+valid number of days, since JSON Schema's "integer" includes it). The score of one customer
+is `serving.record.ScoreRecord` (with its reasons); the policy's types (`Tier`, `Decision`,
+`Terms`) are the policy module's own.
 """
 
 from __future__ import annotations
@@ -10,17 +13,26 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from serving.policy import Decision, Terms, Tier
 from serving.record import Response as _Response
 from serving.record import ScoreRecord
 
+
+def _whole_number(value: object) -> object:
+    """30.0 -> 30 (an integer for JSON Schema); anything else is left to strict validation."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 CustomerId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
 
 
 class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class ScoreRequest(_Request):
@@ -56,7 +68,7 @@ class DealRequest(_Request):
     )
     customer_id: CustomerId
     amount: float = Field(gt=0.0, le=1e12, allow_inf_nan=False)
-    payment_terms_days: int = Field(ge=0, le=365)
+    payment_terms_days: WholeNumber = Field(ge=0, le=365)
 
 
 class Exposure(_Response):

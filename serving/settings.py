@@ -66,6 +66,12 @@ class ServingSettings(BaseSettings):
     registry_timeout_seconds: float = Field(default=30.0, gt=0.0)
     registry_load_timeout_seconds: float = Field(default=300.0, gt=0.0)
     store_timeout_seconds: float = Field(default=60.0, gt=0.0)
+    # Limits (serving.limits, docs/serving.md "Limits"): body cap, read deadline of a whole
+    # request, and failed authentications allowed per client address in a sliding window.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    request_read_timeout_seconds: float = Field(default=5.0, gt=0.0)
+    auth_failure_limit: int = Field(default=20, ge=1)
+    auth_failure_window_seconds: float = Field(default=60.0, gt=0.0)
 
     def resolve(self, path: str | Path) -> Path:
         """`path` if absolute, else below `home`."""

@@ -200,7 +200,7 @@ def deal_submit(
         problem = ["Invalid form token: reload the page."]
         return _deal_page(request, 403, session, fields, problem)
     try:
-        body = DealRequest.model_validate(fields)
+        body = DealRequest.model_validate(fields, strict=False)  # form fields are text
     except ValidationError as exc:
         errors = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
         return _deal_page(request, 422, session, fields, errors)

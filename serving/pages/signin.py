@@ -26,6 +26,7 @@ from serving.pages.session import (
     SESSION_COOKIE,
     PageSession,
     SessionSigner,
+    SessionTable,
     csrf_matches,
     session_secret,
     start_session,
@@ -42,6 +43,12 @@ router = APIRouter(include_in_schema=False)
 def signer_of(request: Request) -> SessionSigner:
     """The signer for this app's session secret."""
     return SessionSigner(session_secret(request.app.state.settings))
+
+
+def sessions_of(request: Request) -> SessionTable:
+    """The app's open sessions (created with the app, see `serving.app.create_app`)."""
+    table: SessionTable = request.app.state.page_sessions
+    return table
 
 
 def safe_next(target: str | None) -> str:
@@ -70,13 +77,15 @@ async def form_fields(request: Request) -> dict[str, str]:
 
 def page_session(request: Request) -> PageSession:
     """The signed-in officer; a redirect to the sign-in page otherwise."""
-    session = signer_of(request).load_session(request.cookies.get(SESSION_COOKIE))
+    session_id = signer_of(request).load_session(request.cookies.get(SESSION_COOKIE))
+    session = sessions_of(request).get(session_id)
     keys: KeyRing = request.app.state.keys
     if session is None or not still_valid(keys, session):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         location = f"/ui/login?next={quote(safe_next(target), safe='')}"
         raise HTTPException(303, "sign in first", headers={"Location": location})
     request.state.role = session.role
+    request.state.page_session_id = session_id
     return session
 
 
@@ -129,18 +138,22 @@ def login(request: Request, form: FormDep) -> Response:
             request, 403, "This key may not open the risk pages (risk role needed).", target
         )
     response = RedirectResponse(target, status_code=303)
-    _set_cookie(
-        request, response, SESSION_COOKIE, signer_of(request).dump_session(session), MAX_AGE_SECONDS
-    )
+    cookie = signer_of(request).dump_session(sessions_of(request).open(session))
+    _set_cookie(request, response, SESSION_COOKIE, cookie, MAX_AGE_SECONDS)
     response.delete_cookie(LOGIN_COOKIE, path=COOKIE_PATH)
     return response
 
 
 @router.post("/ui/logout")
 def logout(request: Request, session: SessionDep, form: FormDep) -> Response:
-    """End the session (CSRF-checked, so no other site can sign an officer out)."""
+    """End the session (CSRF-checked, so no other site can sign an officer out).
+
+    The session is deleted on the server, so the cookie stops working even where a copy of it
+    survives (another tab's jar, an attacker's replay).
+    """
     if not csrf_matches(session.csrf, form.get("csrf")):
         return render(request, "error.html", 403, session=session, message="Invalid form token.")
+    sessions_of(request).revoke(request.state.page_session_id)
     response = RedirectResponse("/ui/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH)
     return response

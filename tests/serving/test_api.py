@@ -181,7 +181,7 @@ def test_not_ready_503_until_store_exists(tmp_path: Path, registry: Registry) ->
         "status": "not_ready",
         "model": None,
         "features_as_of": None,
-        "problems": [problem],
+        "problems": ["online store …/missing.parquet: no such file"],  # open: no directories
     }
     assert scores.status_code == 503
     assert scores.json()["detail"] == f"not ready: {problem}"

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import base64
 import time
 
 import pytest
+from fastapi.testclient import TestClient
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from serving.auth import hash_key, load_key_ring
 from serving.errors import AuthError, ForbiddenError
 from serving.pages.session import (
     MAX_AGE_SECONDS,
+    SESSION_COOKIE,
     PageSession,
     SessionSigner,
+    SessionTable,
     csrf_matches,
     process_secret,
     session_secret,
@@ -21,24 +25,39 @@ from serving.pages.session import (
 )
 from serving.pages.signin import safe_next
 from serving.settings import ServingSettings
+from tests.serving.conftest import KEYS as APP_KEYS
+from tests.serving.pages.conftest import csrf_of
 
 KEYS = load_key_ring("crm:c-key,risk:r-key,admin:a-key", None)
 
 
 def test_session_round_trip() -> None:
-    signer = SessionSigner("secret")
+    signer, table = SessionSigner("secret"), SessionTable()
     session = start_session(KEYS, " r-key ")
     assert session.role == "risk" and session.key_hash == hash_key("r-key")
     assert len(session.csrf) >= 40
-    assert signer.load_session(signer.dump_session(session)) == session
+    session_id = table.open(session)
+    assert len(session_id) == 43
+    assert table.get(signer.load_session(signer.dump_session(session_id))) == session
 
 
 def test_tampered_or_foreign_cookies_are_refused() -> None:
-    token = SessionSigner("secret").dump_session(PageSession("risk", hash_key("r-key"), "t"))
+    token = SessionSigner("secret").dump_session("some-session-id")
     assert SessionSigner("other-secret").load_session(token) is None
     assert SessionSigner("secret").load_session(token[:-2] + "xx") is None
     assert SessionSigner("secret").load_session(None) is None
     assert SessionSigner("secret").load_session("") is None
+
+
+def test_revoked_expired_and_unknown_sessions_are_gone() -> None:
+    table = SessionTable(max_age=60, capacity=2)
+    first = table.open(start_session(KEYS, "r-key"))
+    table.revoke(first)
+    assert table.get(first) is None and table.get("never-opened") is None and len(table) == 0
+    old = table.open(PageSession("risk", hash_key("r-key"), "t", started=time.time() - 61))
+    assert table.get(old) is None and len(table) == 0
+    ids = [table.open(start_session(KEYS, "r-key")) for _ in range(3)]
+    assert [table.get(i) is not None for i in ids] == [False, True, True]
 
 
 class _Backdated(TimestampSigner):
@@ -48,7 +67,7 @@ class _Backdated(TimestampSigner):
 
 def test_expired_sessions_are_refused() -> None:
     old = URLSafeTimedSerializer("secret", salt="arsight.pages.session", signer=_Backdated)
-    token = old.dumps(["risk", hash_key("r-key"), "t"])
+    token = old.dumps("some-session-id")
     assert SessionSigner("secret").load_session(token) is None
 
 
@@ -113,3 +132,24 @@ def test_session_secret_from_the_environment_or_random_per_process(
     drawn = session_secret(ServingSettings(_env_file=None))
     assert drawn == process_secret() == session_secret(ServingSettings(_env_file=None))
     assert len(drawn) == 43
+
+
+def _payload(cookie: str) -> bytes:
+    encoded = cookie.split(".")[0]
+    return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+
+
+def test_sign_out_revokes_the_cookie_and_it_holds_no_key_material(
+    risk_client: TestClient,
+) -> None:
+    cookie = risk_client.cookies[SESSION_COOKIE]
+    payload = _payload(cookie)
+    assert hash_key(APP_KEYS["risk"]).encode() not in payload
+    assert APP_KEYS["risk"].encode() not in payload
+    assert payload.startswith(b'"') and len(payload) == 45  # the JSON string of a random id
+    page = risk_client.get("/ui/")
+    assert page.status_code == 200
+    assert risk_client.post("/ui/logout", data={"csrf": csrf_of(page.text)}).status_code == 303
+    risk_client.cookies.set(SESSION_COOKIE, cookie, path="/ui")  # the old cookie, replayed
+    replayed = risk_client.get("/ui/")
+    assert (replayed.status_code, replayed.headers["location"]) == (303, "/ui/login?next=%2Fui%2F")
