@@ -30,7 +30,7 @@ from features.labels import LabelDefinition
 from features.sources.ibm_ar import import_ibm_ar
 from features.sources.synth import SynthConfig, generate_world
 from features.validate import load_valid_tables
-from training.backtest import MODEL
+from training.backtest import MODEL, PRIOR_LATE_SHARE
 from training.baselines import make_baselines
 from training.dataset import DSO, OVERDUE, feature_columns, labelled
 from training.errors import DatasetError
@@ -87,6 +87,9 @@ def print_gates(metrics: dict[str, dict[str, float]]) -> bool:
     ]
     for name, value, ok in gates:
         print(f"  {name:<36}{value:>10.4f}  {'PASS' if ok else 'FAIL'}")
+    if PRIOR_LATE_SHARE in metrics:  # issue 14: the simple rule to beat on real ledgers
+        margin = model["auc"] - metrics[PRIOR_LATE_SHARE]["auc"]
+        print(f"  {'(info) AUC - customer prior late share':<36}{margin:>10.4f}")
     if "logistic" in metrics:  # for the reader: the margin over the non-LightGBM baseline
         print(
             f"  {'(info) AUC - logistic AUC':<36}{model['auc'] - metrics['logistic']['auc']:>10.4f}"

@@ -232,14 +232,29 @@ def segment_records(result: BacktestResult, frame: pd.DataFrame) -> dict[str, li
     return tables
 
 
+PRIOR_LATE_SHARE = "customer_prior_late_share"
+"""The baseline the overdue model's margin is reported over (training/baselines.py)."""
+
+
+def auc_margin(last_fold: dict[str, dict[str, float]], baseline: str) -> float | None:
+    """The model's last-fold AUC minus `baseline`'s; None when either is missing or NaN."""
+    model = last_fold.get(MODEL, {}).get("auc")
+    other = last_fold.get(baseline, {}).get("auc")
+    if model is None or other is None or model != model or other != other:
+        return None
+    return float(model - other)
+
+
 def build_report(result: BacktestResult, frame: pd.DataFrame) -> dict[str, Any]:
     """The evaluation report saved with the bundle: last fold, every fold, deciles, segments."""
     last = result.scored[MODEL]
     last = labelled(last.loc[last["fold"] == result.last_fold.number], OVERDUE)
     deciles = decile_table(last[OVERDUE].to_numpy(float), last["overdue_probability"].to_numpy())
+    last_fold = result.metrics()
     return {
         "folds": [fold.to_dict() for fold in result.folds],
-        "last_fold": result.metrics(),
+        "last_fold": last_fold,
+        "margins": {f"auc_over_{PRIOR_LATE_SHARE}": auc_margin(last_fold, PRIOR_LATE_SHARE)},
         "fold_metrics": records(result.fold_table()),
         "deciles": records(deciles),
         "segments": segment_records(result, frame),

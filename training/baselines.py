@@ -1,6 +1,8 @@
 """Baselines every model version must beat, fitted and scored on the same backtest folds.
 
-- `prior`: every customer gets the training rows' late share (what a flat reserve assumes).
+- `customer_prior_late_share`: each customer's own share of invoices paid late before t (a
+  point-in-time feature of the frame), the simple rule to beat on real ledgers; the training
+  rows' late share where the customer has no settled invoice yet.
 - `logistic`: logistic regression on the same features in one scikit-learn pipeline
   (median imputation with missing indicators and scaling for numbers, one-hot for categories).
 - `persistence`: dso_30d = the customer's DSO now (the feature `PERSISTENCE_FEATURE`); where
@@ -41,17 +43,38 @@ class Baseline(Protocol):
     def score(self, test: pd.DataFrame) -> pd.DataFrame: ...
 
 
-class PriorBaseline:
-    """The training late share for everyone."""
+PRIOR_LATE_SHARE_FEATURES = (
+    "customer_late_share_count_365d",
+    "customer_late_share_count_180d",
+    "customer_late_share_count_90d",
+)
+"""Where the customer's prior late share is read, longest window first (the first present)."""
 
-    name = "prior"
+
+class CustomerPriorLateShare:
+    """Each customer's own late share as of t; the training base rate without history.
+
+    The score of a row is its first present column of `PRIOR_LATE_SHARE_FEATURES` (by
+    default `customer_late_share_count_365d`: of the invoices cleared in (t-365d, t], the
+    share cleared after the due date). Where that is null (no invoice settled in the window,
+    e.g. a new customer) or the frame has none of these columns, the row gets the late share
+    of the training rows (`fallback_`), which is what a flat reserve assumes for everyone.
+    Nothing is learned but that fallback, so the rule is exactly as point-in-time as the feature.
+    """
+
+    name = "customer_prior_late_share"
 
     def fit(self, train: pd.DataFrame) -> Self:
-        self.late_share_ = float(labelled(train, OVERDUE)[OVERDUE].mean())
+        self.fallback_ = float(labelled(train, OVERDUE)[OVERDUE].mean())
+        self.feature_ = next((c for c in PRIOR_LATE_SHARE_FEATURES if c in train), None)
         return self
 
     def score(self, test: pd.DataFrame) -> pd.DataFrame:
-        return pd.DataFrame({"overdue_probability": self.late_share_}, index=test.index)
+        if self.feature_ is None:
+            share = pd.Series(self.fallback_, index=test.index)
+        else:
+            share = test[self.feature_].astype(float).fillna(self.fallback_)
+        return pd.DataFrame({"overdue_probability": share.to_numpy()}, index=test.index)
 
 
 def finite(values: np.ndarray) -> np.ndarray:
@@ -156,7 +179,7 @@ class UntunedLightGBM:
 
 def make_baselines(features: list[str], seed: int, threads: int = 1) -> list[Baseline]:
     """Every baseline that the features allow (persistence needs the DSO-now feature)."""
-    baselines: list[Baseline] = [PriorBaseline(), LogisticBaseline(seed)]
+    baselines: list[Baseline] = [CustomerPriorLateShare(), LogisticBaseline(seed)]
     if PERSISTENCE_FEATURE in features:
         baselines.append(PersistenceBaseline())
     else:

@@ -65,6 +65,17 @@ def interval_line(bundle: ModelBundle) -> str:
     return line + "."
 
 
+def margin_line(report: dict[str, Any]) -> str:
+    """The overdue model's last-fold AUC margin over the customer's own prior late share."""
+    margin = report.get("margins", {}).get("auc_over_customer_prior_late_share")
+    if margin is None:
+        return ""
+    return (
+        f"Overdue AUC margin over `customer_prior_late_share` (each customer's own late share "
+        f"before t): {margin:+.3f}."
+    )
+
+
 def render_model_card(bundle: ModelBundle, context: CardContext) -> str:
     """The card as markdown."""
     report = bundle.report
@@ -101,6 +112,8 @@ def render_model_card(bundle: ModelBundle, context: CardContext) -> str:
         f"{len(folds)} rolling-origin folds in all.",
         "",
         *metrics_table(report.get("last_fold", {})),
+        "",
+        margin_line(report),
         "",
         "## Limits",
         "- Scores are only as current as the feature snapshot they are computed from.",
