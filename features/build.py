@@ -39,7 +39,7 @@ from features.tables import Tables
 
 logger = logging.getLogger(__name__)
 
-FEATURE_PIPELINE_VERSION: str = "3"
+FEATURE_PIPELINE_VERSION: str = "2"
 """Bumped whenever a feature's definition changes; saved with every model and store."""
 
 KEYS: list[str] = ["customer_id", "as_of"]

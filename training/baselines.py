@@ -5,12 +5,16 @@
   rows' late share where the customer has no settled invoice yet.
 - `logistic`: logistic regression on the same features in one scikit-learn pipeline
   (median imputation with missing indicators and scaling for numbers, one-hot for categories).
+- `customer_prior_severe_share` (delinquent_90d only): each customer's own share of invoices
+  settled more than 30 days late in the last year; the training base rate without history.
 - `persistence`: dso_30d = the customer's DSO now (the feature `PERSISTENCE_FEATURE`); where
   that is null, the training median (counted in the log).
 - `lightgbm_untuned`: LightGBM with `training.train.DEFAULT_PARAMS` and 200 rounds.
 
 Each baseline has `fit(train) -> self` and `score(test) -> DataFrame` with
-`overdue_probability` and/or `dso_pred`, indexed like `test`.
+`overdue_probability` and/or `dso_pred` (or, for delinquent_90d, `delinquency_probability`),
+indexed like `test`. `make_baselines` gives those of the overdue and DSO backtest,
+`make_delinquency_baselines` those of the delinquency backtest.
 """
 
 from __future__ import annotations
@@ -26,12 +30,21 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
-from training.dataset import DSO, OVERDUE, categorical_columns, feature_columns, labelled
-from training.train import DEFAULT_PARAMS, Recipe, fit_models
+from training.dataset import (
+    DELINQUENT,
+    DSO,
+    OVERDUE,
+    PROBABILITY,
+    categorical_columns,
+    feature_columns,
+    labelled,
+)
+from training.train import DEFAULT_PARAMS, DELINQUENCY_TASK, Recipe, fit_models
 
 logger = logging.getLogger(__name__)
 
 PERSISTENCE_FEATURE = "customer_dso_days"
+SEVERE_SHARE_FEATURE = "customer_severe_late_share_365d"
 UNTUNED_ROUNDS = 200
 
 
@@ -77,6 +90,28 @@ class CustomerPriorLateShare:
         return pd.DataFrame({"overdue_probability": share.to_numpy()}, index=test.index)
 
 
+class CustomerPriorSevereShare:
+    """Each customer's own share of invoices that went more than 30 days late, as of t.
+
+    The score of a row is `customer_severe_late_share_365d` (of the invoices cleared in
+    (t-365d, t], the share cleared more than 30 days after the due date); where that is null
+    (nothing settled in the year) or the frame lacks it, the delinquent_90d rate of the
+    training rows (`fallback_`).
+    """
+
+    name = "customer_prior_severe_share"
+
+    def fit(self, train: pd.DataFrame) -> Self:
+        self.fallback_ = float(labelled(train, DELINQUENT)[DELINQUENT].mean())
+        return self
+
+    def score(self, test: pd.DataFrame) -> pd.DataFrame:
+        share = pd.Series(self.fallback_, index=test.index)
+        if SEVERE_SHARE_FEATURE in test:
+            share = test[SEVERE_SHARE_FEATURE].astype(float).fillna(self.fallback_)
+        return pd.DataFrame({PROBABILITY[DELINQUENT]: share.to_numpy()}, index=test.index)
+
+
 def finite(values: np.ndarray) -> np.ndarray:
     """Infinite ratios become missing, so the imputer treats them like nulls."""
     out = np.asarray(values, dtype=float)
@@ -100,22 +135,23 @@ def logistic_pipeline(numeric: list[str], categorical: list[str], seed: int) -> 
 
 
 class LogisticBaseline:
-    """Logistic regression on the model's own features."""
+    """Logistic regression on the model's own features, for `label` (default overdue_30d)."""
 
     name = "logistic"
 
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(self, seed: int = 0, label: str = OVERDUE) -> None:
         self.seed = seed
+        self.label = label
 
     def fit(self, train: pd.DataFrame) -> Self:
-        rows = labelled(train, OVERDUE)
+        rows = labelled(train, self.label)
         text = categorical_columns(rows)
         # a category never observed in training carries nothing to one-hot (the IBM ledger has
         # no industry or segment); numbers that are all null stay, imputed as empty features
         categorical = [c for c in text if rows[c].notna().any()]
         numeric = [c for c in feature_columns(rows) if c not in text]
         self.pipeline_ = logistic_pipeline(numeric, categorical, self.seed)
-        self.pipeline_.fit(self._inputs(rows), rows[OVERDUE].to_numpy(int))
+        self.pipeline_.fit(self._inputs(rows), rows[self.label].to_numpy(int))
         return self
 
     @staticmethod
@@ -126,7 +162,7 @@ class LogisticBaseline:
 
     def score(self, test: pd.DataFrame) -> pd.DataFrame:
         p = self.pipeline_.predict_proba(self._inputs(test))[:, 1]
-        return pd.DataFrame({"overdue_probability": p}, index=test.index)
+        return pd.DataFrame({PROBABILITY[self.label]: p}, index=test.index)
 
 
 class PersistenceBaseline:
@@ -146,33 +182,43 @@ class PersistenceBaseline:
         return pd.DataFrame({"dso_pred": now.fillna(self.fallback_)}, index=test.index)
 
 
+UNTUNED_OUTPUT = {
+    "classifier": "overdue_probability",
+    "regressor": "dso_pred",
+    DELINQUENCY_TASK: PROBABILITY[DELINQUENT],
+}
+"""The score column each task of the untuned baseline fills."""
+
+
 class UntunedLightGBM:
-    """LightGBM classifier and DSO regressor with default parameters, no tuning."""
+    """LightGBM with default parameters, no tuning: by default the classifier and DSO regressor.
+
+    `tasks` picks the models (`("delinquency_classifier",)` in the delinquency backtest).
+    """
 
     name = "lightgbm_untuned"
 
-    def __init__(self, seed: int = 0, threads: int = 1) -> None:
+    def __init__(
+        self, seed: int = 0, threads: int = 1, tasks: tuple[str, ...] = ("classifier", "regressor")
+    ) -> None:
         self.seed = seed
         self.threads = threads
+        self.tasks = tasks
 
     def fit(self, train: pd.DataFrame) -> Self:
-        tasks = ("classifier", "regressor")
         recipe = Recipe(
             {**DEFAULT_PARAMS, "num_threads": self.threads},
-            dict.fromkeys(tasks, UNTUNED_ROUNDS),
+            dict.fromkeys(self.tasks, UNTUNED_ROUNDS),
             self.seed,
         )
-        self.models_ = fit_models(recipe, train, tasks)
+        self.models_ = fit_models(recipe, train, self.tasks)
         return self
 
     def score(self, test: pd.DataFrame) -> pd.DataFrame:
         encoder, boosters = self.models_.encoder, self.models_.boosters
         x = encoder.transform(test[feature_columns(test)])
         return pd.DataFrame(
-            {
-                "overdue_probability": boosters["classifier"].predict(x),
-                "dso_pred": boosters["regressor"].predict(x),
-            },
+            {UNTUNED_OUTPUT[task]: boosters[task].predict(x) for task in self.tasks},
             index=test.index,
         )
 
@@ -186,3 +232,12 @@ def make_baselines(features: list[str], seed: int, threads: int = 1) -> list[Bas
         logger.warning("no %s feature: the persistence baseline is skipped", PERSISTENCE_FEATURE)
     baselines.append(UntunedLightGBM(seed, threads))
     return baselines
+
+
+def make_delinquency_baselines(seed: int, threads: int = 1) -> list[Baseline]:
+    """The baselines of delinquent_90d: the customer's prior severe share, logistic, untuned."""
+    return [
+        CustomerPriorSevereShare(),
+        LogisticBaseline(seed, DELINQUENT),
+        UntunedLightGBM(seed, threads, (DELINQUENCY_TASK,)),
+    ]

@@ -112,12 +112,17 @@ def finite_metrics(metrics: dict[str, float], prefix: str = "") -> dict[str, flo
 
 def report_metrics(report: dict[str, Any]) -> dict[str, float]:
     """The run's metrics: last-fold metrics of the model (bare) and each baseline (prefixed
-    with its name), and the model's AUC margins (`margin_auc_over_<baseline>`)."""
+    with its name), and the model's AUC margins (`margin_auc_over_<baseline>`); the same for
+    the delinquency model under `delinquency_` (`delinquency_auc`, `delinquency_logistic_auc`,
+    `delinquency_margin_auc_over_logistic`, ...)."""
     metrics: dict[str, float] = {}
-    for name, values in report["last_fold"].items():
-        metrics |= finite_metrics(values, "" if name == "model" else f"{name}_")
-    margins = {k: v for k, v in report.get("margins", {}).items() if v is not None}
-    return metrics | finite_metrics(margins, "margin_")
+    credit = report.get("delinquency", {})
+    for section, prefix in ((report, ""), (credit, "delinquency_")):
+        for name, values in section.get("last_fold", {}).items():
+            metrics |= finite_metrics(values, prefix if name == "model" else f"{prefix}{name}_")
+        margins = {k: v for k, v in section.get("margins", {}).items() if v is not None}
+        metrics |= finite_metrics(margins, f"{prefix}margin_")
+    return metrics
 
 
 def log_results(
