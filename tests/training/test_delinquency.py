@@ -16,6 +16,8 @@ from models.pyfunc import predict_with_reasons
 from tests.training.conftest import make_training_frame
 from training.baselines import CustomerPriorSevereShare, LogisticBaseline
 from training.dataset import DELINQUENT, feature_columns
+from training.delinquency import delinquency_folds
+from training.errors import DatasetError
 from training.model_card import CardContext, render_model_card
 from training.settings import TrainingSettings
 from training.workflow import Development, develop
@@ -166,3 +168,11 @@ def test_logistic_baseline_fits_the_label_it_is_given(frame: pd.DataFrame) -> No
     assert list(scores.columns) == ["delinquency_probability"]
     assert not math.isnan(scores.iloc[0, 0])
     assert DELINQUENT not in feature_columns(frame)
+
+
+def test_folds_need_both_classes_in_every_fold_training_rows(frame: pd.DataFrame) -> None:
+    early = frame["as_of"] <= sorted(frame["as_of"].unique())[7]
+    quiet = frame.assign(**{DELINQUENT: frame[DELINQUENT].where(~early, 0.0)})
+    with pytest.raises(DatasetError) as err:
+        delinquency_folds(quiet, SETTINGS, LabelDefinition())
+    assert str(err.value) == "fold 1: 1 delinquent_90d class(es) to train on"
