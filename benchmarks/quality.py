@@ -53,10 +53,10 @@ SHOWN = ("auc", "pr_auc", "brier", "ece", "lift_top_decile", "dso_mae", "dso_cov
 def print_metrics(title: str, metrics: dict[str, dict[str, float]]) -> None:
     """Model and baselines side by side."""
     print(f"\n{title}")
-    print(f"{'model':<18}" + "".join(f"{name:>22}" for name in SHOWN))
+    print(f"{'model':<30}" + "".join(f"{name:>22}" for name in SHOWN))
     for model, values in metrics.items():
         cells = "".join(f"{values[n]:>22.4f}" if n in values else f"{'':>22}" for n in SHOWN)
-        print(f"{model:<18}{cells}")
+        print(f"{model:<30}{cells}")
 
 
 def best_baseline_auc(metrics: dict[str, dict[str, float]]) -> float:
