@@ -68,8 +68,9 @@ def delinquency_folds(
     """Rolling-origin folds over the snapshots with a known delinquent_90d (module docstring).
 
     Raises:
-        DatasetError: no label column, too few labelled snapshots, or a single class overall
-            or in a fold's training rows.
+        DatasetError: no label column, too few labelled snapshots, a single class overall
+            or in a fold's training rows, or folds too short for the horizon (the out-of-time
+            calibration needs an earlier fold's outcomes known before the last fold trains).
     """
     if DELINQUENT not in frame:
         raise DatasetError(f"the frame has no {DELINQUENT} column")
@@ -82,6 +83,12 @@ def delinquency_folds(
         classes = fold.split(known)[0][DELINQUENT].nunique()
         if classes < 2:
             raise DatasetError(f"fold {fold.number}: {classes} {DELINQUENT} class(es) to train on")
+    if folds[-1].train_end < folds[0].test_start:
+        raise DatasetError(
+            f"folds of {settings.fold_snapshots} snapshot(s) are too short for the {gap}-day "
+            "horizon: no fold's outcomes are known before a later fold trains, so the "
+            "calibrator cannot be chosen out of time"
+        )
     return folds
 
 

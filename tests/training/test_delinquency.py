@@ -176,3 +176,13 @@ def test_folds_need_both_classes_in_every_fold_training_rows(frame: pd.DataFrame
     with pytest.raises(DatasetError) as err:
         delinquency_folds(quiet, SETTINGS, LabelDefinition())
     assert str(err.value) == "fold 1: 1 delinquent_90d class(es) to train on"
+
+
+def test_one_month_folds_are_too_short_for_the_horizon(frame: pd.DataFrame) -> None:
+    monthly = TrainingSettings(_env_file=None, fold_snapshots=1, max_rounds=60, trials=0)
+    with pytest.raises(DatasetError) as err:
+        delinquency_folds(frame, monthly, LabelDefinition())
+    assert str(err.value) == (
+        "folds of 1 snapshot(s) are too short for the 90-day horizon: no fold's outcomes are "
+        "known before a later fold trains, so the calibrator cannot be chosen out of time"
+    )
