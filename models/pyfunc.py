@@ -6,9 +6,11 @@ URI (`runs:/...`, `models:/arsight@champion`). Both name the MLflow store explic
 or a tracking URI): nothing here reads or sets MLflow's process-wide tracking or registry URI,
 so two stores in one process (a test, a notebook comparing registries) never mix. The pyfunc's
 `predict` returns, per input row, `overdue_probability`, `dso_30d`, `dso_30d_p10`,
-`dso_30d_p90` and the SHAP contributions of both models as `shap_overdue__<feature>` /
-`shap_dso__<feature>` (plus `__expected_value`), so that Spark or any MLflow client gets scores
-and reasons from the same code as serving.
+`dso_30d_p90`, `delinquency_probability` (NaN for a bundle without the delinquency model) and
+the SHAP contributions of the models as `shap_overdue__<feature>` / `shap_dso__<feature>` /
+`shap_delinquency__<feature>` (the last only where the bundle has the delinquency model; each
+plus `__expected_value`), so that Spark or any MLflow client gets scores and reasons from the
+same code as serving.
 The pyfunc is logged "from code" (models/pyfunc_entry.py): nothing of it is pickled.
 """
 
@@ -46,14 +48,14 @@ def pip_requirements() -> list[str]:
 def predict_with_reasons(bundle: ModelBundle, features: pd.DataFrame) -> pd.DataFrame:
     """Predictions plus flattened SHAP contributions: the pyfunc output, one row per input."""
     explanation = bundle.explain(features)
-    return pd.concat(
-        [
-            bundle.predict(features),
-            explanation.overdue.add_prefix("shap_overdue__"),
-            explanation.dso.add_prefix("shap_dso__"),
-        ],
-        axis=1,
-    )
+    parts = [
+        bundle.predict(features),
+        explanation.overdue.add_prefix("shap_overdue__"),
+        explanation.dso.add_prefix("shap_dso__"),
+    ]
+    if explanation.delinquency is not None:
+        parts.append(explanation.delinquency.add_prefix("shap_delinquency__"))
+    return pd.concat(parts, axis=1)
 
 
 class ArsightModel(PythonModel):

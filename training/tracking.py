@@ -110,6 +110,21 @@ def finite_metrics(metrics: dict[str, float], prefix: str = "") -> dict[str, flo
     return {f"{prefix}{k}": float(v) for k, v in metrics.items() if not math.isnan(float(v))}
 
 
+def report_metrics(report: dict[str, Any]) -> dict[str, float]:
+    """The run's metrics: last-fold metrics of the model (bare) and each baseline (prefixed
+    with its name), and the model's AUC margins (`margin_auc_over_<baseline>`); the same for
+    the delinquency model under `delinquency_` (`delinquency_auc`, `delinquency_logistic_auc`,
+    `delinquency_margin_auc_over_logistic`, ...)."""
+    metrics: dict[str, float] = {}
+    credit = report.get("delinquency", {})
+    for section, prefix in ((report, ""), (credit, "delinquency_")):
+        for name, values in section.get("last_fold", {}).items():
+            metrics |= finite_metrics(values, prefix if name == "model" else f"{prefix}{name}_")
+        margins = {k: v for k, v in section.get("margins", {}).items() if v is not None}
+        metrics |= finite_metrics(margins, f"{prefix}margin_")
+    return metrics
+
+
 def log_results(
     store: TrackingStore,
     run_id: str,
@@ -122,11 +137,7 @@ def log_results(
     client = store.client
     plain = [Param(k, str(v)) for k, v in params.items() if not isinstance(v, dict | list)]
     stamp = get_current_time_millis()
-    metrics = [
-        Metric(key, value, stamp, 0)
-        for name, values in report["last_fold"].items()
-        for key, value in finite_metrics(values, "" if name == "model" else f"{name}_").items()
-    ]
+    metrics = [Metric(key, value, stamp, 0) for key, value in report_metrics(report).items()]
     client.log_batch(run_id, metrics=metrics, params=plain)
     with tempfile.TemporaryDirectory(prefix="arsight-eval-") as tmp:
         directory = Path(tmp)

@@ -3,7 +3,8 @@
 The steps, in order: the tables as known on the as-of date; the labelled snapshot frame; the
 rolling-origin folds; one time-based tuning split (outside the objective); Optuna; rounds by
 early stopping; the backtest of the tuned recipe and every baseline on the same folds, which
-also chooses the calibrator; the final fit on every labelled row; report, plots and card;
+also chooses the calibrator; the same for the delinquency classifier where delinquent_90d is
+known (training/delinquency.py); the final fit on every labelled row; report, plots and card;
 MLflow logging, registration as `challenger` and, with `promote`, the champion decision.
 """
 
@@ -37,13 +38,16 @@ from training.dataset import (
     tables_known_by,
     tuning_fold,
 )
+from training.delinquency import DelinquencyDevelopment, delinquency_report, develop_delinquency
 from training.errors import DatasetError
 from training.model_card import CardContext, render_model_card
 from training.plots import plot_beeswarm, plot_calibration, plot_dso_residuals, plot_roc
 from training.promotion import decide_promotion
 from training.settings import TrainingSettings
 from training.train import (
+    CORE_TASKS,
     DEFAULT_PARAMS,
+    DELINQUENCY_TASK,
     Recipe,
     choose_rounds,
     fit_encoder,
@@ -69,6 +73,7 @@ class Development:
     backtest: BacktestResult
     recipe: Recipe
     trials: int
+    delinquency: DelinquencyDevelopment | None = None
 
 
 @dataclass
@@ -146,7 +151,10 @@ def develop(
     timeout: float | None = None,
     trial_callbacks: list[TrialCallback] | None = None,
 ) -> Development:
-    """Tune, backtest against the baselines, calibrate and fit the final bundle (no MLflow)."""
+    """Tune, backtest against the baselines, calibrate and fit the final bundle (no MLflow).
+
+    Longer than a screen only because it lists the bundle's fields, one per line.
+    """
     gap = definition.horizon_days + definition.grace_days
     folds = rolling_origin_folds(
         labelled(frame, OVERDUE)["as_of"], settings.folds, settings.fold_snapshots, gap
@@ -157,7 +165,13 @@ def develop(
     backtest = run_backtest(
         frame, folds, recipe, make_baselines(features, settings.seed, settings.threads)
     )
-    final = fit_models(recipe, frame)
+    delinquency = develop_delinquency(frame, recipe, settings, definition)
+    recipe = delinquency.recipe
+    credit = delinquency.backtest
+    final = fit_models(
+        recipe, frame, CORE_TASKS if credit is None else (*CORE_TASKS, DELINQUENCY_TASK)
+    )
+    report = {**build_report(backtest, frame), "delinquency": delinquency_report(delinquency)}
     bundle = ModelBundle(
         classifier=final.boosters["classifier"],
         regressor=final.boosters["regressor"],
@@ -173,10 +187,12 @@ def develop(
         monotone=monotone_directions(features),
         params={**recipe.params, "rounds": recipe.rounds, "seed": recipe.seed},
         metrics=backtest.metrics()[MODEL],
-        report=build_report(backtest, frame),
+        report=report,
         interval_adjustment_days=backtest.interval_adjustment_days,
+        delinquency_classifier=final.boosters.get(DELINQUENCY_TASK),
+        delinquency_calibrator=None if credit is None else credit.calibrator,
     )
-    return Development(bundle, backtest, recipe, trials)
+    return Development(bundle, backtest, recipe, trials, delinquency)
 
 
 def draw_plots(development: Development, frame: pd.DataFrame, directory: Path) -> list[Path]:

@@ -75,7 +75,13 @@ def test_load_bundle_round_trips_everything(
     assert loaded.monotone == bundle.monotone
     assert loaded.metrics == bundle.metrics
     assert loaded.data_fingerprint == bundle.data_fingerprint
-    assert loaded.label_definition == {"horizon_days": 30, "grace_days": 0, "dso_window_days": 90}
+    assert loaded.label_definition == {
+        "horizon_days": 30,
+        "grace_days": 0,
+        "dso_window_days": 90,
+        "delinquent_days": 30,
+        "delinquency_horizon_days": 90,
+    }
 
 
 def test_signature_names_every_feature(logged: tuple[str, str], bundle: ModelBundle) -> None:

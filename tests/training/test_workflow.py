@@ -94,7 +94,8 @@ def test_run_logs_params_metrics_artifacts_and_nested_trials(registry: Registry)
         "ece",
         "dso_mae",
         "dso_coverage_p10_p90",
-        "prior_auc",
+        "customer_prior_late_share_auc",
+        "margin_auc_over_customer_prior_late_share",
         "logistic_auc",
         "persistence_dso_mae",
         "lightgbm_untuned_auc",
@@ -129,7 +130,7 @@ def test_report_compares_with_every_baseline_per_segment(registry: Registry) -> 
     report = registry.first.bundle.report
     assert list(report["last_fold"]) == [
         "model",
-        "prior",
+        "customer_prior_late_share",
         "logistic",
         "persistence",
         "lightgbm_untuned",
@@ -153,6 +154,11 @@ def test_model_card_and_registered_bundle(registry: Registry) -> None:
     assert card.startswith("# Model card: arsight version 1\n")
     assert "| model | auc | pr_auc | brier |" in card
     assert "`customer_late_share_count_180d` (+)" in card
+    margin = registry.first.bundle.report["margins"]["auc_over_customer_prior_late_share"]
+    assert (
+        f"Overdue AUC margin over `customer_prior_late_share` (each customer's own late "
+        f"share before t): {margin:+.3f}." in card
+    )
     bundle = load_bundle("models:/arsight@champion", registry.settings.tracking_uri())
     assert bundle.data_fingerprint == registry.first.bundle.data_fingerprint
     assert bundle.report == registry.first.bundle.report
