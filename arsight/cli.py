@@ -8,7 +8,7 @@ import os
 import typer
 
 from features.cli import data_app, features_app
-from serving.batch_cli import alerts, score
+from serving.batch.cli import alerts, score
 from serving.cli import serve
 from training.cli import evaluate, train
 

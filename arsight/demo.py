@@ -5,28 +5,37 @@ synthesise a ledger -> validate it -> portfolio summary -> point-in-time feature
 store -> train, backtest, register and promote a model -> two nightly batch scoring jobs (the
 second one raises early warnings against the first) -> serve the API on 127.0.0.1 with demo keys.
 
-Everything lives below `ARSIGHT_HOME` (the Makefile uses `.demo/`): data, the SQLite MLflow store
-under `models/`, the online store, the audit database and the batch outputs. This module is the
-composition root, the one place that calls both `training` and `serving`.
+Everything lives below `ARSIGHT_HOME` (the Makefile uses `.demo/`) in the embedded layout of
+`features.locations` (data in `data/`, the SQLite MLflow store under `models/`, the online store,
+the audit database under `audit/`, batch runs under `runs/`), so `arsight serve` or
+`arsight score` run later with the same `ARSIGHT_HOME` find everything the demo made. The demo
+configures each package by building its settings object for that home (nothing is written to
+the environment). This module is the composition root, the one place that calls both
+`training` and `serving`.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+from features.build import online_frame
 from features.portfolio import portfolio_by_month
+from features.settings import FeaturesSettings
 from features.sources.synth import SynthConfig, synthesize_to_directory
-from features.store import online_frame, write_online_store
+from features.store import write_online_store
 from features.tables import Tables
 from features.validate import ValidationReport, validate_directory
+
+if TYPE_CHECKING:
+    from serving.settings import ServingSettings
 
 
 @dataclass(frozen=True)
@@ -54,27 +63,25 @@ class DemoKeys:
         return f"risk:{self.risk},crm:{self.crm},admin:{self.admin}"
 
 
-def configure_environment(options: DemoOptions) -> DemoKeys:
-    """Point every package at the demo home and set up demo keys (environment variables only).
+def demo_keys() -> DemoKeys:
+    """Fresh random API keys for the three roles."""
+    return DemoKeys(*(f"demo-{role}-{secrets.token_hex(8)}" for role in ("risk", "crm", "admin")))
 
-    Settings objects read the environment when they are built, so this runs before any is.
+
+def serving_settings(options: DemoOptions, keys: DemoKeys) -> ServingSettings:
+    """The server's and the batch job's settings for the demo home, with the demo keys.
+
+    Anything not given here still comes from the environment (a `MLFLOW_TRACKING_URI` or an
+    `ARSIGHT_AUDIT_DB_URL` the user set is honoured), exactly as for `arsight serve`.
     """
-    home = options.home.resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    keys = DemoKeys(*(f"demo-{role}-{secrets.token_hex(8)}" for role in ("risk", "crm", "admin")))
-    os.environ["ARSIGHT_HOME"] = str(home)
-    os.environ.setdefault("ARSIGHT_ONLINE_STORE", str(home / "store" / "online.parquet"))
-    os.environ.setdefault("ARSIGHT_AUDIT_DB_URL", f"sqlite:///{home / 'audit.db'}")
-    os.environ.setdefault("MLFLOW_TRACKING_URI", f"sqlite:///{home / 'models' / 'mlflow.db'}")
-    os.environ["ARSIGHT_API_KEYS"] = keys.as_setting()
-    os.environ["ARSIGHT_PORT"] = str(options.port)
-    (home / "models").mkdir(exist_ok=True)
-    return keys
+    from serving.settings import ServingSettings
+
+    return ServingSettings(home=options.home, api_keys=keys.as_setting(), port=options.port)
 
 
 def synthesise_and_validate(options: DemoOptions, console: Console) -> tuple[Tables, Path]:
     """Write the synthetic world and load it back through the data contract."""
-    data_dir = options.home / "data" / "world"
+    data_dir = FeaturesSettings(home=options.home).data_directory
     config = SynthConfig(customers=options.customers, months=options.months, seed=options.seed)
     console.rule("1. Synthesise a ledger")
     console.print(synthesize_to_directory(config, data_dir, progress=True).to_rich())
@@ -121,16 +128,11 @@ def portfolio_table(tables: Tables) -> Table:
     return table
 
 
-def refresh_online_store(tables: Tables, console: Console) -> pd.Timestamp:
+def refresh_online_store(tables: Tables, options: DemoOptions, console: Console) -> pd.Timestamp:
     """Materialise the latest snapshot per customer into the online store."""
-    from features.settings import get_features_settings
-
     console.rule("4. Online feature store")
     frame = online_frame(tables)
-    settings = get_features_settings()
-    location = os.environ.get("ARSIGHT_ONLINE_STORE") or str(
-        settings.resolve(settings.online_store)
-    )
+    location = FeaturesSettings(home=options.home).online_store_location
     write_online_store(frame, location)
     as_of = pd.Timestamp(frame["as_of"].max())
     console.print(f"{len(frame):,} customers as of {as_of:%Y-%m-%d} -> {location}")
@@ -179,18 +181,16 @@ def train_model(
 
 
 def score_portfolio(
-    data_dir: Path, as_of: pd.Timestamp, options: DemoOptions, console: Console
+    data_dir: Path, as_of: pd.Timestamp, settings: ServingSettings, console: Console
 ) -> None:
     """Two nightly jobs a month apart, so the second raises early warnings against the first."""
-    from serving.batch import run_batch
-    from serving.batch_cli import alerts
-    from serving.batch_run import BatchRequest
-    from serving.settings import ServingSettings
+    from serving.batch.cli import show_alerts
+    from serving.batch.job import run_batch
+    from serving.batch.types import BatchRequest
 
-    settings = ServingSettings(home=options.home)
     for day in (as_of - pd.offsets.MonthEnd(1), as_of):
         console.rule(f"6. Batch scoring as of {day:%Y-%m-%d}")
-        out = options.home / "runs" / f"{day:%Y-%m-%d}" / "scores.parquet"
+        out = settings.resolve(settings.runs_dir) / f"{day:%Y-%m-%d}" / "scores.parquet"
         result = run_batch(
             BatchRequest(directory=data_dir, as_of=day.date(), out=out, force=True), settings
         )
@@ -199,7 +199,7 @@ def score_portfolio(
             f"{result.rows:,} customers scored ({result.not_scored:,} not scored): {tiers}"
         )
         console.print(f"{result.alerts:,} early warnings -> {result.paths.directory}")
-    alerts(limit=10)
+    show_alerts(settings, limit=10)
 
 
 def curl_examples(keys: DemoKeys, port: int, customer_id: str) -> str:
@@ -222,13 +222,15 @@ def curl_examples(keys: DemoKeys, port: int, customer_id: str) -> str:
 def run_demo(options: DemoOptions, console: Console | None = None) -> None:
     """Run the whole main job; serve until Ctrl-C when `options.serve`."""
     console = console or Console()
-    keys = configure_environment(options)
+    options.home.mkdir(parents=True, exist_ok=True)
+    keys = demo_keys()
+    settings = serving_settings(options, keys)
     tables, data_dir = synthesise_and_validate(options, console)
     console.print(portfolio_table(tables))
     frame, end = build_training(tables, options, console)
-    as_of = refresh_online_store(tables, console)
+    as_of = refresh_online_store(tables, options, console)
     train_model(frame, end, options, console)
-    score_portfolio(data_dir, as_of, options, console)
+    score_portfolio(data_dir, as_of, settings, console)
     console.rule("7. Serve")
     console.print(
         f"demo keys: risk={keys.risk}  crm={keys.crm}  admin={keys.admin}\n"
@@ -236,7 +238,13 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> None:
     )
     customer_id = str(tables.customers["customer_id"].iloc[0])
     console.print(curl_examples(keys, options.port, customer_id), soft_wrap=True, highlight=False)
+    console.print(
+        f"Later, `ARSIGHT_HOME={options.home} arsight serve` serves the same home "
+        "(set ARSIGHT_API_KEYS for keys).",
+        soft_wrap=True,
+        highlight=False,
+    )
     if options.serve:
-        from serving.cli import serve
+        from serving.cli import run_server
 
-        serve(host="127.0.0.1", port=options.port)
+        run_server(settings, host="127.0.0.1", port=options.port)

@@ -9,7 +9,7 @@
    - batch without reasons: `ModelBundle.predict` + policy tiers (the job's predict path);
    - LightGBM predict + pred_contrib: the four predicts plus `pred_contrib` of the two models
      that are explained;
-   - batch with reasons: `serving.batch_rows.score_chunks`, the job's scoring (scores, SHAP,
+   - batch with reasons: `serving.batch.rows.score_chunks`, the job's scoring (scores, SHAP,
      probability points, tiers, overlays, top reasons as text, JSON).
    The ratios batch / LightGBM are the targets (>= 0.8).
 4. Peak RSS of the process, and the projected time of a 1,000,000-customer night (every stage
@@ -99,7 +99,7 @@ def timed(action: Callable[[], object]) -> tuple[float, object]:
 
 def features_of(world: Path, cache: Path | None) -> tuple[pd.DataFrame, dict[str, float]]:
     """The 100k feature frame, and the seconds validation and the build took."""
-    from features.store import online_frame
+    from features.build import online_frame
     from features.validate import load_valid_tables
 
     if cache is not None and cache.is_file():
@@ -121,7 +121,7 @@ def measure(
     the two predict variants run.
     """
     from features.catalog import FEATURES
-    from serving.batch_rows import score_chunks
+    from serving.batch.rows import score_chunks
     from serving.policy import assign_tiers, load_policy
     from serving.scoring import build_reason_context
 

@@ -23,10 +23,9 @@ import duckdb
 import pandas as pd
 
 from features.build import build_feature_frame, build_training_frame
-from features.engine import data_end_of
 from features.snapshots import month_end_snapshots
 from features.sources.synth import SynthConfig, synthesize_to_directory
-from features.tables import Tables, read_raw_tables
+from features.tables import Tables, data_end_of, read_raw_tables
 
 R = TypeVar("R")
 

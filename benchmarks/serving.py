@@ -66,13 +66,12 @@ class Fixture:
 
 def build_fixture(home: Path, customers: int, trees: int) -> tuple[Fixture, object, object]:
     """World -> training frame -> bundle of `trees` trees -> MLflow champion + online store."""
-    import mlflow
     from mlflow.tracking import MlflowClient
 
-    from features.build import build_training_frame
+    from features.build import build_training_frame, online_frame
     from features.snapshots import month_end_snapshots
     from features.sources.synth import SynthConfig, generate_world
-    from features.store import online_frame, write_online_store
+    from features.store import write_online_store
     from models.pyfunc import log_bundle
     from tests.serving.conftest import fit_tiny_bundle
 
@@ -81,12 +80,11 @@ def build_fixture(home: Path, customers: int, trees: int) -> tuple[Fixture, obje
     bundle = fit_tiny_bundle(frame, rounds=trees)
     uri = f"sqlite:///{home / 'models' / 'mlflow.db'}"
     (home / "models").mkdir(parents=True)
-    mlflow.set_tracking_uri(uri)
-    with mlflow.start_run():
-        info = log_bundle(bundle, registered_model_name="arsight")
-    MlflowClient(uri).set_registered_model_alias(
-        "arsight", "champion", str(info.registered_model_version)
-    )
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    run_id = client.create_run(client.create_experiment("serving-benchmark")).info.run_id
+    version = log_bundle(bundle, client, run_id, registered_model_name="arsight")
+    client.set_terminated(run_id)
+    client.set_registered_model_alias("arsight", "champion", version)
     store = online_frame(world)
     write_online_store(store, home / "store" / "online.parquet")
     ids = store["customer_id"].astype(str).tolist()

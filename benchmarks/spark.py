@@ -6,12 +6,12 @@ reasons, tiers, overlays and recommended terms, one output row per customer writ
 Parquet. Not measured: reading the ledger and computing features (see the parity test for a
 whole run). The N rows are a synthetic world's feature frame (2,000 customers as of its last
 day) replicated with suffixed customer ids, so the values and the reasons' industry medians
-are those of a real world. Both engines call the same `serving.batch_rows.score_chunks` and
+are those of a real world. Both engines call the same `serving.batch.rows.score_chunks` and
 `assemble_rows`, with the same bundle (a LightGBM model of `--trees` trees per booster) and
 the same reason context.
 
 - pandas: one process; score_chunks in chunks of 10,000 rows, assemble_rows, one Parquet file.
-- Spark: `serving.spark.partition.score_partition` over the feature rows read from Parquet
+- Spark: `serving.batch.spark.partition.score_partition` over the feature rows read from Parquet
   (`mapInPandas`, `--partitions` partitions), written as partitioned Parquet.
 
 Usage: .venv/bin/python benchmarks/spark.py [--customers 1000000] [--master local[*]]
@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 import pandas as pd  # noqa: E402
 
 if TYPE_CHECKING:
-    from serving.spark.partition import ScoringPlan
+    from serving.batch.spark.partition import ScoringPlan
 
 
 @dataclass(frozen=True)
@@ -46,16 +46,15 @@ class Setup:
 
 def build(customers: int, world_customers: int, trees: int) -> Setup:
     """World -> bundle of `trees` trees -> feature rows replicated to `customers` rows."""
-    from features.build import build_training_frame
+    from features.build import build_training_frame, online_frame
     from features.catalog import FEATURES
-    from features.engine import data_end_of
     from features.peers import industry_medians
     from features.snapshots import month_end_snapshots
     from features.sources.synth import SynthConfig, generate_world
-    from features.store import online_frame
+    from features.tables import data_end_of
+    from serving.batch.spark.partition import ScoringPlan, peer_input
     from serving.policy import load_policy
     from serving.scoring import build_reason_context
-    from serving.spark.partition import ScoringPlan, peer_input
     from tests.serving.conftest import fit_tiny_bundle
 
     world = generate_world(SynthConfig(customers=world_customers, months=15, seed=3))
@@ -82,7 +81,7 @@ def build(customers: int, world_customers: int, trees: int) -> Setup:
 
 def run_pandas(setup: Setup, out: Path) -> float:
     """Seconds for the pandas engine's scoring pass, Parquet written."""
-    from serving.spark.partition import score_partition
+    from serving.batch.spark.partition import score_partition
 
     start = time.perf_counter()
     scored = next(score_partition([setup.rows], setup.plan))
@@ -94,10 +93,10 @@ def run_spark(setup: Setup, directory: Path, master: str, partitions: int) -> tu
     """Seconds for the Spark engine's scoring pass (from Parquet feature rows to Parquet)."""
     from functools import partial
 
-    from serving.spark.job import score_with_broadcast
-    from serving.spark.output import score_row_schema
-    from serving.spark.partition import ROW_COLUMNS, for_spark
-    from serving.spark.session import SparkSettings, build_session, default_partitions
+    from serving.batch.spark.job import score_with_broadcast
+    from serving.batch.spark.output import score_row_schema
+    from serving.batch.spark.partition import ROW_COLUMNS, for_spark
+    from serving.batch.spark.session import SparkSettings, build_session, default_partitions
 
     settings = SparkSettings(master=master, partitions=partitions)
     spark = build_session(settings)

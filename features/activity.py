@@ -1,7 +1,7 @@
 """Activity: how recently and how much a customer buys and pays, and its CRM pipeline.
 
 Recency is the latest fact dated <= t (facts bucketed by snapshot date, see
-`features.engine.bucket_sql`), volumes from `invoice_history`.
+`features.snapshot_buckets.bucket_sql`), volumes from `invoice_history`.
 A deal's `stage` has no date (a deal won after t was open at t), so using it would leak the
 future: the pipeline features count deals *created* in (t-90d, t] whatever their stage.
 """
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from features.engine import Session, bucket_sql, known_by_sql, snapshot_dates_in
+from features.session import Session, snapshot_dates_in
+from features.snapshot_buckets import bucket_sql, known_by_sql
 
 ACTIVITY_SQL = """
 WITH dates AS (SELECT as_of, row_number() OVER (ORDER BY as_of) - 1 AS k FROM snapshot_dates),

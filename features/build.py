@@ -4,7 +4,8 @@
 pairs in DuckDB, runs each feature group once per batch of snapshots (all dates of a batch in
 one query), and lines the groups up on the spine. A customer is in the snapshot at t when
 its `onboarding_date <= t`, or, where that is null, its first invoice was issued <= t.
-Every feature at t uses only facts dated <= t.
+Every feature at t uses only facts dated <= t. `online_frame` is the one snapshot the online
+store holds (`features.store` only reads and writes it).
 """
 
 from __future__ import annotations
@@ -16,15 +17,8 @@ import pandas as pd
 
 from features.activity import activity
 from features.catalog import FEATURES, feature_names
-from features.engine import (
-    Session,
-    create_invoice_history,
-    data_end_of,
-    normalise_dates,
-    open_session,
-    set_snapshots,
-)
 from features.health import health
+from features.invoice_history import create_invoice_history
 from features.labels import (
     DEFAULT_DEFINITION,
     LABEL_COLUMNS,
@@ -34,8 +28,9 @@ from features.labels import (
 from features.payment_history import payment_history
 from features.peers import peers
 from features.receivables import receivables
+from features.session import Session, normalise_dates, open_session, set_snapshots
 from features.static import static
-from features.tables import Tables
+from features.tables import Tables, contract_frame, data_end_of
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +50,7 @@ SQL_GROUPS: tuple[Callable[[Session], pd.DataFrame], ...] = (
 )
 
 CODE_DTYPES: dict[str, str] = {"customer_id": "int64", "as_of": "datetime64[ns]"}
-"""Key dtypes inside a session, where customer_id is an integer code (see features.engine)."""
+"""Key dtypes inside a session, where customer_id is an integer code (see features.id_coding)."""
 
 StepCallback = Callable[[str], None]
 
@@ -186,3 +181,20 @@ def build_training_frame(
     finally:
         session.close()
     return pd.concat(parts, ignore_index=True)
+
+
+def online_frame(tables: Tables, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
+    """The snapshot the online store holds: every customer known at `as_of`, plus context.
+
+    Args:
+        tables: canonical tables.
+        as_of: snapshot date; default the latest fact date in `tables` (the latest snapshot).
+
+    Returns:
+        `build_feature_frame` at that date with the context column customer_name.
+    """
+    when = data_end_of(tables) if as_of is None else pd.Timestamp(as_of)
+    frame = build_feature_frame(tables, when)
+    customers = contract_frame("customers", tables.customers)
+    names = customers.set_index("customer_id")["name"]
+    return frame.assign(customer_name=frame["customer_id"].map(names).astype("str"))

@@ -16,13 +16,14 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from features.build import build_feature_frame, build_steps, build_training_frame
+from features.build import build_feature_frame, build_steps, build_training_frame, online_frame
 from features.catalog import FEATURES
 from features.errors import FeaturesError
 from features.labels import LabelDefinition
+from features.locations import location
 from features.settings import get_features_settings
 from features.snapshots import month_end_snapshots
-from features.store import online_frame, write_online_store
+from features.store import write_online_store
 from features.tables import write_parquet_atomic
 
 logger = logging.getLogger(__name__)
@@ -92,9 +93,8 @@ def run_build(request: BuildRequest, console: Console) -> str:
     tables = load_valid_tables(request.directory)
     as_of = pd.Timestamp(request.as_of) if request.as_of is not None else None
     if request.online:
-        target = request.store or get_features_settings().online_store
-        if "://" not in target:
-            target = str(get_features_settings().resolve(target))
+        settings = get_features_settings()
+        target = location(settings.home, request.store or settings.online_store)
         frame = online_frame(tables, as_of)
         write_online_store(frame, target)
         when = frame["as_of"].iloc[0].date() if len(frame) else as_of

@@ -98,7 +98,7 @@ def validate(
     """
     from features.errors import FeaturesError
     from features.validate import validate_directory
-    from features.validate_console import print_report, write_outputs
+    from features.validate.console import print_report, write_outputs
 
     try:
         report = validate_directory(directory)

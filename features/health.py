@@ -13,8 +13,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from features.engine import Session, bucket_sql, known_by_sql, snapshot_dates_in
 from features.schema import SIGNAL_NAMES
+from features.session import Session, snapshot_dates_in
+from features.snapshot_buckets import bucket_sql, known_by_sql
 
 LAGS_DAYS: tuple[int, ...] = (90, 180)
 """Changes are measured against the value known this many days before t."""

@@ -6,8 +6,10 @@
   t + horizon + grace > data_end (the outcome of the last such invoice is not known yet).
 - dso_30d(c, t) = DSO(c, t+horizon) with the receivables definition (`create_position`);
   NaN if t + horizon > data_end or that DSO is null.
+- delinquent_90d(c, t): the credit-risk label, see `features.delinquency_label` (its own
+  horizon `delinquency_horizon_days` and threshold `delinquent_days`).
 
-Rows: one per customer known at t (the spine of `features.engine`), like the feature frame.
+Rows: one per customer known at t (the spine of `features.session`), like the feature frame.
 Facts dated after data_end are never used: with the censoring rule every due date + grace
 that decides a label is <= data_end, so a clearing after data_end reads as "late", which it is.
 """
@@ -19,11 +21,12 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-from features.engine import Session, data_end_of, normalise_dates, open_session
+from features.delinquency_label import DELINQUENCY_COLUMN, delinquency_in_session
 from features.receivables import create_position
-from features.tables import Tables
+from features.session import Session, normalise_dates, open_session
+from features.tables import Tables, data_end_of
 
-LABEL_COLUMNS: tuple[str, ...] = ("overdue_30d", "dso_30d")
+LABEL_COLUMNS: tuple[str, ...] = ("overdue_30d", "dso_30d", DELINQUENCY_COLUMN)
 
 
 @dataclass(frozen=True)
@@ -34,16 +37,26 @@ class LabelDefinition:
         horizon_days: the outcome window after t, in days.
         grace_days: days after the due date an invoice may clear and still count as in time.
         dso_window_days: the sales window of the DSO label, in days.
+        delinquent_days: delinquent_90d counts an invoice still unpaid more than this many
+            days past its due date (30+ days past due is delinquency in credit practice).
+        delinquency_horizon_days: the outcome window of delinquent_90d after t, in days.
     """
 
     horizon_days: int = 30
     grace_days: int = 0
     dso_window_days: int = 90
+    delinquent_days: int = 30
+    delinquency_horizon_days: int = 90
 
     def __post_init__(self) -> None:
         if self.horizon_days < 1 or self.grace_days < 0 or self.dso_window_days < 1:
             raise ValueError(
                 "LabelDefinition needs horizon_days >= 1, grace_days >= 0, dso_window_days >= 1; "
+                f"got {self.to_dict()}"
+            )
+        if self.delinquent_days < 0 or self.delinquency_horizon_days < 1:
+            raise ValueError(
+                "LabelDefinition needs delinquent_days >= 0, delinquency_horizon_days >= 1; "
                 f"got {self.to_dict()}"
             )
 
@@ -53,7 +66,8 @@ class LabelDefinition:
 
 
 DEFAULT_DEFINITION = LabelDefinition()
-"""The definitions of ARCHITECTURE.md: 30-day horizon, no grace, 90-day DSO window."""
+"""The definitions of ARCHITECTURE.md: 30-day horizon, no grace, 90-day DSO window; delinquent
+means more than 30 days past due within 90 days."""
 
 OVERDUE_SQL = """
 WITH due AS (
@@ -80,7 +94,7 @@ ORDER BY s.as_of, s.customer_id
 def labels_in_session(
     session: Session, definition: LabelDefinition, data_end: pd.Timestamp
 ) -> pd.DataFrame:
-    """Both labels for every spine row of an open session (see the module docstring)."""
+    """The three labels for every spine row of an open session (see the module docstring)."""
     session.con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE label_probes AS
@@ -96,11 +110,17 @@ def labels_in_session(
         data_end=pd.Timestamp(data_end).normalize().isoformat(sep=" "),
     )
     frame = session.frame(sql)
+    delinquency = delinquency_in_session(
+        session, definition.delinquent_days, definition.delinquency_horizon_days, data_end
+    )
+    if not frame[["customer_id", "as_of"]].equals(delinquency[["customer_id", "as_of"]]):
+        raise RuntimeError("the delinquency label was computed for a different spine")
     return frame.assign(
         customer_id=session.decode(frame["customer_id"]),
         as_of=frame["as_of"].astype("datetime64[ns]"),
         overdue_30d=frame["overdue_30d"].astype("float64"),
         dso_30d=frame["dso_30d"].astype("float64"),
+        **{DELINQUENCY_COLUMN: delinquency[DELINQUENCY_COLUMN].to_numpy()},
     )
 
 
@@ -115,13 +135,13 @@ def build_labels(
     Args:
         tables: canonical tables.
         as_ofs: snapshot dates.
-        definition: horizon, grace and DSO window.
+        definition: horizons, grace, DSO window and the delinquency threshold.
         data_end: last date facts are known (default: the latest fact date in `tables`);
             labels whose outcome is not known by then are NaN.
 
     Returns:
         Columns customer_id, as_of, overdue_30d (1.0/0.0/NaN), dso_30d (NaN = excluded),
-        sorted by as_of, customer_id, on a RangeIndex.
+        delinquent_90d (1.0/0.0/NaN), sorted by as_of, customer_id, on a RangeIndex.
     """
     end = data_end_of(tables) if data_end is None else pd.Timestamp(data_end)
     session = open_session(tables, normalise_dates(as_ofs))

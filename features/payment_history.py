@@ -1,8 +1,8 @@
 """Payment behaviour over trailing windows: how much a customer buys and how it pays.
 
-Computed by one DuckDB query over `invoice_history` (see `features.engine`) for all snapshots:
-invoices are aggregated by disjoint age bands, and each window sums its bands (see BANDS_SQL).
-Windows are (t - w days, t]; an invoice counts as
+Computed by one DuckDB query over `invoice_history` (see `features.invoice_history`) for all
+snapshots: invoices are aggregated by disjoint age bands, and each window sums its bands (see
+BANDS_SQL). Windows are (t - w days, t]; an invoice counts as
 *settled* in a window when its `cleared_date` falls in it, and its days late are known only
 then (an invoice open at t has no days late yet; its lateness shows in the receivables group).
 On-time share by count is 1 - late share and is not repeated as a feature.
@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from features.engine import Session
+from features.session import Session
 
 WINDOWS: tuple[int, ...] = (30, 90, 180, 365)
 """Trailing windows in days."""
+
+SEVERE_DAYS_LATE = 30
+"""Days late beyond which a settled invoice counts as severely late: 30+ days past due is
+delinquency in credit practice (DOMAIN.md, "How late is late"), the default `delinquent_days`."""
 
 BANDS_SQL = """
 issued AS (
@@ -29,6 +33,7 @@ settled AS (
            count(*) AS n,
            sum(amount) AS amount,
            count(*) FILTER (WHERE days_late > 0) AS n_late,
+           count(*) FILTER (WHERE days_late > {severe}) AS n_severe,
            coalesce(sum(amount) FILTER (WHERE days_late > 0), 0) AS late_amount,
            count(*) FILTER (WHERE days_late < 0) AS n_early,
            sum(days_late) AS days_late_sum,
@@ -63,6 +68,7 @@ SETTLED_SUMS: tuple[str, ...] = (
     "n",
     "amount",
     "n_late",
+    "n_severe",
     "late_amount",
     "n_early",
     "days_late_sum",
@@ -122,6 +128,7 @@ def payment_history_sql(has_disputed: bool, has_payments: bool) -> str:
         issued_band=_band("issued_days_ago"),
         settled_band=_band("cleared_days_ago"),
         longest=max(WINDOWS),
+        severe=SEVERE_DAYS_LATE,
         disputed="disputed_settled" if has_disputed else "NULL::BOOLEAN",
         payment_count="payment_count" if has_payments else "NULL::BIGINT",
         quantiles=", ".join(
@@ -135,6 +142,8 @@ def payment_history_sql(has_disputed: bool, has_payments: bool) -> str:
     items.append(
         "sw.recent_sum / sw.recent_n - sw.older_sum / sw.older_n AS customer_days_late_trend_days"
     )
+    year = max(WINDOWS)
+    items.append(f"sw.n_severe_{year} / nullif(sw.n_{year}, 0) AS customer_severe_late_share_365d")
     select = ",\n       ".join(items)
     return f"""
 WITH {bands},{_pivots()}
@@ -176,6 +185,10 @@ def payment_history(session: Session) -> pd.DataFrame:
         customer_days_late_trend_days (days): Mean days late of invoices cleared in (t-90d, t]
             minus that of invoices cleared in (t-365d, t-90d]; positive = paying later than
             before. Null when either period has no cleared invoice.
+        customer_severe_late_share_365d (share): Of invoices cleared in (t-365d, t], the share
+            cleared more than 30 days after their due date (the customer's prior share of
+            invoices that went delinquent). Invoices still open at t are not counted (their
+            days past due are in the receivables group). Null when none cleared.
     """
     sql = payment_history_sql(session.has_disputed, session.has_payments)
     return session.frame(sql)

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from features.engine import data_end_of, open_session
 from features.receivables import DSO_WINDOW_DAYS, create_position
-from features.tables import Tables
+from features.session import open_session
+from features.tables import Tables, data_end_of
 
 PORTFOLIO_SQL = f"""
 WITH totals AS (

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from features.engine import Session, bucket_sql, known_by_sql
+from features.session import Session
+from features.snapshot_buckets import bucket_sql, known_by_sql
 
 DSO_WINDOW_DAYS = 90
 """Sales window of DSO, in days."""
@@ -99,9 +100,10 @@ FROM totals
 """
 """Positions per distinct reference date, then attached to the probes: no probe x invoice
 product is formed. Each invoice is paired only with the reference dates where it matters, found
-by bucketing its dates against the sorted reference dates (`features.engine.bucket_sql`): it is
-open at the k-th date for k in [bucket(issue), bucket(clearing)) and in its DSO sales window for
-k in [bucket(issue), bucket(issue + window)). No sort of the invoices is needed."""
+by bucketing its dates against the sorted reference dates
+(`features.snapshot_buckets.bucket_sql`): it is open at the k-th date for k in [bucket(issue),
+bucket(clearing)) and in its DSO sales window for k in [bucket(issue), bucket(issue + window)).
+No sort of the invoices is needed."""
 
 
 def create_position(

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from features.engine import data_end_of
 from features.labels import DEFAULT_DEFINITION, LabelDefinition
-from features.tables import Tables
+from features.tables import Tables, data_end_of
 
 
 def month_end_snapshots(

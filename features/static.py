@@ -3,14 +3,14 @@
 Customer attributes carry no date of their own, so they are taken as they are in the
 customers table (an attribute changed later rewrites history; keep such tables versioned).
 Tenure counts from `onboarding_date`, or from the first invoice where that is null (the same
-rule that decides whether a customer is in a snapshot at all, see `features.engine`).
+rule that decides whether a customer is in a snapshot at all, see `features.session`).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from features.engine import Session
+from features.session import Session
 
 STATIC_SQL = """
 SELECT s.customer_id, s.as_of,

@@ -25,11 +25,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 
-from features.build import FEATURE_PIPELINE_VERSION, build_feature_frame
+from features.build import FEATURE_PIPELINE_VERSION
 from features.catalog import FEATURES
-from features.engine import contract_frame, data_end_of
 from features.errors import StoreError
-from features.tables import Tables, write_atomic
+from features.locations import is_url
+from features.tables import write_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -55,11 +55,6 @@ class OnlineStore:
     pipeline_version: str
     feature_names: list[str]
     written_at: pd.Timestamp
-
-
-def is_url(url_or_path: str | Path) -> bool:
-    """True for a SQLAlchemy database URL, False for a file path."""
-    return isinstance(url_or_path, str) and "://" in url_or_path
 
 
 def _metadata(frame: pd.DataFrame) -> dict[str, str]:
@@ -242,20 +237,3 @@ def store_version(url_or_path: str | Path, table: str = DEFAULT_TABLE) -> str:
     if row is None:
         raise StoreError(f"online store {engine.url!r}: no table {table} written yet")
     return str(json.loads(row[0])["token"])
-
-
-def online_frame(tables: Tables, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
-    """The snapshot the online store holds: every customer known at `as_of`, plus context.
-
-    Args:
-        tables: canonical tables.
-        as_of: snapshot date; default the latest fact date in `tables` (the latest snapshot).
-
-    Returns:
-        `build_feature_frame` at that date with the context column customer_name.
-    """
-    when = data_end_of(tables) if as_of is None else pd.Timestamp(as_of)
-    frame = build_feature_frame(tables, when)
-    customers = contract_frame("customers", tables.customers)
-    names = customers.set_index("customer_id")["name"]
-    return frame.assign(customer_name=frame["customer_id"].map(names).astype("str"))

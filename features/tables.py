@@ -1,8 +1,9 @@
-"""Reading and writing a data directory: one file per table, Parquet or CSV.
+"""The canonical `Tables`; reading and writing a data directory: one file per table.
 
 `read_raw_tables` reads what is on disk without judging it (CSV cells stay text so that
 validation can report unparseable values with the original text); `features.validate` turns
 raw tables into canonical `Tables`; `write_tables` writes canonical Parquet atomically.
+`contract_frame` gives a table with every contract column, `data_end_of` the ledger's last date.
 """
 
 from __future__ import annotations
@@ -123,3 +124,37 @@ def write_tables(tables: Tables, directory: Path) -> list[Path]:
         write_parquet_atomic(frame, path)
         written.append(path)
     return written
+
+
+def contract_frame(name: str, frame: pd.DataFrame | None) -> pd.DataFrame:
+    """`frame` with every contract column of table `name` present (missing ones all null).
+
+    An absent optional table becomes an empty frame with the contract's columns and dtypes, so
+    that queries over it return nulls instead of failing.
+    """
+    table = TABLES[name]
+    if frame is None:
+        return pd.DataFrame({c.name: pd.Series([], dtype=c.dtype) for c in table.columns})
+    missing = [c for c in table.columns if c.name not in frame.columns]
+    if not missing:
+        return frame
+    extra = {c.name: pd.Series(index=frame.index, dtype=c.dtype) for c in missing}
+    return frame.assign(**extra)
+
+
+def data_end_of(tables: Tables) -> pd.Timestamp:
+    """The date the receivables ledger runs to: the latest issue, clearing or payment date.
+
+    Labels treat an invoice still open at due date + grace <= data end as late, so the data end
+    must be the end of the ledger itself. Health signals and CRM deals often come from feeds
+    extracted later than the ledger; counting their dates would turn outcomes the ledger does
+    not hold yet into "late" and add snapshots past its end. Due dates are promises, not facts.
+    """
+    invoices = contract_frame("invoices", tables.invoices)
+    candidates = [invoices["issue_date"].max(), invoices["cleared_date"].max()]
+    if tables.payments is not None:
+        candidates.append(tables.payments["payment_date"].max())
+    known = [pd.Timestamp(c) for c in candidates if pd.notna(c)]
+    if not known:
+        raise ValueError("tables hold no dated fact: no invoice has an issue_date")
+    return max(known)

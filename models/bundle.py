@@ -7,6 +7,8 @@ models/interval.py), plus everything needed to use and audit them:
 the ordered feature list, which features are categorical and how they are encoded, the label
 definitions, the feature-pipeline version, a fingerprint of the training data, the monotone
 constraints and the evaluation report. It is policy-free: tiers and decisions live in serving.
+Bundles trained where `delinquent_90d` is known also hold the credit-risk classifier and its
+calibrator (`delinquency_probability`); both are None in older bundles, which then predict NaN.
 
 On disk (see `save`/`load`) every part has a portable format: boosters as LightGBM model text,
 the encoder and calibrator as JSON, the rest in `bundle.json`. Nothing is pickled.
@@ -36,6 +38,8 @@ BOOSTER_FILES = {
     "regressor_p10": "regressor_p10.txt",
     "regressor_p90": "regressor_p90.txt",
 }
+OPTIONAL_BOOSTER_FILES = {"delinquency_classifier": "delinquency_classifier.txt"}
+"""Boosters a bundle may lack (saved before they existed, or no label to train them on)."""
 
 
 @dataclass(frozen=True)
@@ -87,10 +91,13 @@ class Explanation:
         overdue: one column per feature plus `expected_value`, in raw log-odds of the
             uncalibrated classifier; a row sums to the classifier's raw score.
         dso: the same for the DSO regressor, in days; a row sums to the predicted dso_30d.
+        delinquency: the same for the delinquency classifier, in its raw log-odds; None when
+            the bundle has no delinquency classifier.
     """
 
     overdue: pd.DataFrame
     dso: pd.DataFrame
+    delinquency: pd.DataFrame | None = None
 
 
 @dataclass
@@ -100,6 +107,8 @@ class ModelBundle:
     `interval_adjustment_days` is the CQR adjustment of the p10-p90 interval, fitted on the
     backtest's held-out folds (training/intervals.py); 0.0 leaves the quantile models' raw
     interval, which is also what bundles saved before the adjustment existed get.
+    `delinquency_classifier` and `delinquency_calibrator` give `delinquency_probability`
+    (the calibrated probability of delinquent_90d); None in bundles without them.
     """
 
     classifier: lgb.Booster
@@ -118,6 +127,8 @@ class ModelBundle:
     metrics: dict[str, float] = field(default_factory=dict)
     report: dict[str, Any] = field(default_factory=dict)
     interval_adjustment_days: float = 0.0
+    delinquency_classifier: lgb.Booster | None = None
+    delinquency_calibrator: Calibrator | None = None
 
     def encode(self, features: pd.DataFrame) -> pd.DataFrame:
         """The model matrix: features in training order, categories as codes, all float64.
@@ -147,7 +158,8 @@ class ModelBundle:
         return self.encoder.transform_array(features[self.feature_names])
 
     def predict(self, features: pd.DataFrame) -> pd.DataFrame:
-        """Calibrated overdue probability, DSO forecast and its p10-p90 interval per row.
+        """Calibrated overdue probability, DSO forecast and its p10-p90 interval per row, and
+        the calibrated `delinquency_probability` (NaN without a delinquency classifier).
 
         The interval is `models.interval.dso_interval` of the two quantile models with the
         bundle's CQR adjustment: p10 <= p90 on every row; the point forecast is not forced
@@ -166,9 +178,17 @@ class ModelBundle:
                 "dso_30d": np.asarray(self.regressor.predict(matrix)),
                 "dso_30d_p10": p10,
                 "dso_30d_p90": p90,
+                "delinquency_probability": self._delinquency_probability(matrix),
             },
             index=features.index,
         )
+
+    def _delinquency_probability(self, matrix: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities of delinquent_90d; NaN where the bundle has no such model."""
+        if self.delinquency_classifier is None or self.delinquency_calibrator is None:
+            return np.full(len(matrix), np.nan)
+        raw = np.asarray(self.delinquency_classifier.predict(matrix, raw_score=True))
+        return self.delinquency_calibrator.transform(raw)
 
     def raw_overdue_score(self, features: pd.DataFrame) -> np.ndarray:
         """The uncalibrated classifier's raw log-odds (what SHAP contributions sum to)."""
@@ -184,14 +204,19 @@ class ModelBundle:
             return pd.DataFrame(values, index=features.index, columns=columns)
 
         return Explanation(
-            overdue=contributions(self.classifier), dso=contributions(self.regressor)
+            overdue=contributions(self.classifier),
+            dso=contributions(self.regressor),
+            delinquency=None
+            if self.delinquency_classifier is None
+            else contributions(self.delinquency_classifier),
         )
 
     def save(self, directory: Path) -> None:
         """Write the bundle to `directory`: model text per booster plus JSON files."""
         directory.mkdir(parents=True, exist_ok=True)
-        for attribute, filename in BOOSTER_FILES.items():
-            getattr(self, attribute).save_model(str(directory / filename))
+        for attribute, filename in {**BOOSTER_FILES, **OPTIONAL_BOOSTER_FILES}.items():
+            if getattr(self, attribute) is not None:
+                getattr(self, attribute).save_model(str(directory / filename))
         meta = {
             "feature_names": self.feature_names,
             "categorical_features": self.categorical_features,
@@ -206,6 +231,8 @@ class ModelBundle:
             "calibrator": self.calibrator.to_dict(),
             "encoder": self.encoder.to_dict(),
         }
+        if self.delinquency_calibrator is not None:
+            meta["delinquency_calibrator"] = self.delinquency_calibrator.to_dict()
         (directory / "bundle.json").write_text(json.dumps(meta, indent=2, default=str))
 
     @classmethod
@@ -213,7 +240,8 @@ class ModelBundle:
         """Read a bundle written by `save`.
 
         A `bundle.json` without `interval_adjustment_days` (saved before the interval was
-        conformalised) loads with 0.0: its interval is exactly what it served before.
+        conformalised) loads with 0.0: its interval is exactly what it served before; one
+        without a delinquency classifier file or calibrator loads with None for both.
 
         Raises:
             ArtifactError: a file is missing or unreadable.
@@ -224,6 +252,11 @@ class ModelBundle:
             boosters = {
                 attribute: lgb.Booster(model_file=str(directory / filename))
                 for attribute, filename in BOOSTER_FILES.items()
+            }
+            boosters |= {
+                attribute: lgb.Booster(model_file=str(directory / filename))
+                for attribute, filename in OPTIONAL_BOOSTER_FILES.items()
+                if (directory / filename).exists()
             }
         except (OSError, ValueError, lgb.basic.LightGBMError) as exc:
             raise ArtifactError(f"{directory}: cannot read model bundle: {exc}") from exc
@@ -241,4 +274,9 @@ class ModelBundle:
             metrics={k: float(v) for k, v in meta["metrics"].items()},
             report=meta["report"],
             interval_adjustment_days=float(meta.get("interval_adjustment_days", 0.0)),
+            delinquency_calibrator=(
+                Calibrator.from_dict(meta["delinquency_calibrator"])
+                if "delinquency_calibrator" in meta
+                else None
+            ),
         )

@@ -1,10 +1,10 @@
 """The FastAPI application: `create_app(settings)`, lifespan, middleware and error mapping.
 
-Lifespan: migrate and open the audit log, resolve and load the champion, load the online
-store, check they agree and pre-score the store, then poll for a newer champion or store every
-`poll_seconds` and swap without a restart. Start-up does not fail when the model or store is
-missing: the app serves /healthz and reports the problem on /readyz (503) until a poll
-succeeds, which is what an orchestrator's readiness probe expects.
+Lifespan: migrate and open the audit log, then the app's `Refresher` resolves and loads the
+champion, loads the online store, checks they agree and pre-scores the store, and polls for a
+newer champion or store every `poll_seconds`, swapping without a restart. Start-up does not
+fail when the model or store is missing: the app serves /healthz and reports the problem on
+/readyz (503) until a poll succeeds, which is what an orchestrator's readiness probe expects.
 
 Errors map to HTTP in one table (`serving.errors` status codes); anything unexpected becomes a
 500 with the request id and no stack trace. Every response carries X-Request-ID (the caller's,
@@ -21,7 +21,6 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -36,16 +35,10 @@ from serving.errors import AuditError, ServingError
 from serving.limits import AuthFailureLimiter, AuthFailureMiddleware, BodyLimitMiddleware
 from serving.metrics import ServingMetrics
 from serving.model_loader import ModelSource
-from serving.policy import load_policy
+from serving.policy import Policy, load_policy
+from serving.refresher import Refresher
 from serving.routes import customers, deals, health, model, scores
 from serving.settings import ServingSettings
-from serving.state import (
-    Poller,
-    ServingState,
-    clear_cycle_error,
-    refresh,
-    report_cycle_error,
-)
 
 logger = logging.getLogger(__name__)
 access_log = logging.getLogger("serving.access")
@@ -70,13 +63,28 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+OWN_HANDLER_LOGGERS = ("mlflow", "alembic", "uvicorn", "uvicorn.error")
+"""Libraries that attach plain-text handlers of their own (and stop propagation): their records
+are routed to the root's JSON handler instead, so stderr stays one JSON object a line."""
+
+
 def configure_json_logging(level: int = logging.INFO) -> None:
-    """Route every log record to stderr as JSON (called by `arsight serve`, not at import)."""
+    """Route every log record to stderr as JSON (called by `arsight serve`, not at import).
+
+    MLflow in particular logs multi-line warnings with tracebacks through its own handler on
+    every failed registry poll; those become single JSON lines too (newlines escaped).
+    """
+    import mlflow  # noqa: F401 - installs its handler on import; replaced below
+
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    for name in OWN_HANDLER_LOGGERS:
+        library = logging.getLogger(name)
+        library.handlers[:] = []
+        library.propagate = True
 
 
 class RequestIdMiddleware:
@@ -185,6 +193,29 @@ def install_error_handlers(app: FastAPI) -> None:
         return _error(request, 500, f"internal error; quote request id {rid} to support")
 
 
+def build_refresher(
+    settings: ServingSettings, policy: Policy, metrics: ServingMetrics
+) -> Refresher:
+    """The app's refresher: the configured alias, store, policy and poll interval."""
+    source = ModelSource(
+        settings.mlflow_uri,
+        settings.model_name,
+        settings.model_alias,
+        timeout_seconds=settings.registry_timeout_seconds,
+        load_timeout_seconds=settings.registry_load_timeout_seconds,
+    )
+    return Refresher(
+        source,
+        settings.online_store_location,
+        policy,
+        settings.reasons_top_k,
+        metrics,
+        interval=settings.poll_seconds,
+        freeze_heap=settings.freeze_heap,
+        store_timeout_seconds=settings.store_timeout_seconds,
+    )
+
+
 def create_app(settings: ServingSettings) -> FastAPI:
     """The serving app for `settings`; policy and keys are read now, so bad config fails fast."""
     policy = load_policy(settings.policy)
@@ -193,40 +224,19 @@ def create_app(settings: ServingSettings) -> FastAPI:
         settings.api_keys_file,
     )
     metrics = ServingMetrics()
-    state = ServingState()
-    source = ModelSource(settings.mlflow_uri, settings.model_name, settings.model_alias)
-
-    def reload() -> bool:
-        swapped = refresh(
-            state,
-            source,
-            settings.online_store_location,
-            policy,
-            settings.reasons_top_k,
-            metrics,
-            freeze_heap=settings.freeze_heap,
-        )
-        clear_cycle_error(state)  # reached only when the cycle completed
-        return swapped
+    refresher = build_refresher(settings, policy, metrics)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         audit = AuditLog(settings.audit_url)
         audit.migrate()
         app.state.audit = audit
-        reload()
-        poller = (
-            Poller(settings.poll_seconds, reload, partial(report_cycle_error, state, metrics))
-            if settings.poll_seconds > 0
-            else None
-        )
-        if poller is not None:
-            poller.start()
+        refresher.run_once()
+        refresher.start()
         try:
             yield
         finally:
-            if poller is not None:
-                poller.stop()
+            refresher.stop()
             audit.dispose()
 
     app = FastAPI(
@@ -235,12 +245,11 @@ def create_app(settings: ServingSettings) -> FastAPI:
         summary="Late-payment probability, DSO forecast, reasons, risk tiers and deal decisions.",
         lifespan=lifespan,
     )
-    app.state.serving = state
+    app.state.refresher = refresher
     app.state.keys = keys
     app.state.metrics = metrics
     app.state.policy = policy
     app.state.settings = settings
-    app.state.reload = reload
     for module in (scores, deals, customers, model, health):
         app.include_router(module.router)
     from serving.pages.router import router as pages_router  # risk officers' pages, /ui

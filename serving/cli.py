@@ -8,9 +8,12 @@ cap on the size of the request line and headers.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from serving.settings import ServingSettings
 
 KEEP_ALIVE_SECONDS = 5
 MAX_HEADER_BYTES = 64 * 1024
@@ -50,12 +53,23 @@ def serve(
 
     Example: ARSIGHT_API_KEYS=crm:dev-key arsight serve --port 8000
     """
+    from serving.settings import get_serving_settings
+
+    run_server(get_serving_settings(), host, port, workers)
+
+
+def run_server(
+    settings: ServingSettings, host: str | None = None, port: int | None = None, workers: int = 1
+) -> None:
+    """Serve `settings` on uvicorn until interrupted (what `arsight serve` and the demo run).
+
+    Several workers each build their app from the environment (uvicorn imports a factory), so
+    settings given as an object reach only a single-worker server.
+    """
     import uvicorn
 
     from serving.app import configure_json_logging, create_app
-    from serving.settings import get_serving_settings
 
-    settings = get_serving_settings()
     configure_json_logging()
     bind_host = host or settings.host
     bind_port = port or settings.port

@@ -19,21 +19,22 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from serving.audit import AuditLog
 from serving.auth import KeyRing, Role, bearer_key, require_role
 from serving.metrics import ServingMetrics
-from serving.state import Served, ServingState
+from serving.refresher import Refresher
+from serving.snapshot import Served
 
 _bearer = HTTPBearer(auto_error=False, description="API key: Authorization: Bearer <key>")
 
 
-async def get_state(request: Request) -> ServingState:
-    """The app's hot-swappable state (set by `create_app`)."""
-    state: ServingState = request.app.state.serving
-    return state
+async def get_refresher(request: Request) -> Refresher:
+    """The app's refresher: current snapshot and /readyz problems (set by `create_app`)."""
+    refresher: Refresher = request.app.state.refresher
+    return refresher
 
 
 async def get_served(request: Request) -> Served:
     """The current snapshot; 503 before model and store are loaded and consistent."""
-    state: ServingState = request.app.state.serving
-    return state.current()
+    refresher: Refresher = request.app.state.refresher
+    return refresher.current()
 
 
 async def get_audit(request: Request) -> AuditLog:
@@ -73,7 +74,7 @@ def allow(*roles: Role) -> Callable[..., Awaitable[Role]]:
     return caller
 
 
-StateDep = Annotated[ServingState, Depends(get_state)]
+RefresherDep = Annotated[Refresher, Depends(get_refresher)]
 ServedDep = Annotated[Served, Depends(get_served)]
 AuditDep = Annotated[AuditLog, Depends(get_audit)]
 MetricsDep = Annotated[ServingMetrics, Depends(get_metrics)]

@@ -55,6 +55,10 @@ class ModelLoadError(ServingError):
     """The model registry is unreachable or the model cannot be loaded."""
 
 
+class NotAnsweringError(ModelLoadError):
+    """A registry or store call took longer than its deadline (`serving.deadline`)."""
+
+
 class AuditError(ServingError):
     """An audit row could not be written; the decision is not returned unrecorded (HTTP 503)."""
 

@@ -35,7 +35,9 @@ _OPS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, json_schema_serialization_defaults_required=True
+    )
 
 
 class TierBand(_Strict):
@@ -62,7 +64,7 @@ class Overlay(_Strict):
     description: str
 
 
-class TermsOffer(_Strict):
+class Terms(_Strict):
     """Payment terms in days and the share of the order paid before delivery."""
 
     terms_days: int = Field(ge=0)
@@ -102,7 +104,7 @@ class Policy(_Strict):
     tiers: list[TierBand] = Field(min_length=1)
     overlays: list[Overlay]
     context: Context
-    layers: dict[str, TermsOffer]
+    layers: dict[str, Terms]
     segment_layers: dict[str, str]
     default_layer: str
     tier_terms: dict[Tier, TierTerms]
@@ -210,11 +212,11 @@ class DealAssessment(_Strict):
     exposure_after: float
     credit_limit: float | None
     utilisation_after: float | None
-    recommended_terms: TermsOffer
+    recommended_terms: Terms
     policy_version: str
 
 
-def recommend_terms(policy: Policy, tier: str, segment: str | None) -> TermsOffer:
+def recommend_terms(policy: Policy, tier: str, segment: str | None) -> Terms:
     """The segment's layer terms, capped by what the tier allows.
 
     A strategic green customer keeps 60 days; a yellow one is capped at the tier's 30 days; an
@@ -229,7 +231,7 @@ def recommend_terms(policy: Policy, tier: str, segment: str | None) -> TermsOffe
         else min(offer.terms_days, cap.max_terms_days)
     )
     share = max(offer.prepayment_share, cap.min_prepayment_share)
-    return TermsOffer(terms_days=days, prepayment_share=share)
+    return Terms(terms_days=days, prepayment_share=share)
 
 
 def _exposure_decision(

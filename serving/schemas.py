@@ -3,9 +3,9 @@
 Requests forbid unknown fields (a typo is a 422 naming the field, not a silently ignored
 option) and are strict: a field takes only its own JSON type (`true` or `"1000"` is not an
 amount, `"30"` or `30.5` not a number of days; an integer is a valid amount, and `30.0` a
-valid number of days, since JSON Schema's "integer" includes it). Overdue contributions are in
-probability (0-1, the scale of overdue_probability) and add up to overdue_probability -
-base_probability; DSO contributions are in days.
+valid number of days, since JSON Schema's "integer" includes it). The score of one customer
+is `serving.record.ScoreRecord` (with its reasons); the policy's types (`Tier`, `Decision`,
+`Terms`) are the policy module's own.
 """
 
 from __future__ import annotations
@@ -14,6 +14,10 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from serving.policy import Decision, Terms, Tier
+from serving.record import Response as _Response
+from serving.record import ScoreRecord
 
 
 def _whole_number(value: object) -> object:
@@ -25,16 +29,10 @@ def _whole_number(value: object) -> object:
 
 CustomerId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
-TierName = Literal["green", "yellow", "orange", "red"]
-DecisionName = Literal["approve", "approve_with_conditions", "refer", "decline"]
 
 
 class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-
-
-class _Response(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class ScoreRequest(_Request):
@@ -46,43 +44,9 @@ class ScoreRequest(_Request):
     customer_ids: list[CustomerId] = Field(min_length=1, max_length=1000)
 
 
-class Reason(_Response):
-    """One SHAP contribution with the feature's value and a sentence a person can read."""
-
-    feature: str = Field(examples=["customer_late_share_count_90d"])
-    value: float | str | None = Field(examples=[0.45])
-    contribution: float = Field(examples=[0.061])
-    text: str = Field(
-        examples=[
-            "Of invoices cleared in (t-90d, t], the share cleared after their due date "
-            "(days late > 0) is 45% (industry median 12%)"
-        ]
-    )
-
-
-class Reasons(_Response):
-    """Top contributions per output: probability points for overdue, days for DSO."""
-
-    overdue: list[Reason]
-    dso: list[Reason]
-
-
-class CustomerScore(_Response):
+class CustomerScore(ScoreRecord):
     """Scores of one customer from the served model on the online store's features."""
 
-    customer_id: str = Field(examples=["C000001"])
-    overdue_probability: float = Field(ge=0.0, le=1.0, examples=[0.18])
-    base_probability: float = Field(ge=0.0, le=1.0, examples=[0.12])
-    dso_30d: float = Field(examples=[41.5])
-    dso_30d_p10: float = Field(examples=[30.0])
-    dso_30d_p90: float = Field(examples=[58.0])
-    base_dso: float = Field(examples=[38.0])
-    risk_tier: TierName
-    overlays: list[str] = Field(examples=[["dso_above_industry"]])
-    reasons: Reasons
-    model_name: str = Field(examples=["arsight"])
-    model_version: str = Field(examples=["3"])
-    policy_version: str = Field(examples=["2026.11-1"])
     features_as_of: date
 
 
@@ -117,19 +81,12 @@ class Exposure(_Response):
     utilisation_after: float | None
 
 
-class Terms(_Response):
-    """Payment terms in days and the share of the order paid before delivery."""
-
-    terms_days: int
-    prepayment_share: float
-
-
 class DealResponse(_Response):
     """The decision, its conditions and everything it was based on."""
 
     request_id: str
     customer_id: str
-    decision: DecisionName
+    decision: Decision
     conditions: list[str] = Field(examples=[["payment terms shortened from 60 to 30 days"]])
     requested_terms_days: int
     recommended_terms: Terms
@@ -145,10 +102,10 @@ class HistoryEntry(_Response):
     time: datetime
     endpoint: str
     caller_role: str
-    risk_tier: TierName
+    risk_tier: Tier
     overdue_probability: float
     dso_30d: float | None
-    decision: DecisionName | None
+    decision: Decision | None
     model_version: str
     policy_version: str
     features_as_of: date
@@ -158,8 +115,8 @@ class TierChange(_Response):
     """A change of risk tier between two consecutive audited answers."""
 
     time: datetime
-    from_tier: TierName
-    to_tier: TierName
+    from_tier: Tier
+    to_tier: Tier
     model_version: str
 
 

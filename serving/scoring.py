@@ -26,21 +26,29 @@ from serving.reasons import (
     industry_medians,
     top_reasons,
 )
+from serving.record import OUTPUT_FIELDS, REASON_COLUMNS
 
 logger = logging.getLogger(__name__)
 
-SCORE_COLUMNS = [
-    "overdue_probability",
-    "base_probability",
-    "dso_30d",
-    "dso_30d_p10",
-    "dso_30d_p90",
-    "base_dso",
-    "risk_tier",
-    "overlays",
-    "reasons_overdue",
-    "reasons_dso",
-]
+SCORE_COLUMNS = [*OUTPUT_FIELDS, *REASON_COLUMNS]
+"""The columns `score_frame` returns: the score record's outputs and reasons."""
+NO_FEATURES = "no invoice history up to that date"
+"""Why a customer whose numeric features are all null has none (see `scorable_mask`)."""
+
+
+def scorable_mask(frame: pd.DataFrame, bundle: ModelBundle) -> pd.Series:
+    """Which rows can be scored: those with at least one of the bundle's numeric features.
+
+    A row whose numeric features are all null (no invoice history up to the snapshot) is not
+    scored, online and in batch; `not_scorable_reason` says why.
+    """
+    numeric = [n for n in bundle.feature_names if n not in bundle.categorical_features]
+    return ~frame[numeric].isna().all(axis=1)
+
+
+def not_scorable_reason(as_of: str) -> str:
+    """The message for a row `scorable_mask` rejects, as of the ISO date `as_of`."""
+    return f"no features as of {as_of}: {NO_FEATURES}"
 
 
 @dataclass(frozen=True)

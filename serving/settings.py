@@ -13,6 +13,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from features import locations
+
 
 class ServingSettings(BaseSettings):
     """Where the server finds its model, store, policy, keys and audit log.
@@ -31,7 +33,7 @@ class ServingSettings(BaseSettings):
         poll_seconds: how often to look for a newer champion or store; 0 disables polling.
         reasons_top_k: reasons returned per output.
         freeze_heap: after each load, exclude long-lived objects from garbage collection
-            (`serving.state.settle_heap`; tests turn it off to save a collection per app).
+            (`serving.refresher.settle_heap`; tests turn it off to save a collection per app).
     """
 
     model_config = SettingsConfigDict(
@@ -39,7 +41,7 @@ class ServingSettings(BaseSettings):
     )
 
     home: Path = Path(".")
-    online_store: str = "store/online.parquet"
+    online_store: str = locations.ONLINE_STORE
     audit_db_url: str | None = None
     policy: Path | None = None
     api_keys: SecretStr | None = None
@@ -54,11 +56,16 @@ class ServingSettings(BaseSettings):
     # Risk officers' pages (docs/pages.md): cookie-signing secret (None: random per process, so
     # sessions end at restart), batch runs directory and data directory, both below home.
     session_secret: SecretStr | None = None
-    runs_dir: str = "runs"
-    data_dir: str = "data"
+    runs_dir: str = locations.RUNS_DIR
+    data_dir: str = locations.DATA_DIR
     freeze_heap: bool = True
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    # Deadlines of calls that may hang (docs/serving.md, "Timeouts"): one alias look-up, one
+    # bundle download, one online-store call.
+    registry_timeout_seconds: float = Field(default=30.0, gt=0.0)
+    registry_load_timeout_seconds: float = Field(default=300.0, gt=0.0)
+    store_timeout_seconds: float = Field(default=60.0, gt=0.0)
     # Limits (serving.limits, docs/serving.md "Limits"): body cap, read deadline of a whole
     # request, and failed authentications allowed per client address in a sliding window.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
@@ -68,29 +75,22 @@ class ServingSettings(BaseSettings):
 
     def resolve(self, path: str | Path) -> Path:
         """`path` if absolute, else below `home`."""
-        p = Path(path)
-        return p if p.is_absolute() else self.home / p
+        return locations.under_home(self.home, path)
 
     @property
     def online_store_location(self) -> str:
         """The store as `read_online_store` wants it: a URL as is, a path resolved below home."""
-        if "://" in self.online_store:
-            return self.online_store
-        return str(self.resolve(self.online_store))
+        return locations.location(self.home, self.online_store)
 
     @property
     def audit_url(self) -> str:
         """The audit database URL, defaulting to a SQLite file below home."""
-        if self.audit_db_url:
-            return self.audit_db_url
-        return f"sqlite:///{self.resolve('audit/audit.db').resolve()}"
+        return locations.database_url(self.home, self.audit_db_url, locations.AUDIT_DB)
 
     @property
     def mlflow_uri(self) -> str:
         """The MLflow tracking URI, defaulting to the SQLite store training writes under home."""
-        if self.tracking_uri:
-            return self.tracking_uri
-        return f"sqlite:///{self.resolve('models/mlflow.db').resolve()}"
+        return locations.database_url(self.home, self.tracking_uri, locations.MLFLOW_DB)
 
     @property
     def model_uri(self) -> str:

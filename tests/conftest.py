@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,21 +12,6 @@ def pytest_configure() -> None:
     """No test may call out to MLflow's usage telemetry (CI has no network but registries)."""
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     os.environ.setdefault("DO_NOT_TRACK", "true")
-
-
-@pytest.fixture(autouse=True)
-def isolated_mlflow_uris() -> Iterator[None]:
-    """Give every test back the MLflow tracking and registry URIs it started with.
-
-    Both are process-wide state in MLflow; a test (or the code under test) that points them at
-    its own temporary store must not leave the next test registering models there.
-    """
-    import mlflow
-
-    tracking, registry = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
-    yield
-    mlflow.set_tracking_uri(tracking)
-    mlflow.set_registry_uri(registry)
 
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from arsight.cli import app
+from features.validate import validate_directory
+from serving.settings import ServingSettings
 
 DEMO_ENVIRONMENT = (
     "ARSIGHT_HOME",
@@ -17,6 +20,10 @@ DEMO_ENVIRONMENT = (
     "ARSIGHT_PORT",
     "MLFLOW_TRACKING_URI",
 )
+
+
+def _settings_variables() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k.startswith(("ARSIGHT_", "MLFLOW_TRACKING"))}
 
 
 @pytest.mark.slow
@@ -30,8 +37,10 @@ def test_demo_runs_every_step_and_prints_the_curl_commands(
     monkeypatch.setenv("ARSIGHT_MAX_ROUNDS", "40")
     monkeypatch.chdir(tmp_path)
     args = ["demo", "--no-serve", "--customers", "120", "--months", "18", "--trials", "1"]
+    environment = _settings_variables()
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
+    assert _settings_variables() == environment  # configured by settings objects, not variables
     for step in (
         "1. Synthesise a ledger",
         "2. Validate it against the data contract",
@@ -47,3 +56,8 @@ def test_demo_runs_every_step_and_prints_the_curl_commands(
     assert (tmp_path / "store" / "online.parquet").is_file()
     assert (tmp_path / "models" / "mlflow.db").is_file()
     assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["2024-05-31", "2024-06-30"]
+    # `arsight serve` with the same ARSIGHT_HOME and nothing else finds what the demo made.
+    served = ServingSettings(_env_file=None, home=tmp_path)
+    assert served.audit_url == f"sqlite:///{(tmp_path / 'audit' / 'audit.db').resolve()}"
+    assert (tmp_path / "audit" / "audit.db").is_file()
+    assert validate_directory(served.resolve(served.data_dir)).ok

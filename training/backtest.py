@@ -16,6 +16,7 @@ The headline metrics are those of the last fold, the most recent out-of-time per
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +27,7 @@ from models.bundle import Calibrator
 from models.interval import dso_interval, sorted_interval
 from training.baselines import Baseline
 from training.calibrate import FoldScores, choose_calibrator, fit_calibrator
-from training.dataset import DSO, KEYS, OVERDUE, Fold, feature_columns, labelled
+from training.dataset import DSO, KEYS, OVERDUE, PROBABILITY, Fold, feature_columns, labelled
 from training.evaluate import coverage, decile_table, evaluate_scored, segment_table
 from training.intervals import ALPHA, P10, P90, fit_interval_adjustment
 from training.train import Recipe, fit_models
@@ -49,6 +50,8 @@ class BacktestResult:
             earlier folds' CQR adjustment, and the unadjusted `dso_p10_raw`, `dso_p90_raw`).
         calibrator: the chosen method fitted on every fold's out-of-sample scores.
         calibration_briers: mean held-out Brier of each calibration method.
+        label: the binary label the metrics judge; its probability column is
+            `training.dataset.PROBABILITY[label]`.
         interval_adjustment_days: the CQR adjustment fitted on every fold's out-of-sample
             rows: the bundle's.
         fold_interval_adjustments: the adjustment applied to each fold's reported interval
@@ -61,6 +64,8 @@ class BacktestResult:
     calibration_briers: dict[str, float] = field(default_factory=dict)
     interval_adjustment_days: float = 0.0
     fold_interval_adjustments: list[float] = field(default_factory=list)
+    label: str = OVERDUE
+    """The binary label the metrics judge (delinquent_90d for the delinquency backtest)."""
 
     @property
     def last_fold(self) -> Fold:
@@ -70,7 +75,9 @@ class BacktestResult:
         """name -> metrics on one fold's test rows (default: the last fold)."""
         number = self.last_fold.number if fold is None else fold
         return {
-            name: evaluate_scored(rows.loc[rows["fold"] == number])
+            name: evaluate_scored(
+                rows.loc[rows["fold"] == number], self.label, PROBABILITY[self.label]
+            )
             for name, rows in self.scored.items()
         }
 
@@ -104,9 +111,11 @@ def score_test(models: Any, test: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def frame_rows(test: pd.DataFrame, fold: Fold, scores: pd.DataFrame) -> pd.DataFrame:
-    """Keys and labels of `test` beside one model's scores, tagged with the fold."""
-    base = test[[*KEYS, OVERDUE, DSO]].assign(fold=fold.number)
+def frame_rows(
+    test: pd.DataFrame, fold: Fold, scores: pd.DataFrame, labels: Sequence[str] = (OVERDUE, DSO)
+) -> pd.DataFrame:
+    """Keys and `labels` of `test` beside one model's scores, tagged with the fold."""
+    base = test[[*KEYS, *labels]].assign(fold=fold.number)
     return pd.concat([base, scores], axis=1)
 
 
@@ -122,23 +131,27 @@ def known_before(model_rows: pd.DataFrame, folds: list[Fold], k: int) -> pd.Data
     return model_rows.loc[earlier & (model_rows["as_of"] <= folds[k].train_end)]
 
 
-def overdue_scores(rows: pd.DataFrame) -> FoldScores:
-    """The raw scores and overdue labels of the labelled `rows`."""
-    known = labelled(rows, OVERDUE)
-    return FoldScores(known["raw_score"].to_numpy(), known[OVERDUE].to_numpy(float))
+def overdue_scores(rows: pd.DataFrame, label: str = OVERDUE) -> FoldScores:
+    """The raw scores and `label` (default overdue_30d) of the labelled `rows`."""
+    known = labelled(rows, label)
+    return FoldScores(known["raw_score"].to_numpy(), known[label].to_numpy(float))
 
 
 def calibrate_folds(
-    model_rows: pd.DataFrame, folds: list[Fold]
+    model_rows: pd.DataFrame, folds: list[Fold], label: str = OVERDUE
 ) -> tuple[pd.Series, Calibrator, dict[str, float]]:
     """Probabilities per fold from calibrators fitted on earlier folds; the final calibrator.
 
     Both the choice of method and each fold's calibrator fit only on `known_before` rows.
+    `label` is the outcome the raw scores predict (overdue_30d, or delinquent_90d on the
+    delinquency folds, whose `train_end` already leaves that label's horizon out).
     """
-    fold_scores = [overdue_scores(model_rows.loc[model_rows["fold"] == f.number]) for f in folds]
+    fold_scores = [
+        overdue_scores(model_rows.loc[model_rows["fold"] == f.number], label) for f in folds
+    ]
     fit_on: list[FoldScores | None] = []
     for k in range(1, len(folds)):
-        earlier = overdue_scores(known_before(model_rows, folds, k))
+        earlier = overdue_scores(known_before(model_rows, folds, k), label)
         fit_on.append(earlier if len(earlier.y) else None)
     calibrator, briers = choose_calibrator(fold_scores, fit_on)
     probability = 1.0 / (1.0 + np.exp(-model_rows["raw_score"]))
@@ -185,20 +198,39 @@ def adjust_interval_folds(
     return adjusted, final, applied
 
 
-def run_backtest(
-    frame: pd.DataFrame, folds: list[Fold], recipe: Recipe, baselines: list[Baseline]
-) -> BacktestResult:
-    """Fit and score the recipe and every baseline on each fold; choose the calibrator."""
+ModelScores = Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame]
+"""(train rows, test rows) -> the model's scores of the test rows, fitted on the train rows."""
+
+
+def score_folds(
+    frame: pd.DataFrame,
+    folds: list[Fold],
+    model_scores: ModelScores,
+    baselines: Sequence[Baseline],
+    labels: Sequence[str] = (OVERDUE, DSO),
+) -> dict[str, pd.DataFrame]:
+    """The model's and every baseline's scored test rows of all folds (see `frame_rows`)."""
     parts: dict[str, list[pd.DataFrame]] = {MODEL: []}
     parts.update({b.name: [] for b in baselines})
     for fold in folds:
         train, test = fold.split(frame)
         logger.info("fold %d: %d train rows, %d test rows", fold.number, len(train), len(test))
-        parts[MODEL].append(frame_rows(test, fold, score_test(fit_models(recipe, train), test)))
+        parts[MODEL].append(frame_rows(test, fold, model_scores(train, test), labels))
         for baseline in baselines:
             scores = baseline.fit(train).score(test)
-            parts[baseline.name].append(frame_rows(test, fold, scores))
-    scored = {name: pd.concat(rows) for name, rows in parts.items()}
+            parts[baseline.name].append(frame_rows(test, fold, scores, labels))
+    return {name: pd.concat(rows) for name, rows in parts.items()}
+
+
+def run_backtest(
+    frame: pd.DataFrame, folds: list[Fold], recipe: Recipe, baselines: list[Baseline]
+) -> BacktestResult:
+    """Fit and score the recipe and every baseline on each fold; choose the calibrator."""
+
+    def model_scores(train: pd.DataFrame, test: pd.DataFrame) -> pd.DataFrame:
+        return score_test(fit_models(recipe, train), test)
+
+    scored = score_folds(frame, folds, model_scores, baselines)
     probability, calibrator, briers = calibrate_folds(scored[MODEL], folds)
     intervals, adjustment, applied = adjust_interval_folds(scored[MODEL], folds)
     scored[MODEL] = scored[MODEL].assign(
@@ -232,14 +264,29 @@ def segment_records(result: BacktestResult, frame: pd.DataFrame) -> dict[str, li
     return tables
 
 
+PRIOR_LATE_SHARE = "customer_prior_late_share"
+"""The baseline the overdue model's margin is reported over (training/baselines.py)."""
+
+
+def auc_margin(last_fold: dict[str, dict[str, float]], baseline: str) -> float | None:
+    """The model's last-fold AUC minus `baseline`'s; None when either is missing or NaN."""
+    model = last_fold.get(MODEL, {}).get("auc")
+    other = last_fold.get(baseline, {}).get("auc")
+    if model is None or other is None or model != model or other != other:
+        return None
+    return float(model - other)
+
+
 def build_report(result: BacktestResult, frame: pd.DataFrame) -> dict[str, Any]:
     """The evaluation report saved with the bundle: last fold, every fold, deciles, segments."""
     last = result.scored[MODEL]
     last = labelled(last.loc[last["fold"] == result.last_fold.number], OVERDUE)
     deciles = decile_table(last[OVERDUE].to_numpy(float), last["overdue_probability"].to_numpy())
+    last_fold = result.metrics()
     return {
         "folds": [fold.to_dict() for fold in result.folds],
-        "last_fold": result.metrics(),
+        "last_fold": last_fold,
+        "margins": {f"auc_over_{PRIOR_LATE_SHARE}": auc_margin(last_fold, PRIOR_LATE_SHARE)},
         "fold_metrics": records(result.fold_table()),
         "deciles": records(deciles),
         "segments": segment_records(result, frame),

@@ -1,14 +1,20 @@
 """Baselines every model version must beat, fitted and scored on the same backtest folds.
 
-- `prior`: every customer gets the training rows' late share (what a flat reserve assumes).
+- `customer_prior_late_share`: each customer's own share of invoices paid late before t (a
+  point-in-time feature of the frame), the simple rule to beat on real ledgers; the training
+  rows' late share where the customer has no settled invoice yet.
 - `logistic`: logistic regression on the same features in one scikit-learn pipeline
   (median imputation with missing indicators and scaling for numbers, one-hot for categories).
+- `customer_prior_severe_share` (delinquent_90d only): each customer's own share of invoices
+  settled more than 30 days late in the last year; the training base rate without history.
 - `persistence`: dso_30d = the customer's DSO now (the feature `PERSISTENCE_FEATURE`); where
   that is null, the training median (counted in the log).
 - `lightgbm_untuned`: LightGBM with `training.train.DEFAULT_PARAMS` and 200 rounds.
 
 Each baseline has `fit(train) -> self` and `score(test) -> DataFrame` with
-`overdue_probability` and/or `dso_pred`, indexed like `test`.
+`overdue_probability` and/or `dso_pred` (or, for delinquent_90d, `delinquency_probability`),
+indexed like `test`. `make_baselines` gives those of the overdue and DSO backtest,
+`make_delinquency_baselines` those of the delinquency backtest.
 """
 
 from __future__ import annotations
@@ -24,12 +30,21 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
-from training.dataset import DSO, OVERDUE, categorical_columns, feature_columns, labelled
-from training.train import DEFAULT_PARAMS, Recipe, fit_models
+from training.dataset import (
+    DELINQUENT,
+    DSO,
+    OVERDUE,
+    PROBABILITY,
+    categorical_columns,
+    feature_columns,
+    labelled,
+)
+from training.train import DEFAULT_PARAMS, DELINQUENCY_TASK, Recipe, fit_models
 
 logger = logging.getLogger(__name__)
 
 PERSISTENCE_FEATURE = "customer_dso_days"
+SEVERE_SHARE_FEATURE = "customer_severe_late_share_365d"
 UNTUNED_ROUNDS = 200
 
 
@@ -41,17 +56,60 @@ class Baseline(Protocol):
     def score(self, test: pd.DataFrame) -> pd.DataFrame: ...
 
 
-class PriorBaseline:
-    """The training late share for everyone."""
+PRIOR_LATE_SHARE_FEATURES = (
+    "customer_late_share_count_365d",
+    "customer_late_share_count_180d",
+    "customer_late_share_count_90d",
+)
+"""Where the customer's prior late share is read, longest window first (the first present)."""
 
-    name = "prior"
+
+class CustomerPriorLateShare:
+    """Each customer's own late share as of t; the training base rate without history.
+
+    The score of a row is its first present column of `PRIOR_LATE_SHARE_FEATURES` (by
+    default `customer_late_share_count_365d`: of the invoices cleared in (t-365d, t], the
+    share cleared after the due date). Where that is null (no invoice settled in the window,
+    e.g. a new customer) or the frame has none of these columns, the row gets the late share
+    of the training rows (`fallback_`), which is what a flat reserve assumes for everyone.
+    Nothing is learned but that fallback, so the rule is exactly as point-in-time as the feature.
+    """
+
+    name = "customer_prior_late_share"
 
     def fit(self, train: pd.DataFrame) -> Self:
-        self.late_share_ = float(labelled(train, OVERDUE)[OVERDUE].mean())
+        self.fallback_ = float(labelled(train, OVERDUE)[OVERDUE].mean())
+        self.feature_ = next((c for c in PRIOR_LATE_SHARE_FEATURES if c in train), None)
         return self
 
     def score(self, test: pd.DataFrame) -> pd.DataFrame:
-        return pd.DataFrame({"overdue_probability": self.late_share_}, index=test.index)
+        if self.feature_ is None:
+            share = pd.Series(self.fallback_, index=test.index)
+        else:
+            share = test[self.feature_].astype(float).fillna(self.fallback_)
+        return pd.DataFrame({"overdue_probability": share.to_numpy()}, index=test.index)
+
+
+class CustomerPriorSevereShare:
+    """Each customer's own share of invoices that went more than 30 days late, as of t.
+
+    The score of a row is `customer_severe_late_share_365d` (of the invoices cleared in
+    (t-365d, t], the share cleared more than 30 days after the due date); where that is null
+    (nothing settled in the year) or the frame lacks it, the delinquent_90d rate of the
+    training rows (`fallback_`).
+    """
+
+    name = "customer_prior_severe_share"
+
+    def fit(self, train: pd.DataFrame) -> Self:
+        self.fallback_ = float(labelled(train, DELINQUENT)[DELINQUENT].mean())
+        return self
+
+    def score(self, test: pd.DataFrame) -> pd.DataFrame:
+        share = pd.Series(self.fallback_, index=test.index)
+        if SEVERE_SHARE_FEATURE in test:
+            share = test[SEVERE_SHARE_FEATURE].astype(float).fillna(self.fallback_)
+        return pd.DataFrame({PROBABILITY[DELINQUENT]: share.to_numpy()}, index=test.index)
 
 
 def finite(values: np.ndarray) -> np.ndarray:
@@ -77,22 +135,23 @@ def logistic_pipeline(numeric: list[str], categorical: list[str], seed: int) -> 
 
 
 class LogisticBaseline:
-    """Logistic regression on the model's own features."""
+    """Logistic regression on the model's own features, for `label` (default overdue_30d)."""
 
     name = "logistic"
 
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(self, seed: int = 0, label: str = OVERDUE) -> None:
         self.seed = seed
+        self.label = label
 
     def fit(self, train: pd.DataFrame) -> Self:
-        rows = labelled(train, OVERDUE)
+        rows = labelled(train, self.label)
         text = categorical_columns(rows)
         # a category never observed in training carries nothing to one-hot (the IBM ledger has
         # no industry or segment); numbers that are all null stay, imputed as empty features
         categorical = [c for c in text if rows[c].notna().any()]
         numeric = [c for c in feature_columns(rows) if c not in text]
         self.pipeline_ = logistic_pipeline(numeric, categorical, self.seed)
-        self.pipeline_.fit(self._inputs(rows), rows[OVERDUE].to_numpy(int))
+        self.pipeline_.fit(self._inputs(rows), rows[self.label].to_numpy(int))
         return self
 
     @staticmethod
@@ -103,7 +162,7 @@ class LogisticBaseline:
 
     def score(self, test: pd.DataFrame) -> pd.DataFrame:
         p = self.pipeline_.predict_proba(self._inputs(test))[:, 1]
-        return pd.DataFrame({"overdue_probability": p}, index=test.index)
+        return pd.DataFrame({PROBABILITY[self.label]: p}, index=test.index)
 
 
 class PersistenceBaseline:
@@ -123,43 +182,62 @@ class PersistenceBaseline:
         return pd.DataFrame({"dso_pred": now.fillna(self.fallback_)}, index=test.index)
 
 
+UNTUNED_OUTPUT = {
+    "classifier": "overdue_probability",
+    "regressor": "dso_pred",
+    DELINQUENCY_TASK: PROBABILITY[DELINQUENT],
+}
+"""The score column each task of the untuned baseline fills."""
+
+
 class UntunedLightGBM:
-    """LightGBM classifier and DSO regressor with default parameters, no tuning."""
+    """LightGBM with default parameters, no tuning: by default the classifier and DSO regressor.
+
+    `tasks` picks the models (`("delinquency_classifier",)` in the delinquency backtest).
+    """
 
     name = "lightgbm_untuned"
 
-    def __init__(self, seed: int = 0, threads: int = 1) -> None:
+    def __init__(
+        self, seed: int = 0, threads: int = 1, tasks: tuple[str, ...] = ("classifier", "regressor")
+    ) -> None:
         self.seed = seed
         self.threads = threads
+        self.tasks = tasks
 
     def fit(self, train: pd.DataFrame) -> Self:
-        tasks = ("classifier", "regressor")
         recipe = Recipe(
             {**DEFAULT_PARAMS, "num_threads": self.threads},
-            dict.fromkeys(tasks, UNTUNED_ROUNDS),
+            dict.fromkeys(self.tasks, UNTUNED_ROUNDS),
             self.seed,
         )
-        self.models_ = fit_models(recipe, train, tasks)
+        self.models_ = fit_models(recipe, train, self.tasks)
         return self
 
     def score(self, test: pd.DataFrame) -> pd.DataFrame:
         encoder, boosters = self.models_.encoder, self.models_.boosters
         x = encoder.transform(test[feature_columns(test)])
         return pd.DataFrame(
-            {
-                "overdue_probability": boosters["classifier"].predict(x),
-                "dso_pred": boosters["regressor"].predict(x),
-            },
+            {UNTUNED_OUTPUT[task]: boosters[task].predict(x) for task in self.tasks},
             index=test.index,
         )
 
 
 def make_baselines(features: list[str], seed: int, threads: int = 1) -> list[Baseline]:
     """Every baseline that the features allow (persistence needs the DSO-now feature)."""
-    baselines: list[Baseline] = [PriorBaseline(), LogisticBaseline(seed)]
+    baselines: list[Baseline] = [CustomerPriorLateShare(), LogisticBaseline(seed)]
     if PERSISTENCE_FEATURE in features:
         baselines.append(PersistenceBaseline())
     else:
         logger.warning("no %s feature: the persistence baseline is skipped", PERSISTENCE_FEATURE)
     baselines.append(UntunedLightGBM(seed, threads))
     return baselines
+
+
+def make_delinquency_baselines(seed: int, threads: int = 1) -> list[Baseline]:
+    """The baselines of delinquent_90d: the customer's prior severe share, logistic, untuned."""
+    return [
+        CustomerPriorSevereShare(),
+        LogisticBaseline(seed, DELINQUENT),
+        UntunedLightGBM(seed, threads, (DELINQUENCY_TASK,)),
+    ]

@@ -104,11 +104,10 @@ def evaluate(
     from features.validate import load_valid_tables
     from training.scoring import evaluate_window
     from training.settings import get_training_settings
-    from training.tracking import configure_tracking, load_model
+    from training.tracking import load_model, open_store
 
     with failures_exit():
-        configure_tracking(get_training_settings())
-        bundle = load_model(model_uri)
+        bundle = load_model(open_store(get_training_settings()), model_uri)
         start, end = pd.Timestamp(date_from), pd.Timestamp(date_to)
         report = evaluate_window(load_valid_tables(directory), bundle, start, end)
     title = f"{model_uri}, {start.date()} to {end.date()} ({report['snapshots']} snapshots)"

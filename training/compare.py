@@ -86,7 +86,8 @@ def compare_last_fold(
         backtest: the challenger's backtest (`Development.backtest`).
         frame: the labelled snapshot frame the backtest ran on.
         champion: the current champion bundle, or None when there is none yet.
-        baselines: include the backtest's baselines (prior, logistic, persistence, ...).
+        baselines: include the backtest's baselines (customer_prior_late_share, logistic,
+            persistence, ...).
     """
     last = backtest.last_fold.number
     fold_rows = {name: rows.loc[rows["fold"] == last] for name, rows in backtest.scored.items()}

@@ -24,7 +24,11 @@ logger = logging.getLogger(__name__)
 KEYS = ("customer_id", "as_of")
 OVERDUE = "overdue_30d"
 DSO = "dso_30d"
-TARGETS = (OVERDUE, DSO)
+DELINQUENT = "delinquent_90d"
+TARGETS = (OVERDUE, DSO, DELINQUENT)
+"""Label columns of a training frame (`features.labels.LABEL_COLUMNS`); never features."""
+PROBABILITY = {OVERDUE: "overdue_probability", DELINQUENT: "delinquency_probability"}
+"""The calibrated probability column that models and baselines score each binary label as."""
 
 
 def tables_known_by(tables: Tables, as_of: pd.Timestamp) -> Tables:

@@ -120,17 +120,28 @@ def segment_table(scored: pd.DataFrame, segment: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def evaluate_scored(scored: pd.DataFrame) -> dict[str, float]:
-    """Flat metrics of one model's scored test rows (columns as in `segment_table`)."""
+def evaluate_scored(
+    scored: pd.DataFrame,
+    label: str = "overdue_30d",
+    probability: str = "overdue_probability",
+) -> dict[str, float]:
+    """Flat metrics of one model's scored test rows (columns as in `segment_table`).
+
+    `label` and `probability` name the binary outcome and its score (overdue_30d by default;
+    the delinquency backtest passes delinquent_90d and delinquency_probability); DSO metrics
+    are added where the rows have `dso_30d`.
+    """
     metrics: dict[str, float] = {}
-    late = scored.loc[scored["overdue_30d"].notna()]
-    if "overdue_probability" in scored and len(late):
-        y = late["overdue_30d"].to_numpy(float)
-        metrics.update(classification_metrics(y, late["overdue_probability"].to_numpy(float)))
-        deciles = decile_table(y, late["overdue_probability"].to_numpy(float))
+    late = scored.loc[scored[label].notna()]
+    if probability in scored and len(late):
+        y = late[label].to_numpy(float)
+        metrics.update(classification_metrics(y, late[probability].to_numpy(float)))
+        deciles = decile_table(y, late[probability].to_numpy(float))
         metrics["lift_top_decile"] = float(deciles["lift"].iloc[0])
         metrics["capture_top_decile"] = float(deciles["capture"].iloc[0])
         metrics["capture_top_3_deciles"] = float(deciles["capture"].iloc[min(2, len(deciles) - 1)])
+    if "dso_30d" not in scored:
+        return metrics
     dso = scored.loc[scored["dso_30d"].notna()]
     if "dso_pred" in scored and len(dso):
         interval = "dso_p10" in dso and dso["dso_p10"].notna().all()

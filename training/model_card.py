@@ -34,9 +34,11 @@ def fmt(value: Any) -> str:
     return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
-def metrics_table(last_fold: dict[str, dict[str, float]]) -> list[str]:
+def metrics_table(
+    last_fold: dict[str, dict[str, float]],
+    columns: tuple[str, ...] = (*CLASSIFICATION, *REGRESSION),
+) -> list[str]:
     """Model and baselines side by side on the last fold."""
-    columns = [*CLASSIFICATION, *REGRESSION]
     lines = ["| model | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
     for name, metrics in last_fold.items():
         lines.append(f"| {name} | " + " | ".join(fmt(metrics.get(c)) for c in columns) + " |")
@@ -63,6 +65,53 @@ def interval_line(bundle: ModelBundle) -> str:
             f"with earlier folds only; target {target:.0%})"
         )
     return line + "."
+
+
+def margin_line(report: dict[str, Any]) -> str:
+    """The overdue model's last-fold AUC margin over the customer's own prior late share."""
+    margin = report.get("margins", {}).get("auc_over_customer_prior_late_share")
+    if margin is None:
+        return ""
+    return (
+        f"Overdue AUC margin over `customer_prior_late_share` (each customer's own late share "
+        f"before t): {margin:+.3f}."
+    )
+
+
+def credit_section(bundle: ModelBundle) -> list[str]:
+    """The delinquency model: what it predicts, its backtest beside its baselines, margins."""
+    credit = bundle.report.get("delinquency")
+    if credit is None:
+        return []
+    definition = bundle.label_definition
+    lines = [
+        "## Credit risk: delinquency_probability",
+        "- Calibrated probability that the customer has an invoice unpaid more than "
+        f"{definition.get('delinquent_days', 30)} days past its due date on some day of the next "
+        f"{definition.get('delinquency_horizon_days', 90)} days (`delinquent_90d`; invoices "
+        "issued later count), for every customer active at t.",
+    ]
+    if "skipped" in credit:
+        return [*lines, f"- Not trained: {credit['skipped']}.", ""]
+    folds = credit.get("folds", [])
+    last = folds[-1] if folds else {}
+    calibration = credit.get("calibration", {}).get("method", "unknown")
+    margins = ", ".join(
+        f"{name.removeprefix('auc_over_')} {fmt(value)}"
+        for name, value in credit.get("margins", {}).items()
+    )
+    return [
+        *lines,
+        f"- Same parameters as the overdue classifier, own rounds; calibration: {calibration}.",
+        f"- Last fold: trained on snapshots up to {last.get('train_end', '?')} (outcomes known "
+        f"before the test), tested on {last.get('test_start', '?')} to "
+        f"{last.get('test_end', '?')}; {len(folds)} rolling-origin folds.",
+        "",
+        *metrics_table(credit.get("last_fold", {}), CLASSIFICATION),
+        "",
+        f"AUC margin of the model over each baseline: {margins}.",
+        "",
+    ]
 
 
 def render_model_card(bundle: ModelBundle, context: CardContext) -> str:
@@ -102,6 +151,9 @@ def render_model_card(bundle: ModelBundle, context: CardContext) -> str:
         "",
         *metrics_table(report.get("last_fold", {})),
         "",
+        margin_line(report),
+        "",
+        *credit_section(bundle),
         "## Limits",
         "- Scores are only as current as the feature snapshot they are computed from.",
         "- Segments with fewer than 30 labelled rows have no metrics in the report.",

@@ -31,7 +31,7 @@ def champion_raw_scores(
     champion: ModelBundle, frame: pd.DataFrame, backtest: BacktestResult
 ) -> tuple[np.ndarray, str]:
     """The champion's raw scores on the last fold's labelled test rows, and how they were made."""
-    own = frame[[*KEYS, *TARGETS, *champion.feature_names]]
+    own = frame[[*KEYS, *(t for t in TARGETS if t in frame), *champion.feature_names]]
     train, test = backtest.last_fold.split(own)
     test = labelled(test, OVERDUE)
     params = dict(champion.params)

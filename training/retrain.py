@@ -69,23 +69,26 @@ def retrain(
         trials: Optuna trials (default `settings.trials`); 0 keeps the default parameters.
         timeout: seconds for the search (default `settings.timeout_seconds`).
     """
-    experiment_id = tracking.configure_tracking(settings)
+    store = tracking.open_store(settings)
+    experiment_id = store.experiment_id
     trials = settings.trials if trials is None else trials
     timeout = settings.timeout_seconds if timeout is None else timeout
     tags = {"trained_as_of": trained_as_of.date().isoformat()}
-    with tracking.training_run(experiment_id, f"train-{trained_as_of.date()}", tags):
+    with tracking.training_run(store, f"train-{trained_as_of.date()}", tags) as run_id:
         development = develop(
-            frame, settings, definition, trials, timeout, [tracking.trial_logger()]
+            frame, settings, definition, trials, timeout, [tracking.trial_logger(store, run_id)]
         )
-        result = register_development(development, frame, settings, trained_as_of, False)
+        result = register_development(
+            development, frame, settings, trained_as_of, False, (store, run_id)
+        )
     logger.info("%s version %s registered as challenger", result.model_name, result.version)
     return Retrained(development, result, frame, experiment_id)
 
 
 def current_champion(settings: TrainingSettings) -> ModelBundle | None:
     """The bundle behind `champion` in the configured registry, or None when there is none."""
-    tracking.configure_tracking(settings)
-    return tracking.load_alias(settings.model_name, tracking.CHAMPION)
+    store = tracking.open_store(settings)
+    return tracking.load_alias(store, settings.model_name, tracking.CHAMPION)
 
 
 def promote_challenger(retrained: Retrained, settings: TrainingSettings) -> tuple[bool, str]:
@@ -98,7 +101,9 @@ def promote_challenger(retrained: Retrained, settings: TrainingSettings) -> tupl
     backtest = retrained.development.backtest
     promoted, reason = decide_promotion(backtest, retrained.frame, champion)
     if promoted:
-        tracking.promote(settings.model_name, retrained.result.version, reason)
+        tracking.promote(
+            tracking.open_store(settings), settings.model_name, retrained.result.version, reason
+        )
     else:
         logger.info("version %s not promoted: %s", retrained.result.version, reason)
     return promoted, reason

@@ -7,12 +7,13 @@ Nothing is read at import: call `get_training_settings()` from an entry point. M
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from features import locations
 
 
 class TrainingSettings(BaseSettings):
@@ -29,9 +30,13 @@ class TrainingSettings(BaseSettings):
         seed: the one seed of sampler, LightGBM and baselines.
         max_rounds: upper bound on boosting rounds (early stopping picks fewer).
         threads: LightGBM threads per model (1 is fastest on a busy shared machine).
+        mlflow_tracking_uri: MLflow tracking/registry URI (`MLFLOW_TRACKING_URI`); default the
+            embedded SQLite store under `<home>/models/` (the one serving reads).
     """
 
-    model_config = SettingsConfigDict(env_prefix="ARSIGHT_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="ARSIGHT_", env_file=".env", extra="ignore", populate_by_name=True
+    )
 
     home: Path = Path(".")
     model_name: str = "arsight"
@@ -43,17 +48,22 @@ class TrainingSettings(BaseSettings):
     seed: int = 0
     max_rounds: int = Field(default=1000, ge=10)
     threads: int = Field(default=1, ge=1)
+    mlflow_tracking_uri: str | None = Field(
+        default=None, validation_alias=AliasChoices("MLFLOW_TRACKING_URI", "mlflow_tracking_uri")
+    )
 
     @property
     def models_dir(self) -> Path:
-        return self.home / "models"
+        return locations.under_home(self.home, locations.MLFLOW_DB).parent
+
+    @property
+    def embedded_store(self) -> bool:
+        """Whether the MLflow store is the embedded SQLite file below home (no URI set)."""
+        return not self.mlflow_tracking_uri
 
     def tracking_uri(self) -> str:
         """`MLFLOW_TRACKING_URI` if set, else the embedded SQLite store under `models/`."""
-        uri = os.environ.get("MLFLOW_TRACKING_URI")
-        if uri:
-            return uri
-        return f"sqlite:///{(self.models_dir / 'mlflow.db').resolve()}"
+        return locations.database_url(self.home, self.mlflow_tracking_uri, locations.MLFLOW_DB)
 
     def artifact_location(self) -> str:
         """Where new experiments store artifacts with a database store (SQLite, PostgreSQL)."""

@@ -1,11 +1,12 @@
-"""Fitting LightGBM: the classifier for overdue_30d, the DSO regressor and its p10/p90 models.
+"""Fitting LightGBM: the classifiers for overdue_30d and delinquent_90d, the DSO regressor and
+its p10/p90 models.
 
 `fit_booster` is the one place LightGBM is trained; tuning (training/tune.py), the backtest
 and the final fit all call it. Categories reach LightGBM as codes from the bundle's encoder and
 are declared categorical, so LightGBM splits on them natively.
 
 Monotone constraints live in `MONOTONE` below, one documented line per feature, and are
-applied to the classifier and the DSO regressor (a feature that can only raise the risk of
+applied to both classifiers and the DSO regressor (a feature that can only raise the risk of
 paying late can only raise the DSO forecast too). LightGBM refuses them for quantile
 objectives, so the p10/p90 models are unconstrained. A feature absent from the frame is skipped.
 The DSO regressor uses the Huber loss (quadratic within `HUBER_DAYS` of the outcome, linear
@@ -24,7 +25,14 @@ import numpy as np
 import pandas as pd
 
 from models.encoding import CategoricalEncoder
-from training.dataset import DSO, OVERDUE, categorical_columns, feature_columns, labelled
+from training.dataset import (
+    DELINQUENT,
+    DSO,
+    OVERDUE,
+    categorical_columns,
+    feature_columns,
+    labelled,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +48,7 @@ MONOTONE: dict[str, tuple[int, str]] = {
     "customer_days_late_mean_90d": (1, DAYS),
     "customer_days_late_mean_180d": (1, DAYS),
     "customer_days_late_mean_365d": (1, DAYS),
+    "customer_severe_late_share_365d": (1, LATE + " (more than 30 days late)"),
     "customer_oldest_overdue_days": (1, "an older unpaid invoice is never a better sign"),
     "customer_average_days_delinquent": (1, "more days of DSO due to arrears is more risk"),
     "signal_lawsuits_open_latest": (1, "suppliers suing is a distress signal (DOMAIN.md)"),
@@ -57,9 +66,12 @@ BASE_PARAMS: dict[str, Any] = {
     "num_threads": 1,
 }
 HUBER_DAYS = 10.0
-MONOTONE_TASKS = ("classifier", "regressor")
+DELINQUENCY_TASK = "delinquency_classifier"
+"""The calibrated classifier of delinquent_90d (the credit risk), fitted beside the four."""
+MONOTONE_TASKS = ("classifier", "regressor", DELINQUENCY_TASK)
 TASK_PARAMS: dict[str, dict[str, Any]] = {
     "classifier": {"objective": "binary", "metric": "auc"},
+    DELINQUENCY_TASK: {"objective": "binary", "metric": "auc"},
     "regressor": {"objective": "huber", "alpha": HUBER_DAYS, "metric": "l1"},
     "regressor_p10": {"objective": "quantile", "alpha": 0.1, "metric": "quantile"},
     "regressor_p90": {"objective": "quantile", "alpha": 0.9, "metric": "quantile"},
@@ -69,7 +81,10 @@ TASK_TARGET = {
     "regressor": DSO,
     "regressor_p10": DSO,
     "regressor_p90": DSO,
+    DELINQUENCY_TASK: DELINQUENT,
 }
+CORE_TASKS = ("classifier", "regressor", "regressor_p10", "regressor_p90")
+"""The four models every bundle has; `DELINQUENCY_TASK` is fitted where its label exists."""
 DEFAULT_PARAMS: dict[str, Any] = {"learning_rate": 0.05, "num_leaves": 31, "min_data_in_leaf": 20}
 """LightGBM's own defaults but a smaller learning rate: the untuned baseline and the fallback.
 
@@ -183,13 +198,21 @@ def booster_params(
 
 
 def choose_rounds(
-    recipe: Recipe, train: pd.DataFrame, valid: pd.DataFrame, max_rounds: int
+    recipe: Recipe,
+    train: pd.DataFrame,
+    valid: pd.DataFrame,
+    max_rounds: int,
+    tasks: Sequence[str] = CORE_TASKS,
 ) -> Recipe:
-    """Fix each model's number of rounds by early stopping on a time-based validation split."""
+    """Fix the rounds of `tasks` by early stopping on a time-based validation split.
+
+    Rounds already in the recipe for other tasks are kept.
+    """
     encoder = fit_encoder(train)
     features = feature_columns(train)
-    rounds = {}
-    for task, target in TASK_TARGET.items():
+    rounds = dict(recipe.rounds)
+    for task in tasks:
+        target = TASK_TARGET[task]
         booster = fit_booster(
             booster_params(task, recipe.params, features, recipe.seed),
             matrix(train, encoder, target),
@@ -204,16 +227,16 @@ def choose_rounds(
 
 @dataclass
 class FittedModels:
-    """The four boosters fitted on one training set, with their encoder."""
+    """The boosters fitted on one training set, with their encoder."""
 
     encoder: CategoricalEncoder
     boosters: dict[str, lgb.Booster]
 
 
 def fit_models(
-    recipe: Recipe, train: pd.DataFrame, tasks: Sequence[str] = tuple(TASK_TARGET)
+    recipe: Recipe, train: pd.DataFrame, tasks: Sequence[str] = CORE_TASKS
 ) -> FittedModels:
-    """Fit the models of `tasks` (default all four) on `train` with the recipe's rounds."""
+    """Fit the models of `tasks` (default the four of `CORE_TASKS`) on `train`, recipe rounds."""
     encoder = fit_encoder(train)
     features = feature_columns(train)
     boosters = {

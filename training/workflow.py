@@ -3,7 +3,8 @@
 The steps, in order: the tables as known on the as-of date; the labelled snapshot frame; the
 rolling-origin folds; one time-based tuning split (outside the objective); Optuna; rounds by
 early stopping; the backtest of the tuned recipe and every baseline on the same folds, which
-also chooses the calibrator; the final fit on every labelled row; report, plots and card;
+also chooses the calibrator; the same for the delinquency classifier where delinquent_90d is
+known (training/delinquency.py); the final fit on every labelled row; report, plots and card;
 MLflow logging, registration as `challenger` and, with `promote`, the champion decision.
 """
 
@@ -19,10 +20,9 @@ import optuna
 import pandas as pd
 
 from features.build import FEATURE_PIPELINE_VERSION, build_training_frame
-from features.engine import data_end_of
 from features.labels import LabelDefinition
 from features.snapshots import month_end_snapshots
-from features.tables import Tables
+from features.tables import Tables, data_end_of
 from models.bundle import ModelBundle
 from training import tracking
 from training.backtest import MODEL, BacktestResult, build_report, run_backtest
@@ -38,13 +38,16 @@ from training.dataset import (
     tables_known_by,
     tuning_fold,
 )
+from training.delinquency import DelinquencyDevelopment, delinquency_report, develop_delinquency
 from training.errors import DatasetError
 from training.model_card import CardContext, render_model_card
 from training.plots import plot_beeswarm, plot_calibration, plot_dso_residuals, plot_roc
 from training.promotion import decide_promotion
 from training.settings import TrainingSettings
 from training.train import (
+    CORE_TASKS,
     DEFAULT_PARAMS,
+    DELINQUENCY_TASK,
     Recipe,
     choose_rounds,
     fit_encoder,
@@ -70,6 +73,7 @@ class Development:
     backtest: BacktestResult
     recipe: Recipe
     trials: int
+    delinquency: DelinquencyDevelopment | None = None
 
 
 @dataclass
@@ -147,7 +151,10 @@ def develop(
     timeout: float | None = None,
     trial_callbacks: list[TrialCallback] | None = None,
 ) -> Development:
-    """Tune, backtest against the baselines, calibrate and fit the final bundle (no MLflow)."""
+    """Tune, backtest against the baselines, calibrate and fit the final bundle (no MLflow).
+
+    Longer than a screen only because it lists the bundle's fields, one per line.
+    """
     gap = definition.horizon_days + definition.grace_days
     folds = rolling_origin_folds(
         labelled(frame, OVERDUE)["as_of"], settings.folds, settings.fold_snapshots, gap
@@ -158,7 +165,13 @@ def develop(
     backtest = run_backtest(
         frame, folds, recipe, make_baselines(features, settings.seed, settings.threads)
     )
-    final = fit_models(recipe, frame)
+    delinquency = develop_delinquency(frame, recipe, settings, definition)
+    recipe = delinquency.recipe
+    credit = delinquency.backtest
+    final = fit_models(
+        recipe, frame, CORE_TASKS if credit is None else (*CORE_TASKS, DELINQUENCY_TASK)
+    )
+    report = {**build_report(backtest, frame), "delinquency": delinquency_report(delinquency)}
     bundle = ModelBundle(
         classifier=final.boosters["classifier"],
         regressor=final.boosters["regressor"],
@@ -174,10 +187,12 @@ def develop(
         monotone=monotone_directions(features),
         params={**recipe.params, "rounds": recipe.rounds, "seed": recipe.seed},
         metrics=backtest.metrics()[MODEL],
-        report=build_report(backtest, frame),
+        report=report,
         interval_adjustment_days=backtest.interval_adjustment_days,
+        delinquency_classifier=final.boosters.get(DELINQUENCY_TASK),
+        delinquency_calibrator=None if credit is None else credit.calibrator,
     )
-    return Development(bundle, backtest, recipe, trials)
+    return Development(bundle, backtest, recipe, trials, delinquency)
 
 
 def draw_plots(development: Development, frame: pd.DataFrame, directory: Path) -> list[Path]:
@@ -207,23 +222,14 @@ def draw_plots(development: Development, frame: pd.DataFrame, directory: Path) -
     ]
 
 
-def register_development(
+def log_development(
     development: Development,
     frame: pd.DataFrame,
-    settings: TrainingSettings,
-    trained_as_of: pd.Timestamp,
-    promote: bool,
-) -> TrainingResult:
-    """Inside the active run: log results, register `challenger`, decide on `champion`."""
+    context: CardContext,
+    run: tuple[tracking.TrackingStore, str],
+) -> str:
+    """Plots, model card, parameters and the report into the training run; the card."""
     bundle = development.bundle
-    run_id = tracking.active_run_id()
-    context = CardContext(
-        settings.model_name,
-        trained_as_of.date().isoformat(),
-        len(frame),
-        development.trials,
-        run_id=run_id,
-    )
     with tempfile.TemporaryDirectory(prefix="arsight-plots-") as tmp:
         plots = draw_plots(development, frame, Path(tmp))
         card = render_model_card(bundle, context)
@@ -237,18 +243,45 @@ def register_development(
             "training_rows": len(frame),
             "calibration": bundle.calibrator.method,
         }
-        tracking.log_results(params, bundle.report, card, plots)
-    champion = tracking.load_alias(settings.model_name, tracking.CHAMPION) if promote else None
+        tracking.log_results(*run, params, bundle.report, card, plots)
+    return card
+
+
+def register_development(
+    development: Development,
+    frame: pd.DataFrame,
+    settings: TrainingSettings,
+    trained_as_of: pd.Timestamp,
+    promote: bool,
+    run: tuple[tracking.TrackingStore, str],
+) -> TrainingResult:
+    """Inside training run `run` (store, run id): log results, register `challenger`, decide
+    on `champion`."""
+    bundle = development.bundle
+    store, run_id = run
+    context = CardContext(
+        settings.model_name,
+        trained_as_of.date().isoformat(),
+        len(frame),
+        development.trials,
+        run_id=run_id,
+    )
+    card = log_development(development, frame, context, run)
+    champion = (
+        tracking.load_alias(store, settings.model_name, tracking.CHAMPION) if promote else None
+    )
     example = frame.loc[frame.index[:INPUT_EXAMPLE_ROWS], bundle.feature_names]
-    version = tracking.register_bundle(bundle, settings.model_name, example, card)
+    version = tracking.register_bundle(store, run_id, bundle, settings.model_name, example, card)
     card = render_model_card(bundle, CardContext(**{**context.__dict__, "version": version}))
     promoted, reason = False, ""
     if promote:
         promoted, reason = decide_promotion(development.backtest, frame, champion)
         if promoted:
-            tracking.promote(settings.model_name, version, reason)
+            tracking.promote(store, settings.model_name, version, reason)
     tracking.tag_run(
-        {"registered_version": version, "promoted": str(promoted), "promotion": reason}
+        store,
+        run_id,
+        {"registered_version": version, "promoted": str(promoted), "promotion": reason},
     )
     baselines = {k: v for k, v in bundle.report["last_fold"].items() if k != MODEL}
     return TrainingResult(
@@ -274,15 +307,17 @@ def train_frame_and_register(
     promote: bool = False,
 ) -> TrainingResult:
     """`train_and_register` on a labelled frame already built (tests, notebooks)."""
-    experiment_id = tracking.configure_tracking(settings)
+    store = tracking.open_store(settings)
     trials = settings.trials if trials is None else trials
     timeout = settings.timeout_seconds if timeout is None else timeout
     tags = {"trained_as_of": trained_as_of.date().isoformat()}
-    with tracking.training_run(experiment_id, f"train-{trained_as_of.date()}", tags):
+    with tracking.training_run(store, f"train-{trained_as_of.date()}", tags) as run_id:
         development = develop(
-            frame, settings, definition, trials, timeout, [tracking.trial_logger()]
+            frame, settings, definition, trials, timeout, [tracking.trial_logger(store, run_id)]
         )
-        return register_development(development, frame, settings, trained_as_of, promote)
+        return register_development(
+            development, frame, settings, trained_as_of, promote, (store, run_id)
+        )
 
 
 def train_and_register(

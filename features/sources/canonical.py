@@ -16,7 +16,7 @@ import pandas as pd
 from features.errors import SourceError
 from features.schema import TABLES
 from features.sources.importing import SOURCE_ROW, ImportResult, MappedTables, finish_import
-from features.tables import read_raw_tables
+from features.validate.files import read_table_files
 
 logger = logging.getLogger(__name__)
 
@@ -24,17 +24,18 @@ logger = logging.getLogger(__name__)
 def import_canonical(source_dir: Path, out_dir: Path) -> ImportResult:
     """Validate the contract tables in `source_dir` and write them as Parquet in `out_dir`.
 
+    A file that cannot be read is reported with its line and problem, the other tables are
+    still checked and their rejects written, and the import is refused.
+
     Raises:
-        SourceError: `out_dir` is `source_dir` (raw data are never overwritten) or a file
-            cannot be read.
-        SchemaError: `source_dir` is not a directory or lacks a required table.
+        SourceError: `out_dir` is `source_dir` (raw data are never overwritten).
+        SchemaError: `source_dir` is not a directory or lacks a required table file.
+        ImportRefused: see `finish_import`.
     """
     if out_dir.exists() and source_dir.exists() and out_dir.resolve() == source_dir.resolve():
         raise SourceError(f"{out_dir}: --out must differ from the source directory")
-    try:
-        raw = read_raw_tables(source_dir)
-    except (OSError, ValueError) as exc:
-        raise SourceError(f"{source_dir}: cannot read tables: {exc}") from None
+    files = read_table_files(source_dir)
+    raw = files.tables
     others = sorted(
         p.name
         for p in source_dir.iterdir()
@@ -44,6 +45,7 @@ def import_canonical(source_dir: Path, out_dir: Path) -> ImportResult:
         logger.warning("%s: not contract tables, ignored: %s", source_dir, others)
     for frame in raw.values():
         frame.index = pd.RangeIndex(1, len(frame) + 1, name=SOURCE_ROW)
-    return finish_import(
-        MappedTables(source=f"canonical {source_dir}", tables=raw, source_rows=raw), out_dir
+    mapped = MappedTables(
+        source=f"canonical {source_dir}", tables=raw, source_rows=raw, unreadable=files.unreadable
     )
+    return finish_import(mapped, out_dir)

@@ -2,9 +2,10 @@
 
 Each command maps its source, validates it, writes `<out>/<table>.parquet` and every rejected
 row to `<out>/rejects/<table>.csv` with its reason, and prints rows in / written / rejected per
-table. It exits 1 with a one-line message when the source cannot be imported, or when the
-share of rejected invoices exceeds --max-reject-share (the files are written all the same, so
-the rejects can be read).
+table. It exits 1 with a one-line message when the source cannot be imported (a required
+table missing, unusable or left without a row, a file that cannot be read: the rejects are
+written all the same, the tables are not), or when the share of rejected invoices exceeds
+--max-reject-share (the files are written all the same, so the rejects can be read).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from features.errors import FeaturesError
+from features.errors import FeaturesError, ImportRefused
 
 if TYPE_CHECKING:
     from features.sources.importing import ImportResult
@@ -54,6 +55,13 @@ def _run(importer: Callable[[], ImportResult], max_reject_share: float) -> None:
         result = importer()
     except (FeaturesError, OSError) as exc:
         console.print(f"[red]error:[/red] {exc}", soft_wrap=True, markup=True, highlight=False)
+        if isinstance(exc, ImportRefused) and exc.reject_files:
+            folder = exc.reject_files[0].parent
+            console.print(
+                f"nothing imported; rejected rows, each with its reason: see {folder}/",
+                highlight=False,
+                soft_wrap=True,
+            )
         raise typer.Exit(1) from None
     console.print(result.to_rich())
     console.print(f"canonical tables written to {result.out_dir}/", highlight=False, soft_wrap=True)

@@ -16,10 +16,10 @@ from pathlib import Path
 import pandas as pd
 from rich.table import Table as RichTable
 
-from features.errors import SchemaError, SourceError
+from features.errors import ImportRefused, SourceError
 from features.schema import TABLES, Table
 from features.tables import write_csv_atomic, write_tables
-from features.validate import validate_tables
+from features.validate import ValidationReport, validate_tables
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +93,7 @@ class MappedTables:
         rows_in: rows read per table; default: mapped rows plus importer rejects.
         source_rows: per table, the source rows as read, indexed by source row: a row that
             validation rejects is written to the rejects as read, like the importer's rejects.
+        unreadable: per table whose file could not be read, the problem (file, line, what).
     """
 
     source: str
@@ -100,6 +101,7 @@ class MappedTables:
     rejects: dict[str, pd.DataFrame] = field(default_factory=dict)
     rows_in: dict[str, int] | None = None
     source_rows: dict[str, pd.DataFrame] = field(default_factory=dict)
+    unreadable: dict[str, str] = field(default_factory=dict)
 
     def counts_in(self) -> dict[str, int]:
         """Rows in per table: as stated, else mapped rows plus the importer's rejects."""
@@ -115,14 +117,19 @@ def finish_import(mapped: MappedTables, out_dir: Path) -> ImportResult:
     tables this one does not write are removed (and listed in the result).
 
     Raises:
-        SchemaError: a required table or column is missing after mapping.
+        ImportRefused: a required table is missing, lacks a required column or keeps no row,
+            or a file could not be read. The rejects (every row of an unusable table, with
+            the reason) are written all the same and no table is: `out_dir` then holds only
+            `rejects/`, so that no earlier import's tables pass for this one's.
     """
     raw = {name: _with_optional_columns(name, f) for name, f in mapped.tables.items()}
-    report = validate_tables(raw)
-    if report.tables is None:
-        fatal = "; ".join(str(p) for p in report.errors if p.row is None)
-        raise SchemaError(f"{mapped.source}: cannot import: {fatal}")
+    report = validate_tables(raw, unreadable=mapped.unreadable)
     rejects = _collect_rejects(mapped, report.rejects, raw)
+    refusal = _refusal(report, mapped.unreadable)
+    if refusal is not None or report.tables is None:
+        reject_files = _write_rejects(rejects, out_dir)
+        _remove_stale(out_dir, set(), set(rejects))
+        raise ImportRefused(f"{mapped.source}: cannot import: {refusal}", reject_files)
     rows_in = mapped.counts_in()
     rows_written = {name: len(frame) for name, frame in report.tables.items()}
     rows_rejected = {name: len(frame) for name, frame in rejects.items()}
@@ -135,9 +142,7 @@ def finish_import(mapped: MappedTables, out_dir: Path) -> ImportResult:
         # Only a bug can get here; refuse to write rather than lose rows quietly.
         raise SourceError(f"{mapped.source}: rows neither written nor rejected: {lost}")
     written = write_tables(report.tables, out_dir)
-    reject_files = [
-        write_csv_atomic(f, out_dir / REJECTS_DIR / f"{n}.csv") for n, f in rejects.items()
-    ]
+    reject_files = _write_rejects(rejects, out_dir)
     logger.info("imported %s: %s written, %s rejected", mapped.source, rows_written, rows_rejected)
     return ImportResult(
         source=mapped.source,
@@ -150,6 +155,25 @@ def finish_import(mapped: MappedTables, out_dir: Path) -> ImportResult:
         removed=_remove_stale(out_dir, set(rows_written), set(rejects)),
         extra_columns={n: c for n, c in report.extra_columns.items() if c},
     )
+
+
+def _refusal(report: ValidationReport, unreadable: dict[str, str]) -> str | None:
+    """Why nothing can be imported, or None: what `arsight data validate` calls unusable,
+    an unreadable file (its rows are neither written nor rejected), a required table that
+    keeps no row."""
+    if report.tables is None or unreadable:
+        return "; ".join(str(p) for p in report.errors if p.row is None)
+    empty = [
+        f"{name}: no row kept ({report.rows_read.get(name, 0):,} read, "
+        f"{len(report.rejects.get(name, ())):,} rejected)"
+        for name, table in TABLES.items()
+        if table.required and len(getattr(report.tables, name)) == 0
+    ]
+    return "; ".join(empty) or None
+
+
+def _write_rejects(rejects: dict[str, pd.DataFrame], out_dir: Path) -> list[Path]:
+    return [write_csv_atomic(f, out_dir / REJECTS_DIR / f"{n}.csv") for n, f in rejects.items()]
 
 
 def _collect_rejects(

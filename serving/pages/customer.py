@@ -3,9 +3,9 @@
 Scores, reasons and audited history come from the function behind `GET /v1/customers/{id}`
 (`serving.routes.customers.customer`), so the page and the API cannot disagree. The page adds
 what a risk officer reads around them, all from the served snapshot:
-- the SHAP waterfall: every feature's overdue contribution for this customer, from
-  `ModelBundle.explain` and `models.attribution.probability_points`, the functions the scores
-  were made with; they add up exactly to probability - base probability;
+- the SHAP waterfall: every feature's overdue contribution for this customer, as the snapshot
+  computed them with the scores (`Served.contributions`, probability points); they add up
+  exactly to probability - base probability;
 - recommended terms from `serving.policy.recommend_terms` (tier and segment);
 - invoice aging and DSO today from the online store's features;
 - health signals at t-180d, t-90d and t: the store holds each signal's latest value and its
@@ -20,14 +20,13 @@ from dataclasses import dataclass
 import pandas as pd
 
 from features.catalog import FEATURES
-from models.attribution import probability_points
 from serving.audit import AuditLog
 from serving.auth import Role
-from serving.policy import TermsOffer, recommend_terms
+from serving.policy import Terms, recommend_terms
 from serving.reasons import format_value
 from serving.routes.customers import customer as customer_answer
 from serving.schemas import CustomerResponse
-from serving.state import Served
+from serving.snapshot import Served
 
 WATERFALL_FEATURES = 8
 AGING = [
@@ -57,7 +56,7 @@ class CustomerView:
     answer: CustomerResponse
     name: str | None
     segment: str | None
-    terms: TermsOffer | None
+    terms: Terms | None
     dso_now: float | None
     waterfall: tuple[float, list[tuple[str, float]]] | None
     aging: list[tuple[str, float]] | None
@@ -75,10 +74,9 @@ def waterfall_steps(
     served: Served, row: pd.DataFrame, top: int = WATERFALL_FEATURES
 ) -> tuple[float, list[tuple[str, float]]]:
     """Base probability and the `top` largest contributions, the rest summed in one step."""
-    bundle = served.bundle
-    explained = bundle.explain(row[bundle.feature_names])
-    points, base = probability_points(explained.overdue, bundle.calibrator.transform)
-    contributions = points.iloc[0]
+    customer_id = str(row.index[0])
+    contributions = served.contributions.loc[customer_id]
+    base = served.scores[customer_id]["base_probability"]
     order = contributions.abs().sort_values(ascending=False, kind="stable").index
     steps = []
     for name in order[:top]:
@@ -87,7 +85,7 @@ def waterfall_steps(
     rest = order[top:]
     if len(rest):
         steps.append((f"{len(rest)} other features", float(contributions[rest].sum())))
-    return float(base.iloc[0]), steps
+    return float(base), steps
 
 
 def signal_series(row: pd.Series, as_of: pd.Timestamp) -> list[SignalSeries]:

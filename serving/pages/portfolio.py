@@ -2,7 +2,7 @@
 
 The batch job (`arsight score`) writes one directory per run below the runs directory
 (`runs/<date>/scores.parquet` plus alerts.parquet and worklist.parquet beside it, see
-`serving.batch_outputs`); the scores file's metadata carries the run's tier counts and expected
+`serving.batch.outputs`); the scores file's metadata carries the run's tier counts and expected
 overdue amount. The page shows the latest run and compares its tier counts with the run
 before. The portfolio DSO trend is `features.portfolio.portfolio_by_month` over the data
 directory, the same definition as the customer feature, cached until a table file changes.
@@ -22,7 +22,7 @@ import pandas as pd
 from features.errors import FeaturesError
 from features.portfolio import portfolio_by_month
 from features.validate import validate_directory
-from serving.batch_outputs import OutputPaths, read_metadata
+from serving.batch.outputs import OutputPaths, read_metadata
 from serving.policy import TIERS
 
 logger = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from serving.deps import AuditDep, MetricsDep, RequestIdDep, StateDep
+from serving.deps import AuditDep, MetricsDep, RefresherDep, RequestIdDep
 from serving.errors import ServingError
 from serving.pages import charts
 from serving.pages.customer import CustomerView, build_customer_view
@@ -99,7 +99,7 @@ def customer_page(
     request: Request,
     customer_id: str,
     session: SessionDep,
-    state: StateDep,
+    state: RefresherDep,
     audit: AuditDep,
     request_id: RequestIdDep,
 ) -> HTMLResponse:
@@ -189,7 +189,7 @@ def deal_submit(
     request: Request,
     session: SessionDep,
     form: FormDep,
-    state: StateDep,
+    state: RefresherDep,
     audit: AuditDep,
     metrics: MetricsDep,
     request_id: RequestIdDep,

@@ -11,33 +11,12 @@ from typing import Any
 
 from serving.audit import AuditLog
 from serving.errors import NoFeaturesError, UnknownCustomerError
-from serving.schemas import CustomerScore, Reason, Reasons
-from serving.state import Served
+from serving.record import OUTPUT_FIELDS
+from serving.schemas import CustomerScore
+from serving.scoring import NO_FEATURES
+from serving.snapshot import Served
 
 MAX_NAMED = 10
-
-
-def to_customer_score(served: Served, customer_id: str, record: dict[str, Any]) -> CustomerScore:
-    """The API model of one pre-scored customer."""
-    return CustomerScore(
-        customer_id=customer_id,
-        overdue_probability=record["overdue_probability"],
-        base_probability=record["base_probability"],
-        dso_30d=record["dso_30d"],
-        dso_30d_p10=record["dso_30d_p10"],
-        dso_30d_p90=record["dso_30d_p90"],
-        base_dso=record["base_dso"],
-        risk_tier=record["risk_tier"],
-        overlays=record["overlays"],
-        reasons=Reasons(
-            overdue=[Reason(**r) for r in record["reasons_overdue"]],
-            dso=[Reason(**r) for r in record["reasons_dso"]],
-        ),
-        model_name=served.ref.name,
-        model_version=served.ref.version,
-        policy_version=served.policy.version,
-        features_as_of=served.features_as_of,
-    )
 
 
 def _named(ids: list[str]) -> str:
@@ -60,18 +39,9 @@ def lookup_scores(served: Served, audit: AuditLog, customer_ids: list[str]) -> l
             )
         raise NoFeaturesError(
             f"customer {_named(without)} has no features in the online store as of {as_of}: "
-            "no invoice history up to that date, or not in the latest snapshot"
+            f"{NO_FEATURES}, or not in the latest snapshot"
         )
-    return [_memo(served, c) for c in ids]
-
-
-def _memo(served: Served, customer_id: str) -> CustomerScore:
-    """The customer's answer, built once per snapshot (models are never mutated)."""
-    answer = served.answers.get(customer_id)
-    if answer is None:
-        answer = to_customer_score(served, customer_id, served.scores[customer_id])
-        served.answers[customer_id] = answer
-    return answer  # type: ignore[no-any-return]
+    return [served.answers[c] for c in ids]
 
 
 def audit_row(
@@ -85,19 +55,7 @@ def audit_row(
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The audit row of one answer about one customer."""
-    outputs = score.model_dump(
-        mode="json",
-        include={
-            "overdue_probability",
-            "base_probability",
-            "dso_30d",
-            "dso_30d_p10",
-            "dso_30d_p90",
-            "base_dso",
-            "risk_tier",
-            "overlays",
-        },
-    )
+    outputs = score.model_dump(mode="json", include=set(OUTPUT_FIELDS))
     return {
         "request_id": request_id,
         "caller_role": role,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path
 
 from serving.deps import AuditDep, RequestIdDep, RiskCaller, ServedDep
 from serving.errors import UnknownCustomerError
-from serving.routes.answers import audit_row, to_customer_score
+from serving.routes.answers import audit_row
 from serving.routes.errors import ERROR_RESPONSES
 from serving.schemas import CustomerResponse, HistoryEntry, TierChange
 
@@ -30,6 +30,23 @@ def tier_changes(history: list[dict[str, Any]]) -> list[TierChange]:
                 )
             )
     return changes
+
+
+def history_entry(row: dict[str, Any]) -> HistoryEntry:
+    """The API model of one audited answer (a row of `AuditLog.history`)."""
+    return HistoryEntry(
+        request_id=row["request_id"],
+        time=row["created_at"],
+        endpoint=row["endpoint"],
+        caller_role=row["caller_role"],
+        risk_tier=row["risk_tier"],
+        overdue_probability=row["overdue_probability"],
+        dso_30d=row["dso_30d"],
+        decision=row["decision"],
+        model_version=row["model_version"],
+        policy_version=row["policy_version"],
+        features_as_of=row["features_as_of"],
+    )
 
 
 @router.get("/v1/customers/{customer_id}", responses=ERROR_RESPONSES)
@@ -54,7 +71,7 @@ def customer(
             f"unknown customer {customer_id!r}: not in the online store as of "
             f"{served.features_as_of.isoformat()} and never scored"
         )
-    latest = None if record is None else to_customer_score(served, customer_id, record)
+    latest = served.answers.get(customer_id)
     if latest is not None:
         audit.write(
             [
@@ -70,21 +87,6 @@ def customer(
     return CustomerResponse(
         customer_id=customer_id,
         latest=latest,
-        history=[
-            HistoryEntry(
-                request_id=h["request_id"],
-                time=h["created_at"],
-                endpoint=h["endpoint"],
-                caller_role=h["caller_role"],
-                risk_tier=h["risk_tier"],
-                overdue_probability=h["overdue_probability"],
-                dso_30d=h["dso_30d"],
-                decision=h["decision"],
-                model_version=h["model_version"],
-                policy_version=h["policy_version"],
-                features_as_of=h["features_as_of"],
-            )
-            for h in history
-        ],
+        history=[history_entry(h) for h in history],
         tier_changes=tier_changes(history),
     )

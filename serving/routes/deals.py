@@ -2,16 +2,49 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from serving.deps import AuditDep, MetricsDep, RequestIdDep, ScoringCaller, ServedDep
 from serving.finite import require_finite
-from serving.policy import assess_deal
+from serving.policy import DealAssessment, assess_deal
 from serving.routes.answers import audit_row, lookup_scores
 from serving.routes.errors import ERROR_RESPONSES
-from serving.schemas import DealRequest, DealResponse, Exposure, Terms
+from serving.schemas import DealRequest, DealResponse, Exposure
+from serving.snapshot import Served
 
 router = APIRouter(tags=["deals"])
+
+
+def exposure(open_amount: float, amount: float, deal: DealAssessment) -> Exposure:
+    """Open amount plus the deal against the credit limit, as the decision saw it."""
+    return Exposure(
+        open_amount=open_amount,
+        deal_amount=amount,
+        exposure_after=deal.exposure_after,
+        credit_limit=deal.credit_limit,
+        utilisation_after=deal.utilisation_after,
+    )
+
+
+def deal_audit_row(
+    response: DealResponse, body: DealRequest, caller: str, served: Served
+) -> dict[str, Any]:
+    """The audit row of a deal answer: the score's, with the decision and what it rests on."""
+    extra = response.model_dump(
+        mode="json", include={"decision", "conditions", "recommended_terms", "exposure"}
+    )
+    extra["requested_terms_days"] = body.payment_terms_days
+    return audit_row(
+        request_id=response.request_id,
+        role=caller,
+        endpoint="deals.assess",
+        score=response.score,
+        served=served,
+        decision=response.decision,
+        extra=extra,
+    )
 
 
 @router.post("/v1/deals/assess", responses=ERROR_RESPONSES)
@@ -46,34 +79,12 @@ def assess(
         decision=deal.decision,
         conditions=deal.conditions,
         requested_terms_days=body.payment_terms_days,
-        recommended_terms=Terms(**deal.recommended_terms.model_dump()),
-        exposure=Exposure(
-            open_amount=context.open_amount,
-            deal_amount=body.amount,
-            exposure_after=deal.exposure_after,
-            credit_limit=deal.credit_limit,
-            utilisation_after=deal.utilisation_after,
-        ),
+        recommended_terms=deal.recommended_terms,
+        exposure=exposure(context.open_amount, body.amount, deal),
         policy_version=deal.policy_version,
         score=score,
     )
-    extra = response.model_dump(
-        mode="json", include={"decision", "conditions", "recommended_terms", "exposure"}
-    )
-    extra["requested_terms_days"] = body.payment_terms_days
-    audit.write(
-        [
-            audit_row(
-                request_id=request_id,
-                role=caller,
-                endpoint="deals.assess",
-                score=score,
-                served=served,
-                decision=deal.decision,
-                extra=extra,
-            )
-        ]
-    )
+    audit.write([deal_audit_row(response, body, caller, served)])
     metrics.scores.labels(tier=score.risk_tier, endpoint="deals.assess").inc()
     metrics.decisions.labels(decision=deal.decision).inc()
     return response

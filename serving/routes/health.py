@@ -12,10 +12,10 @@ import re
 
 from fastapi import APIRouter, Response
 
-from serving.deps import MetricsDep, StateDep
+from serving.deps import MetricsDep, RefresherDep
+from serving.refresher import Refresher
 from serving.routes.errors import OPEN_RESPONSES
 from serving.schemas import HealthResponse, ReadyResponse
-from serving.state import ServingState
 
 router = APIRouter(tags=["operations"])
 _URL_OR_PATH = re.compile(
@@ -55,7 +55,7 @@ async def healthz() -> HealthResponse:
     return HealthResponse(status="ok")
 
 
-def readiness(state: ServingState) -> ReadyResponse:
+def readiness(state: Refresher) -> ReadyResponse:
     """Ready with no problems, degraded while serving the last good pair, else not ready."""
     served = state.served
     problems = sorted(public_problem(p) for p in state.problems.values())
@@ -76,7 +76,7 @@ def readiness(state: ServingState) -> ReadyResponse:
         **OPEN_RESPONSES,
     },
 )
-async def readyz(response: Response, state: StateDep) -> ReadyResponse:
+async def readyz(response: Response, state: RefresherDep) -> ReadyResponse:
     """200 once a consistent model and store are loaded (503 before); problems listed."""
     ready = readiness(state)
     if ready.status == "not_ready":

@@ -52,8 +52,8 @@ def test_inputs_are_not_modified(world: Tables) -> None:
 
 
 def test_catalog_parses_every_group_docstring() -> None:
-    assert len(FEATURES) == 98
-    assert len(set(feature_names())) == 98
+    assert len(FEATURES) == 99
+    assert len(set(feature_names())) == 99
     assert {s.group for s in FEATURES} == {
         "payment_history",
         "receivables",
@@ -111,8 +111,9 @@ def test_as_of_command_equals_that_snapshot_of_the_training_frame(
         "2023-11-30",
         "2023-12-31",
     ]  # data end 2024-02-2x: 2024-01-31 + 30 days is not known yet
-    assert list(frame.columns[-2:]) == ["overdue_30d", "dso_30d"]
-    row = frame[frame["as_of"] == day("2023-11-30")].drop(columns=["overdue_30d", "dso_30d"])
+    labels = ["overdue_30d", "dso_30d", "delinquent_90d"]
+    assert list(frame.columns[-3:]) == labels
+    row = frame[frame["as_of"] == day("2023-11-30")].drop(columns=labels)
     pd.testing.assert_frame_equal(row.reset_index(drop=True), one)
 
 
@@ -137,8 +138,8 @@ def test_build_command_refuses_contradictory_options(world_dir: Path, tmp_path: 
 
 
 def test_online_command_writes_the_store(world: Tables, world_dir: Path, tmp_path: Path) -> None:
-    from features.engine import data_end_of
     from features.store import read_online_store
+    from features.tables import data_end_of
 
     target = tmp_path / "store" / "online.parquet"
     result = runner.invoke(

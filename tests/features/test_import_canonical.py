@@ -10,8 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from arsight.cli import app
-from features.errors import SchemaError, SourceError
+from features.errors import ImportRefused, SchemaError, SourceError
 from features.sources.canonical import import_canonical
+from features.validate import validate_directory
 
 SAMPLES = Path(__file__).parent / "samples" / "canonical"
 
@@ -145,3 +146,122 @@ def test_cli_error_is_one_line_exit_1(tmp_path: Path) -> None:
     )
     assert run.exit_code == 1
     assert run.output == f"error: {tmp_path / 'src'}: --out must differ from the source directory\n"
+
+
+def test_a_missing_required_column_writes_every_row_to_rejects(tmp_path: Path) -> None:
+    source, out = tmp_path / "src", tmp_path / "out"
+    shutil.copytree(SAMPLES, source)
+    (source / "invoices.csv").write_text(
+        "invoice_id,customer_id,issue_date,amount\nI1,C1,2024-01-01,5\nI2,C3,2024-01-02,7\n"
+    )
+    import_canonical(SAMPLES, out)  # an earlier, good import: its tables must not stay
+
+    with pytest.raises(ImportRefused) as info:
+        import_canonical(source, out)
+
+    assert [p.name for p in info.value.reject_files] == ["customers.csv", "invoices.csv"]
+    invoices = pd.read_csv(out / "rejects" / "invoices.csv", dtype=str)
+    assert invoices[["source_row", "invoice_id", "reason"]].values.tolist() == [
+        ["1", "I1", "source row 1: column due_date: required column missing"],
+        ["2", "I2", "source row 2: column due_date: required column missing"],
+    ]
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == [
+        "rejects/customers.csv",
+        "rejects/invoices.csv",
+    ]
+
+
+def test_an_import_that_keeps_no_row_of_a_required_table_is_refused(tmp_path: Path) -> None:
+    source, out = tmp_path / "src", tmp_path / "out"
+    shutil.copytree(SAMPLES, source)
+    (source / "customers.csv").write_text("customer_id,name\n")
+
+    run = CliRunner().invoke(app, ["data", "import", "canonical", str(source), "--out", str(out)])
+
+    assert run.exit_code == 1
+    assert run.output.splitlines() == [
+        f"error: canonical {source}: cannot import: customers: no row kept (0 read, 0 rejected); "
+        "invoices: no row kept (6 read, 6 rejected)",
+        f"nothing imported; rejected rows, each with its reason: see {out / 'rejects'}/",
+    ]
+    reasons = pd.read_csv(out / "rejects" / "invoices.csv", dtype=str)["reason"].tolist()
+    assert reasons[0] == "source row 1: column customer_id, value 'C1': not found in customers"
+    assert len(reasons) == 6
+    assert not (out / "invoices.parquet").exists()
+
+
+def test_every_row_of_invoices_rejected_exits_1(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    shutil.copytree(SAMPLES, source)
+    (source / "invoices.csv").write_text(
+        "invoice_id,customer_id,issue_date,due_date,amount\nI1,C1,2024-01-01,2024-01-31,x\n"
+    )
+
+    with pytest.raises(ImportRefused) as info:
+        import_canonical(source, tmp_path / "out")
+
+    assert str(info.value) == (
+        f"canonical {source}: cannot import: invoices: no row kept (1 read, 1 rejected)"
+    )
+
+
+UNREADABLE = [
+    (b"", "line 1: empty file, no header line"),
+    (
+        b"invoice_id,customer_id,issue_date,due_date,amount\nI1,C1,2024-01-01,2024-01-31,5\n"
+        b"I2,C1,2024-01-02,2024-02-01,7,EUR\n",
+        "line 3: expected 5 fields as in the header, saw 6",
+    ),
+    (
+        b"invoice_id,customer_id,issue_date,due_date,amount\nI1,C1,2024-01-01,2024-01-31,5\n"
+        b'I2,C1,2024-01-02,2024-02-01,"7\nI3,C1,2024-01-02,2024-02-01,8\n',
+        "line 3: a quoted field is never closed",
+    ),
+    (
+        b"invoice_id,customer_id,issue_date,due_date,amount\nI1,C1,2024-01-01,2024-01-31,5\n"
+        b"I2,C1,2024-01-02,2024-02-01,7\nI3,Caf\xe9,2024-01-02,2024-02-01,8\n",
+        "line 4: byte 0xe9 is not UTF-8 (save the file as UTF-8)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("content", "problem"), UNREADABLE)
+def test_an_unreadable_file_names_file_line_and_problem(
+    tmp_path: Path, content: bytes, problem: str
+) -> None:
+    source, out = tmp_path / "src", tmp_path / "out"
+    shutil.copytree(SAMPLES, source)
+    (source / "invoices.csv").write_bytes(content)
+
+    with pytest.raises(ImportRefused) as info:
+        import_canonical(source, out)
+
+    assert str(info.value) == (
+        f"canonical {source}: cannot import: invoices: unreadable file "
+        f"{source / 'invoices.csv'}: {problem}"
+    )
+    # The other tables are still read and checked: customers' reject is written.
+    customers = pd.read_csv(out / "rejects" / "customers.csv", dtype=str)
+    assert customers["reason"].tolist() == [
+        "source row 2: column credit_limit, value '-10': must be >= 0"
+    ]
+    report = validate_directory(source)
+    assert [str(p) for p in report.problems] == [
+        "customers row 2, column credit_limit, value '-10': must be >= 0",
+        f"invoices: unreadable file {source / 'invoices.csv'}: {problem}",
+    ]
+    assert report.tables is None and not report.ok
+
+
+def test_an_unreadable_optional_table_refuses_the_import(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    shutil.copytree(SAMPLES, source)
+    (source / "payments.parquet").write_bytes(b"not parquet")
+
+    with pytest.raises(ImportRefused) as info:
+        import_canonical(source, tmp_path / "out")
+
+    assert str(info.value).startswith(
+        f"canonical {source}: cannot import: payments: unreadable file "
+        f"{source / 'payments.parquet'}: not a readable Parquet file ("
+    )

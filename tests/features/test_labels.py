@@ -62,8 +62,14 @@ def test_labels_are_censored_until_the_outcome_is_known() -> None:
 
 def test_labels_frame_contract() -> None:
     frame = build_labels(TABLES, [day("2024-07-31"), day(T)], data_end=day("2024-12-31"))
-    assert list(frame.columns) == ["customer_id", "as_of", "overdue_30d", "dso_30d"]
-    assert [str(t) for t in frame.dtypes] == ["str", "datetime64[ns]", "float64", "float64"]
+    assert list(frame.columns) == [
+        "customer_id",
+        "as_of",
+        "overdue_30d",
+        "dso_30d",
+        "delinquent_90d",
+    ]
+    assert [str(t) for t in frame.dtypes] == ["str", "datetime64[ns]", *["float64"] * 3]
     assert frame["as_of"].dt.strftime("%m-%d").tolist() == ["06-30"] * 5 + ["07-31"] * 5
     assert frame.index.tolist() == list(range(10))
 
@@ -73,12 +79,20 @@ def test_label_definition_is_validated_and_recorded() -> None:
         "horizon_days": 45,
         "grace_days": 3,
         "dso_window_days": 60,
+        "delinquent_days": 30,
+        "delinquency_horizon_days": 90,
     }
     with pytest.raises(ValueError) as err:
         LabelDefinition(grace_days=-1)
     assert str(err.value) == (
         "LabelDefinition needs horizon_days >= 1, grace_days >= 0, dso_window_days >= 1; "
-        "got {'horizon_days': 30, 'grace_days': -1, 'dso_window_days': 90}"
+        "got {'horizon_days': 30, 'grace_days': -1, 'dso_window_days': 90, "
+        "'delinquent_days': 30, 'delinquency_horizon_days': 90}"
+    )
+    with pytest.raises(ValueError) as err:
+        LabelDefinition(delinquency_horizon_days=0)
+    assert str(err.value).startswith(
+        "LabelDefinition needs delinquent_days >= 0, delinquency_horizon_days >= 1; got "
     )
 
 

@@ -16,10 +16,9 @@ import pandas as pd
 import pytest
 
 from features.build import build_feature_frame
-from features.engine import data_end_of
 from features.peers import industry_medians, peers
 from features.sources.synth import SynthConfig, generate_world
-from features.tables import Tables
+from features.tables import Tables, data_end_of
 from tests.features.builders import day
 
 

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from features.build import FEATURE_PIPELINE_VERSION
+from features.build import FEATURE_PIPELINE_VERSION, online_frame
 from features.catalog import feature_names
 from features.errors import StoreError
-from features.store import online_frame, read_online_store, store_version, write_online_store
+from features.store import read_online_store, store_version, write_online_store
 from tests.features.builders import day, invoice, make_tables
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

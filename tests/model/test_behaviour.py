@@ -51,6 +51,7 @@ def test_predict_keeps_index_and_orders_interval(
         "dso_30d",
         "dso_30d_p10",
         "dso_30d_p90",
+        "delinquency_probability",
     ]
     assert predicted.index.equals(feature_rows.index)
     assert (predicted["dso_30d_p10"] <= predicted["dso_30d_p90"]).all()

@@ -15,29 +15,32 @@ from models.errors import ArtifactError
 from models.interval import dso_interval
 from models.pyfunc import load_bundle, load_pyfunc, log_bundle
 from training.settings import TrainingSettings
-from training.tracking import configure_tracking
+from training.tracking import open_store, training_run
 
 
 @pytest.fixture(scope="module")
-def logged_uri(
+def logged(
     bundle: ModelBundle, feature_rows: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """The bundle logged once in a SQLite store of its own; MLflow's global URI restored."""
-    settings = TrainingSettings(_env_file=None, home=tmp_path_factory.mktemp("home"))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.delenv("MLFLOW_TRACKING_URI", raising=False)
-        previous = mlflow.get_tracking_uri()
-        experiment_id = configure_tracking(settings)
-        with mlflow.start_run(experiment_id=experiment_id):
-            info = log_bundle(bundle, input_example=feature_rows.head(3))
-        yield info.model_uri
-        mlflow.set_tracking_uri(previous)
+) -> Iterator[tuple[str, str]]:
+    """(model URI, tracking URI): the bundle logged once in a SQLite store of its own."""
+    settings = TrainingSettings(
+        _env_file=None, home=tmp_path_factory.mktemp("home"), mlflow_tracking_uri=None
+    )
+    store = open_store(settings)
+    with training_run(store, "pyfunc", {}) as run_id:
+        uri = log_bundle(bundle, store.client, run_id, input_example=feature_rows.head(3))
+    yield uri, store.uri
+
+
+def _local(logged: tuple[str, str]) -> Path:
+    uri, tracking_uri = logged
+    return Path(mlflow.artifacts.download_artifacts(uri, tracking_uri=tracking_uri))
 
 
 def test_pyfunc_outputs_equal_the_boosters(
-    logged_uri: str, bundle: ModelBundle, feature_rows: pd.DataFrame
+    logged: tuple[str, str], bundle: ModelBundle, feature_rows: pd.DataFrame
 ) -> None:
-    output = load_pyfunc(logged_uri).predict(feature_rows)
+    output = load_pyfunc(*logged).predict(feature_rows)
     matrix = bundle.encode(feature_rows)
     raw = bundle.classifier.predict(matrix, raw_score=True)
     np.testing.assert_allclose(output["overdue_probability"], bundle.calibrator.transform(raw))
@@ -61,9 +64,9 @@ def test_pyfunc_outputs_equal_the_boosters(
 
 
 def test_load_bundle_round_trips_everything(
-    logged_uri: str, bundle: ModelBundle, feature_rows: pd.DataFrame
+    logged: tuple[str, str], bundle: ModelBundle, feature_rows: pd.DataFrame
 ) -> None:
-    loaded = load_bundle(logged_uri)
+    loaded = load_bundle(*logged)
     pd.testing.assert_frame_equal(loaded.predict(feature_rows), bundle.predict(feature_rows))
     assert loaded.feature_names == bundle.feature_names
     assert loaded.categorical_features == ["customer_industry", "customer_segment"]
@@ -72,11 +75,17 @@ def test_load_bundle_round_trips_everything(
     assert loaded.monotone == bundle.monotone
     assert loaded.metrics == bundle.metrics
     assert loaded.data_fingerprint == bundle.data_fingerprint
-    assert loaded.label_definition == {"horizon_days": 30, "grace_days": 0, "dso_window_days": 90}
+    assert loaded.label_definition == {
+        "horizon_days": 30,
+        "grace_days": 0,
+        "dso_window_days": 90,
+        "delinquent_days": 30,
+        "delinquency_horizon_days": 90,
+    }
 
 
-def test_signature_names_every_feature(logged_uri: str, bundle: ModelBundle) -> None:
-    signature = mlflow.models.get_model_info(logged_uri).signature
+def test_signature_names_every_feature(logged: tuple[str, str], bundle: ModelBundle) -> None:
+    signature = mlflow.models.Model.load(_local(logged) / "MLmodel").signature
     assert signature.inputs.input_names() == bundle.feature_names
     assert signature.outputs.input_names()[:4] == [
         "overdue_probability",
@@ -107,8 +116,8 @@ def test_missing_booster_file_is_an_artifact_error(bundle: ModelBundle, tmp_path
         ModelBundle.load(tmp_path / "b")
 
 
-def test_pyfunc_is_logged_from_code_with_nothing_pickled(logged_uri: str) -> None:
-    local = Path(mlflow.artifacts.download_artifacts(logged_uri))
+def test_pyfunc_is_logged_from_code_with_nothing_pickled(logged: tuple[str, str]) -> None:
+    local = _local(logged)
     files = sorted(p.relative_to(local).as_posix() for p in local.rglob("*") if p.is_file())
     assert not [f for f in files if f.endswith((".pkl", ".pickle", ".cloudpickle"))], files
     assert "pyfunc_entry.py" in files, files

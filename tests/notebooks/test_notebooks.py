@@ -25,8 +25,8 @@ import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 
 from features.build import build_feature_frame
-from features.engine import data_end_of
 from features.sources.synth import SynthConfig, synthesize_to_directory
+from features.tables import data_end_of
 from features.validate import load_valid_tables
 from tests.training.bundles import fit_small_bundle
 from training import tracking
@@ -69,30 +69,28 @@ def output_text(notebook: nbformat.NotebookNode, tag: str) -> str:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A 50-customer, 16-month world; environment for the kernels; MLflow URI restored after."""
+    """A 50-customer, 16-month world and the environment for the kernels."""
     root = tmp_path_factory.mktemp("notebooks")
     synthesize_to_directory(SynthConfig(customers=50, months=16, seed=5), root / "data", False)
-    previous = mlflow.get_tracking_uri()
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("MLFLOW_TRACKING_URI", raising=False)
         for key, value in ENVIRONMENT.items():
             patch.setenv(key, value)
         yield root
-    mlflow.set_tracking_uri(previous)
 
 
 @pytest.fixture(scope="module")
 def champion(world: Path) -> str:
     """A small real bundle registered as version 1 and made `champion` before retraining."""
     settings = TrainingSettings(_env_file=None, home=world / "home")
-    experiment = tracking.configure_tracking(settings)
+    store = tracking.open_store(settings)
     frame, _ = build_frame(load_valid_tables(world / "data"), None, DEFAULT_DEFINITION)
     bundle = fit_small_bundle(frame)
-    with tracking.training_run(experiment, "seed-champion", {}):
+    with tracking.training_run(store, "seed-champion", {}) as run_id:
         version = tracking.register_bundle(
-            bundle, "arsight", frame[bundle.feature_names].head(5), "seed champion"
+            store, run_id, bundle, "arsight", frame[bundle.feature_names].head(5), "seed champion"
         )
-    tracking.promote("arsight", version, "seed champion of the notebook test")
+    tracking.promote(store, "arsight", version, "seed champion of the notebook test")
     return version
 
 
@@ -140,7 +138,7 @@ def test_retrain_registers_a_challenger_and_compares_it_with_the_champion(
     note = output_text(retrained, "champion-note")
     assert note == "'champion recipe refitted on the same fold'"
     metrics = output_text(retrained, "metrics")
-    assert re.match(r"\s+challenger\s+champion\s+prior\s+logistic", metrics)
+    assert re.match(r"\s+challenger\s+champion\s+customer_prior_late_share\s+logistic", metrics)
     verdict = output_text(retrained, "verdict")
     served = client.get_model_version_by_alias("arsight", "champion")
     if verdict.startswith("'promoted: "):
@@ -177,7 +175,9 @@ def test_explain_shows_the_customer_reasons_of_the_model(
         model_uri=uri, customer_id="C000007",
     )  # fmt: skip
 
-    bundle = tracking.load_model(uri)
+    bundle = tracking.load_model(
+        tracking.open_store(TrainingSettings(_env_file=None, home=world / "home")), uri
+    )
     tables = load_valid_tables(world / "data")
     features = build_feature_frame(tables, data_end_of(tables))
     row = features.loc[features["customer_id"] == "C000007", bundle.feature_names]

@@ -14,9 +14,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from features.engine import data_end_of
-from features.tables import Tables, write_tables
-from serving.batch import BatchRequest, BatchResult, run_batch
+from features.tables import Tables, data_end_of, write_tables
+from serving.batch.job import run_batch
+from serving.batch.types import BatchRequest, BatchResult
 from serving.settings import ServingSettings
 from tests.serving.conftest import Registry, make_settings
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import lightgbm as lgb
-import mlflow
 import numpy as np
 import pandas as pd
 import pytest
@@ -21,11 +20,11 @@ from fastapi.testclient import TestClient
 from mlflow.tracking import MlflowClient
 from sklearn.linear_model import LogisticRegression
 
-from features.build import FEATURE_PIPELINE_VERSION, build_training_frame
+from features.build import FEATURE_PIPELINE_VERSION, build_training_frame, online_frame
 from features.catalog import categorical_names, feature_names
 from features.snapshots import month_end_snapshots
 from features.sources.synth import SynthConfig, generate_world
-from features.store import online_frame, write_online_store
+from features.store import write_online_store
 from features.tables import Tables
 from models.bundle import Calibrator, ModelBundle
 from models.encoding import CategoricalEncoder
@@ -89,6 +88,9 @@ def fit_tiny_bundle(
     )
 
 
+EXPERIMENT = "serving-tests"
+
+
 @dataclass(frozen=True)
 class Registry:
     """A SQLite MLflow store with `arsight` v1 as champion."""
@@ -100,13 +102,14 @@ class Registry:
         self, bundle: ModelBundle, alias: str | None = "champion", name: str = "arsight"
     ) -> str:
         """Log and register `bundle` as a new version of `name`; point `alias` at it."""
-        mlflow.set_tracking_uri(self.uri)
-        mlflow.set_registry_uri(self.uri)
-        with mlflow.start_run():
-            info = log_bundle(bundle, registered_model_name=name)
-        version = str(info.registered_model_version)
+        client = MlflowClient(tracking_uri=self.uri, registry_uri=self.uri)
+        experiment = client.get_experiment_by_name(EXPERIMENT)
+        assert experiment is not None
+        run_id = client.create_run(experiment.experiment_id).info.run_id
+        version = log_bundle(bundle, client, run_id, registered_model_name=name)
+        client.set_terminated(run_id)
         if alias is not None:
-            MlflowClient(self.uri).set_registered_model_alias(name, alias, version)
+            client.set_registered_model_alias(name, alias, version)
         return version
 
 
@@ -129,12 +132,8 @@ def tiny_bundle(training_frame: pd.DataFrame) -> ModelBundle:
 def registry(tmp_path_factory: pytest.TempPathFactory, tiny_bundle: ModelBundle) -> Registry:
     root = tmp_path_factory.mktemp("mlflow")
     uri = f"sqlite:///{root / 'mlflow.db'}"
-    mlflow.set_tracking_uri(uri)
-    mlflow.set_registry_uri(uri)
     # Artifacts beside the database, never in the working directory's ./mlruns.
-    client = MlflowClient(uri)
-    experiment_id = client.create_experiment("serving-tests", artifact_location=str(root / "art"))
-    mlflow.set_experiment(experiment_id=experiment_id)
+    MlflowClient(uri).create_experiment(EXPERIMENT, artifact_location=str(root / "art"))
     registry = Registry(uri, tiny_bundle)
     assert registry.register(tiny_bundle) == "1"
     return registry

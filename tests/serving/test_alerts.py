@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from arsight.cli import app
-from serving.alerts import find_alerts, latest_alerts, record_alerts
 from serving.audit import AuditLog
+from serving.batch.alerts import find_alerts, latest_alerts, record_alerts
 from serving.policy import tier_rank
 from serving.settings import get_serving_settings
 from tests.serving.batch_fixtures import (  # noqa: F401 (fixtures)

@@ -12,9 +12,10 @@ from typer.testing import CliRunner
 from arsight.cli import app
 from features.store import read_online_store
 from features.tables import Tables, write_tables
-from serving.batch import BatchError, ExitCode, run_batch
-from serving.batch_outputs import read_metadata
-from serving.batch_rows import SCORE_FILE_COLUMNS
+from serving.batch.job import run_batch
+from serving.batch.outputs import read_metadata
+from serving.batch.rows import SCORE_FILE_COLUMNS
+from serving.batch.types import BatchError, ExitCode
 from serving.settings import get_serving_settings
 from tests.serving.batch_fixtures import (  # noqa: F401 (fixtures)
     TwoRuns,
@@ -197,10 +198,12 @@ def test_cli_score_without_a_registered_model_exits_3(
     result = CliRunner().invoke(app, args, env={"COLUMNS": "300"})
     assert result.exit_code == 3
     assert result.stderr.strip().splitlines()[-1] == (
-        f"error: model registry at sqlite:///{tmp_path / 'empty.db'}: cannot resolve "
-        "models:/arsight@champion: Registered Model with name=arsight not found"
+        f"error: model registry at sqlite:///{tmp_path / 'empty.db'}: the registry database "
+        "does not exist (serving and scoring never create one: train a model, or point "
+        "MLFLOW_TRACKING_URI at the registry)"
     )
     assert not (tmp_path / "s.parquet").exists()
+    assert not (tmp_path / "empty.db").exists()  # scoring never creates a registry
 
 
 def test_chunk_size_does_not_change_any_number(two_runs: TwoRuns, tmp_path: Path) -> None:

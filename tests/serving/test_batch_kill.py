@@ -1,19 +1,22 @@
 """A job killed mid-way leaves no partial output, and the rerun completes byte-identically.
 
 The job runs as the real console script in a subprocess and is killed (SIGKILL, no chance to
-clean up) at random points: one kill after a random delay, one as soon as the first output
-file appears (in the middle of writing). Whatever a kill leaves must be whole; the scores file
-is the commit (renamed last), so either it is absent and the rerun must produce exactly the
-files of an uninterrupted run with the same inputs (the fixtures' first run: same data, date,
-model and no previous run), or the kill came after the commit, while the process was exiting,
-and the files already on disk must be exactly those.
+clean up) at fixed points it cannot run past: its audit database is a server that accepts the
+connection and never answers, so the job stalls in the audit step, after every companion file
+is staged and before the scores file and the commit. It is killed once as soon as its first
+output (rejects.csv) is staged, while it writes the rest, and once when it has connected to
+the audit database. Whatever a kill leaves must be whole, the run directory untouched, and
+the rerun must produce exactly the files of an uninterrupted run with the same inputs (the
+fixtures' first run: same data, date, model and no previous run). A killed `--force` rerun
+leaves the directory's previous run as it was.
 """
 
 from __future__ import annotations
 
 import os
-import random
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -21,8 +24,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from serving.batch import run_batch
-from serving.batch_outputs import TEMP_SUFFIX, OutputPaths, read_metadata
+from serving.batch.job import run_batch
+from serving.batch.outputs import TEMP_SUFFIX, OutputPaths, read_metadata
+from serving.settings import ServingSettings
 from tests.serving.batch_fixtures import (  # noqa: F401 (fixtures)
     TwoRuns,
     two_runs_fixture,
@@ -30,41 +34,72 @@ from tests.serving.batch_fixtures import (  # noqa: F401 (fixtures)
 )
 
 ARSIGHT = Path(sys.executable).with_name("arsight")
-WAIT_LIMIT = 60.0
+WAIT_LIMIT = 120.0
 
 
-def _start(two_runs: TwoRuns, out: Path, home: Path) -> subprocess.Popen[bytes]:
+def _silent_database() -> socket.socket:
+    """A listening socket that never answers: a PostgreSQL connection to it waits forever.
+
+    One per job: a killed job's connection would otherwise wait in the backlog for the next.
+    """
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(WAIT_LIMIT)
+    return server
+
+
+def _start(
+    two_runs: TwoRuns, out: Path, home: Path, database: socket.socket, *options: str
+) -> subprocess.Popen[bytes]:
+    port = database.getsockname()[1]
     env = {
         **os.environ,
         "ARSIGHT_HOME": str(home),
+        "ARSIGHT_AUDIT_DB_URL": f"postgresql+psycopg://arsight@127.0.0.1:{port}/audit",
         "MLFLOW_TRACKING_URI": two_runs.settings.mlflow_uri,
         "MLFLOW_DISABLE_TELEMETRY": "true",
     }
     day = two_runs.first_as_of.date().isoformat()
     args = [str(ARSIGHT), "score", str(two_runs.data), "--as-of", day, "--out", str(out)]
+    args += options
     return subprocess.Popen(
         args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
 
 
-def _wait_for_output(process: subprocess.Popen[bytes], directory: Path) -> None:
+def _wait_for(process: subprocess.Popen[bytes], path: Path) -> None:
+    """Until `path` exists; the job cannot finish meanwhile (its audit step never returns)."""
     deadline = time.monotonic() + WAIT_LIMIT
-    while time.monotonic() < deadline and process.poll() is None:
-        if directory.is_dir() and any(directory.iterdir()):
-            return
+    while not path.exists():
+        assert process.poll() is None, f"the job exited ({process.returncode}) before {path}"
+        assert time.monotonic() < deadline, f"no {path} after {WAIT_LIMIT} s"
         time.sleep(0.01)
 
 
-def _kill(process: subprocess.Popen[bytes]) -> bool:
-    """SIGKILL the job's process group; False if it had already finished."""
-    if process.poll() is not None:
-        return False
+def _wait_for_audit(process: subprocess.Popen[bytes], database: socket.socket) -> socket.socket:
+    """Until the job connects to its audit database (every companion is written by then).
+
+    Returns the connection, to be closed only after the kill: closed earlier, the job would
+    fail on it and exit by itself.
+    """
+    connection, _ = database.accept()  # raises TimeoutError after WAIT_LIMIT
+    assert process.poll() is None
+    return connection
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the job's process group (it cannot have finished: see the module)."""
     os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=30)
-    return True
+    assert process.wait(timeout=30) == -signal.SIGKILL
 
 
-def _complete_files(paths: OutputPaths) -> list[Path]:
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Kill the job if a failed assertion left it running."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+
+
+def _whole_files(paths: OutputPaths) -> list[Path]:
     """Outputs present after a kill; each must be whole (readable), never half-written."""
     present = [p for p in paths.companions() if p.exists()]
     for path in present:
@@ -78,36 +113,48 @@ def _complete_files(paths: OutputPaths) -> list[Path]:
 def test_killed_runs_leave_no_partial_output_and_rerun_matches(
     two_runs: TwoRuns, tmp_path: Path
 ) -> None:
-    seed = random.randrange(1_000_000)
-    rng = random.Random(seed)
     home = tmp_path / "home"
     paths = OutputPaths(
         tmp_path / "runs" / two_runs.first_as_of.date().isoformat() / "scores.parquet"
     )
-    kills = 0
-    for strategy in ("delay", "first_output"):
-        process = _start(two_runs, paths.scores, home)
-        if strategy == "delay":
-            time.sleep(rng.uniform(0.5, 6.0))
-        else:
-            _wait_for_output(process, paths.directory)
-            time.sleep(rng.uniform(0.0, 0.3))
-        if not _kill(process):
-            break  # finished before the kill: nothing left to interrupt
-        kills += 1
-        _complete_files(paths)
-        if paths.scores.exists():
-            break  # killed after the commit (the scores rename), while the process exited
-    assert kills >= 1, f"seed {seed}: the job finished before any kill"
-    if not paths.scores.exists():  # killed before the commit: the rerun does the whole job
-        settings = two_runs.settings.model_copy(
-            update={"home": home, "online_store": str(home / "store" / "online.parquet")}
-        )
-        result = run_batch(two_runs.request(two_runs.first_as_of, paths.scores), settings)
-        assert result.status == "written"
+    staged = paths.staging()
+    with _silent_database() as database:
+        process = _start(two_runs, paths.scores, home, database)
+        try:
+            _wait_for(process, staged.rejects)
+            _kill(process)
+        finally:
+            _stop(process)
+    assert staged.rejects in _whole_files(staged)
+    assert _run_files(paths) == []
+
+    with _silent_database() as database:
+        process = _start(two_runs, paths.scores, home, database)
+        try:
+            with _wait_for_audit(process, database):
+                _kill(process)
+        finally:
+            _stop(process)
+    assert _whole_files(staged) == staged.companions()
+    assert _run_files(paths) == []
+
+    settings = two_runs.settings.model_copy(
+        update={"home": home, "online_store": str(home / "store" / "online.parquet")}
+    )
+    result = run_batch(two_runs.request(two_runs.first_as_of, paths.scores), settings)
+    assert result.status == "written"
     assert not list(paths.directory.glob(f".*{TEMP_SUFFIX}"))
-    reference = two_runs.first.paths
-    assert read_metadata(paths.scores) == read_metadata(reference.scores), f"seed {seed}"
+    _assert_same_outputs(paths, two_runs.first.paths)
+
+
+def _run_files(paths: OutputPaths) -> list[Path]:
+    """The run's files present in its directory (not counting the staging directory)."""
+    return [p for p in [paths.scores, *paths.companions()] if p.exists()]
+
+
+def _assert_same_outputs(paths: OutputPaths, reference: OutputPaths) -> None:
+    """Every file of `paths` equals, byte for byte, the same file of `reference`."""
+    assert read_metadata(paths.scores) == read_metadata(reference.scores)
     for mine, theirs in zip(
         [paths.scores, *paths.companions()],
         [reference.scores, *reference.companions()],
@@ -115,7 +162,69 @@ def test_killed_runs_leave_no_partial_output_and_rerun_matches(
     ):
         if mine.suffix == ".parquet":
             pd.testing.assert_frame_equal(pd.read_parquet(mine), pd.read_parquet(theirs))
-        assert mine.read_bytes() == theirs.read_bytes(), f"seed {seed}: {mine.name} differs"
+        assert mine.read_bytes() == theirs.read_bytes(), f"{mine.name} differs"
+
+
+def test_a_killed_forced_rerun_leaves_the_previous_run_whole(
+    two_runs: TwoRuns, tmp_path: Path
+) -> None:
+    old = two_runs.first.paths
+    paths = OutputPaths(tmp_path / "runs" / old.directory.name / "scores.parquet")
+    paths.directory.mkdir(parents=True)
+    for source, target in zip([old.scores, *old.companions()], _all(paths), strict=True):
+        shutil.copyfile(source, target)
+    home = tmp_path / "home"
+    with _silent_database() as database:  # same date, a second run beside: a different run
+        process = _start(
+            two_runs,
+            paths.scores,
+            home,
+            database,
+            "--force",
+            "--previous",
+            str(two_runs.second.paths.scores),
+        )
+        try:
+            with _wait_for_audit(process, database):
+                _kill(process)
+        finally:
+            _stop(process)
+    assert _whole_files(paths.staging()) == paths.staging().companions()
+    _assert_same_outputs(paths, old)
+
+    result = run_batch(two_runs.request(two_runs.first_as_of, paths.scores), _private(home))
+    assert result.status == "skipped"
+    assert not paths.staging().directory.exists()
+    _assert_same_outputs(paths, old)
+
+
+def test_a_rerun_completes_an_interrupted_install(two_runs: TwoRuns, tmp_path: Path) -> None:
+    """The state a kill between the commit and the end of the install leaves: old scores
+    removed, two companions moved in, the rest still in the commit directory."""
+    paths = OutputPaths(tmp_path / "runs" / "day" / "scores.parquet")
+    committed = paths.committed()
+    committed.directory.mkdir(parents=True)
+    new = two_runs.first.paths
+    for source, target in zip(_all(new), _all(committed), strict=True):
+        shutil.copyfile(source, target)
+    for source, target in list(zip(committed.companions(), paths.companions(), strict=True))[:2]:
+        os.replace(source, target)
+    assert not paths.scores.exists()
+    request = two_runs.request(two_runs.first_as_of, paths.scores)
+    result = run_batch(request, _private(tmp_path / "home"))
+    assert result.status == "skipped"
+    assert not committed.directory.exists()
+    _assert_same_outputs(paths, new)
+
+
+def _all(paths: OutputPaths) -> list[Path]:
+    return [paths.scores, *paths.companions()]
+
+
+def _private(home: Path) -> ServingSettings:
+    return ServingSettings(
+        _env_file=None, home=home, online_store=str(home / "store" / "online.parquet")
+    )
 
 
 def test_stale_temporaries_are_removed(two_runs: TwoRuns, tmp_path: Path) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 from mlflow.tracking import MlflowClient
 
-from serving.batch_outputs import read_metadata
-from serving.batch_tracking import EXPERIMENT
+from serving.batch.outputs import read_metadata
+from serving.batch.tracking import EXPERIMENT
 from tests.serving.batch_fixtures import (  # noqa: F401 (fixtures)
     TwoRuns,
     two_runs_fixture,

@@ -8,12 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.engine import data_end_of
 from features.snapshots import month_end_snapshots
-from features.tables import Tables
+from features.tables import Tables, data_end_of
 from models.bundle import ModelBundle
-from serving.batch_outputs import read_metadata
-from serving.drift import (
+from serving.batch.drift import (
     EPSILON,
     categorical_psi,
     measure_drift,
@@ -21,6 +19,7 @@ from serving.drift import (
     reference_frame,
     top_features,
 )
+from serving.batch.outputs import read_metadata
 from tests.serving.batch_fixtures import (  # noqa: F401 (fixtures)
     TwoRuns,
     two_runs_fixture,

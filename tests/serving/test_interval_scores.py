@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from models.bundle import ModelBundle
-from serving.batch_rows import score_chunks
+from serving.batch.rows import score_chunks
 from serving.policy import load_policy
 from serving.scoring import build_reason_context, score_frame
 

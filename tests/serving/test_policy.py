@@ -12,7 +12,7 @@ from serving.errors import PolicyError
 from serving.policy import (
     DEFAULT_POLICY_PATH,
     Policy,
-    TermsOffer,
+    Terms,
     assess_deal,
     assign_tiers,
     load_policy,
@@ -92,18 +92,18 @@ def test_overlays_lift_but_never_lower_and_nulls_never_fire(policy: Policy) -> N
 @pytest.mark.parametrize(
     ("tier", "segment", "expected"),
     [
-        ("green", "enterprise", TermsOffer(terms_days=60)),
-        ("green", "large", TermsOffer(terms_days=45)),
-        ("green", "small", TermsOffer(terms_days=30)),
-        ("green", None, TermsOffer(terms_days=30)),
-        ("green", "potential", TermsOffer(terms_days=0, prepayment_share=0.3)),
-        ("yellow", "enterprise", TermsOffer(terms_days=30)),
-        ("orange", "enterprise", TermsOffer(terms_days=30, prepayment_share=0.3)),
-        ("red", "mid", TermsOffer(terms_days=0, prepayment_share=1.0)),
+        ("green", "enterprise", Terms(terms_days=60)),
+        ("green", "large", Terms(terms_days=45)),
+        ("green", "small", Terms(terms_days=30)),
+        ("green", None, Terms(terms_days=30)),
+        ("green", "potential", Terms(terms_days=0, prepayment_share=0.3)),
+        ("yellow", "enterprise", Terms(terms_days=30)),
+        ("orange", "enterprise", Terms(terms_days=30, prepayment_share=0.3)),
+        ("red", "mid", Terms(terms_days=0, prepayment_share=1.0)),
     ],
 )
 def test_recommended_terms_by_tier_and_segment(
-    policy: Policy, tier: str, segment: str | None, expected: TermsOffer
+    policy: Policy, tier: str, segment: str | None, expected: Terms
 ) -> None:
     assert recommend_terms(policy, tier, segment) == expected
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import threading
 import time
-from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -19,11 +18,18 @@ from serving.app import create_app
 from serving.metrics import ServingMetrics
 from serving.model_loader import ModelSource
 from serving.policy import load_policy
+from serving.refresher import Refresher
 from serving.routes.health import readiness
-from serving.state import Poller, ServingState, refresh, report_cycle_error
 from tests.serving.conftest import AUTH, Registry, fit_tiny_bundle, make_settings
 
 NARROW_MISSING = ["customer_country", "customer_tenure_days"]
+
+
+def _refresher(source: ModelSource, store: Path, freeze_heap: bool = False) -> Refresher:
+    """A refresher without a poll thread, refreshed by hand."""
+    return Refresher(
+        source, str(store), load_policy(), 3, ServingMetrics(), freeze_heap=freeze_heap
+    )
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +88,7 @@ def test_newer_champion_swapped_and_inconsistent_one_refused(
     with TestClient(app) as client:
         assert client.get("/v1/model", headers=AUTH["crm"]).json()["version"] == "1"
         registry.register(tiny_bundle, name="arsight-hot")
-        assert app.state.reload() is True
+        assert app.state.refresher.refresh() is True
         assert (
             client.post("/v1/scores", json=body, headers=AUTH["crm"]).json()["scores"][0][
                 "model_version"
@@ -90,7 +96,7 @@ def test_newer_champion_swapped_and_inconsistent_one_refused(
             == "2"
         )
         registry.register(narrow_bundle, name="arsight-hot")
-        assert app.state.reload() is False
+        assert app.state.refresher.refresh() is False
         ready = client.get("/readyz")
         served = client.post("/v1/scores", json=body, headers=AUTH["crm"])
     assert ready.status_code == 200
@@ -125,12 +131,12 @@ def test_unreachable_registry_keeps_the_last_good_model(
 ) -> None:
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "2")
-    state, policy, metrics = ServingState(), load_policy(), ServingMetrics()
     good = ModelSource(registry.uri, "arsight", "champion")
-    assert refresh(state, good, str(store_path), policy, 3, metrics, freeze_heap=False) is True
+    state = _refresher(good, store_path)
+    assert state.refresh() is True
     served = state.served
-    gone = ModelSource("http://127.0.0.1:9", "arsight", "champion")
-    assert refresh(state, gone, str(store_path), policy, 3, metrics) is False
+    state.source = ModelSource("http://127.0.0.1:9", "arsight", "champion")
+    assert state.refresh() is False
     assert state.served is served
     problem = state.problems["registry"]
     assert problem.startswith(
@@ -138,7 +144,8 @@ def test_unreachable_registry_keeps_the_last_good_model(
     )
     assert problem.endswith("; serving last good models:/arsight/1")
     assert readiness(state).status == "degraded"
-    assert refresh(state, good, str(store_path), policy, 3, metrics) is False
+    state.source = good
+    assert state.refresh() is False
     assert state.problems == {}
     assert readiness(state).status == "ready"
 
@@ -148,20 +155,21 @@ def test_unexpected_cycle_error_shows_on_readyz_until_a_cycle_completes(
 ) -> None:
     app = create_app(make_settings(tmp_path, store_path, registry))
     with TestClient(app) as client:
-        state, metrics = app.state.serving, app.state.metrics
-
-        def broken_cycle() -> None:
-            raise KeyError("customer_segment")
-
-        Poller(60.0, broken_cycle, partial(report_cycle_error, state, metrics)).run_once()
+        refresher: Refresher = app.state.refresher
+        source = refresher.source
+        refresher.source = None  # type: ignore[assignment]  # a bug nobody anticipated
+        refresher.run_once()
+        refresher.source = source
         degraded = client.get("/readyz")
         failed = client.get("/metrics").text
-        app.state.reload()  # the app's own cycle, completing
+        app.state.refresher.refresh()  # the app's own cycle, completing
         ready = client.get("/readyz")
 
     assert degraded.status_code == 200
     assert degraded.json()["status"] == "degraded"
-    assert degraded.json()["problems"] == ["refresh cycle failed: KeyError: 'customer_segment'"]
+    assert degraded.json()["problems"] == [
+        "refresh cycle failed: AttributeError: 'NoneType' object has no attribute 'resolve'"
+    ]
     assert 'arsight_reloads_total{outcome="failed"} 1.0' in failed
     assert (ready.json()["status"], ready.json()["problems"]) == ("ready", [])
 
@@ -169,18 +177,17 @@ def test_unexpected_cycle_error_shows_on_readyz_until_a_cycle_completes(
 def test_store_problem_clears_when_the_same_store_is_back(
     store_path: Path, registry: Registry
 ) -> None:
-    state, policy, metrics = ServingState(), load_policy(), ServingMetrics()
-    source = ModelSource(registry.uri, "arsight", "champion")
-    assert refresh(state, source, str(store_path), policy, 3, metrics, freeze_heap=False) is True
+    state = _refresher(ModelSource(registry.uri, "arsight", "champion"), store_path)
+    assert state.refresh() is True
     moved = store_path.with_suffix(".moved")
     store_path.rename(moved)
     try:
-        assert refresh(state, source, str(store_path), policy, 3, metrics) is False
+        assert state.refresh() is False
         assert state.problems == {"load": f"online store {store_path}: no such file"}
     finally:
         moved.rename(store_path)
 
-    assert refresh(state, source, str(store_path), policy, 3, metrics) is False  # nothing new
+    assert state.refresh() is False  # nothing new
     assert state.problems == {}
     assert readiness(state).status == "ready"
 
@@ -203,10 +210,10 @@ def test_not_ready_lists_registry_and_store_problems(
 
 
 def test_swap_freezes_the_long_lived_heap(store_path: Path, registry: Registry) -> None:
-    state = ServingState()
     source = ModelSource(registry.uri, "arsight", "champion")
+    state = _refresher(source, store_path, freeze_heap=True)
     try:
-        assert refresh(state, source, str(store_path), load_policy(), 3, ServingMetrics()) is True
+        assert state.refresh() is True
         assert gc.get_freeze_count() > 100_000
     finally:
         gc.unfreeze()

@@ -7,7 +7,7 @@ import pandas as pd
 
 from features.store import read_online_store
 from features.tables import Tables
-from serving.worklist import WORKLIST_COLUMNS, build_worklist, open_invoices
+from serving.batch.worklist import WORKLIST_COLUMNS, build_worklist, open_invoices
 from tests.serving.batch_fixtures import (  # noqa: F401 (fixtures)
     TwoRuns,
     two_runs_fixture,

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import mlflow
 import numpy as np
 import pandas as pd
 import pytest
@@ -71,10 +70,6 @@ def training_frame() -> pd.DataFrame:
 def training_settings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[TrainingSettings]:
-    """Settings whose embedded MLflow store lives in tmp_path; MLflow's global URI restored."""
+    """Settings whose embedded MLflow store lives in tmp_path."""
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
-    previous = mlflow.get_tracking_uri()
     yield TrainingSettings(_env_file=None, home=tmp_path, trials=2, fold_snapshots=2, max_rounds=60)
-    while mlflow.active_run() is not None:
-        mlflow.end_run()
-    mlflow.set_tracking_uri(previous)

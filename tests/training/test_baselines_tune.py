@@ -12,7 +12,6 @@ import pytest
 from training.baselines import (
     LogisticBaseline,
     PersistenceBaseline,
-    PriorBaseline,
     UntunedLightGBM,
     make_baselines,
 )
@@ -35,14 +34,6 @@ def split(training_frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     fold = rolling_origin_folds(training_frame["as_of"], 3, 2, 30)[1]
     train, test = fold.split(training_frame)
     return train, test.loc[test["overdue_30d"].notna()]
-
-
-def test_prior_is_the_training_late_share(split: tuple[pd.DataFrame, pd.DataFrame]) -> None:
-    train, test = split
-    scores = PriorBaseline().fit(train).score(test)
-    expected = train["overdue_30d"].sum() / train["overdue_30d"].notna().sum()
-    assert scores["overdue_probability"].unique().tolist() == [pytest.approx(expected)]
-    assert scores.index.equals(test.index)
 
 
 def test_persistence_is_dso_now_with_a_logged_fallback(
@@ -71,10 +62,15 @@ def test_persistence_needs_its_feature(
     training_frame: pd.DataFrame, caplog: pytest.LogCaptureFixture
 ) -> None:
     names = [b.name for b in make_baselines(["customer_noise"], seed=0)]
-    assert names == ["prior", "logistic", "lightgbm_untuned"]
+    assert names == ["customer_prior_late_share", "logistic", "lightgbm_untuned"]
     assert "no customer_dso_days feature: the persistence baseline is skipped" in caplog.messages
     all_names = [b.name for b in make_baselines(list(training_frame.columns), seed=0)]
-    assert all_names == ["prior", "logistic", "persistence", "lightgbm_untuned"]
+    assert all_names == [
+        "customer_prior_late_share",
+        "logistic",
+        "persistence",
+        "lightgbm_untuned",
+    ]
 
 
 def test_search_space_is_one_fixed_dictionary() -> None:

@@ -31,7 +31,6 @@ def cli_env(tmp_path_factory: pytest.TempPathFactory, world: Tables) -> Iterator
     """A data directory and an ARSIGHT_HOME with a small training budget."""
     home = tmp_path_factory.mktemp("home")
     write_tables(world, home / "world")
-    previous = mlflow.get_tracking_uri()
     get_training_settings.cache_clear()
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("MLFLOW_TRACKING_URI", raising=False)
@@ -44,7 +43,6 @@ def cli_env(tmp_path_factory: pytest.TempPathFactory, world: Tables) -> Iterator
             patch.setenv(key, value)
         yield env
     get_training_settings.cache_clear()
-    mlflow.set_tracking_uri(previous)
 
 
 def test_frame_as_of_ignores_everything_dated_later(world: Tables) -> None:
@@ -79,7 +77,8 @@ def test_train_then_evaluate(cli_env: dict[str, str]) -> None:
     assert trained.exit_code == 0, trained.output
     assert "arsight version 1 (run " in trained.output
     assert "promoted to champion: no champion yet; challenger AUC 0." in trained.output
-    client = mlflow.MlflowClient()
+    uri = f"sqlite:///{(Path(cli_env['ARSIGHT_HOME']) / 'models' / 'mlflow.db').resolve()}"
+    client = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
     version = client.get_model_version_by_alias("arsight", "champion")
     assert client.get_run(version.run_id).data.params["trained_as_of"] == AS_OF
 

@@ -31,12 +31,10 @@ def postgres_uri(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         pytest.skip(f"PostgreSQL not reachable at {SERVER}: {exc}")
     admin.execute(f'CREATE DATABASE "{name}"')
     uri = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    previous = mlflow.get_tracking_uri()
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     try:
         yield uri
     finally:
-        mlflow.set_tracking_uri(previous)
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
 
@@ -47,13 +45,13 @@ def test_train_register_and_promote_on_postgres(postgres_uri: str, tmp_path: Pat
     result = train_frame_and_register(
         frame, settings, pd.Timestamp("2025-02-28"), trials=1, promote=True
     )
-    assert mlflow.get_tracking_uri() == postgres_uri
-    client = mlflow.MlflowClient()
+    assert settings.tracking_uri() == postgres_uri
+    client = mlflow.MlflowClient(tracking_uri=postgres_uri, registry_uri=postgres_uri)
     assert str(client.get_model_version_by_alias("arsight", "challenger").version) == "1"
     assert str(client.get_model_version_by_alias("arsight", "champion").version) == "1"
     assert result.promoted
     run = client.get_run(result.run_id)
     assert run.info.artifact_uri.startswith((tmp_path / "models" / "artifacts").as_uri())
-    bundle = load_bundle("models:/arsight@champion")
+    bundle = load_bundle("models:/arsight@champion", postgres_uri)
     rows = frame[bundle.feature_names].head(20)
     pd.testing.assert_frame_equal(bundle.predict(rows), result.bundle.predict(rows))

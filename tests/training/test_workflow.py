@@ -36,22 +36,29 @@ def registry(
     )
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("MLFLOW_TRACKING_URI", raising=False)
-        previous = mlflow.get_tracking_uri()
+        before = (mlflow.get_tracking_uri(), mlflow.get_registry_uri())
         first = train_frame_and_register(frame, settings, AS_OF, trials=2, promote=True)
         second = train_frame_and_register(frame, settings, AS_OF, trials=2, promote=True)
+        # Training names its store explicitly: MLflow's process-wide URIs are left alone.
+        assert (mlflow.get_tracking_uri(), mlflow.get_registry_uri()) == before
         yield Registry(settings, first, second)
-        mlflow.set_tracking_uri(previous)
+
+
+def _client(registry: Registry) -> mlflow.MlflowClient:
+    uri = registry.settings.tracking_uri()
+    return mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
 
 
 def test_store_lives_under_arsight_home(registry: Registry) -> None:
     home = registry.settings.home
-    assert mlflow.get_tracking_uri() == f"sqlite:///{(home / 'models' / 'mlflow.db').resolve()}"
+    uri = f"sqlite:///{(home / 'models' / 'mlflow.db').resolve()}"
+    assert registry.settings.tracking_uri() == uri
     assert (home / "models" / "mlflow.db").is_file()
     assert any((home / "models" / "artifacts").iterdir())
 
 
 def test_first_version_is_challenger_and_champion(registry: Registry) -> None:
-    client = mlflow.MlflowClient()
+    client = _client(registry)
     assert registry.first.version == "1"
     assert registry.first.promoted
     assert re.fullmatch(
@@ -63,7 +70,7 @@ def test_first_version_is_challenger_and_champion(registry: Registry) -> None:
 
 
 def test_identical_retrain_does_not_take_the_champion(registry: Registry) -> None:
-    client = mlflow.MlflowClient()
+    client = _client(registry)
     second = registry.second
     assert second.version == "2" and not second.promoted
     assert re.fullmatch(
@@ -76,7 +83,7 @@ def test_identical_retrain_does_not_take_the_champion(registry: Registry) -> Non
 
 
 def test_run_logs_params_metrics_artifacts_and_nested_trials(registry: Registry) -> None:
-    client = mlflow.MlflowClient()
+    client = _client(registry)
     run = client.get_run(registry.first.run_id)
     assert run.data.params["trials"] == "2"
     assert run.data.params["trained_as_of"] == "2025-03-31"
@@ -87,7 +94,8 @@ def test_run_logs_params_metrics_artifacts_and_nested_trials(registry: Registry)
         "ece",
         "dso_mae",
         "dso_coverage_p10_p90",
-        "prior_auc",
+        "customer_prior_late_share_auc",
+        "margin_auc_over_customer_prior_late_share",
         "logistic_auc",
         "persistence_dso_mae",
         "lightgbm_untuned_auc",
@@ -122,7 +130,7 @@ def test_report_compares_with_every_baseline_per_segment(registry: Registry) -> 
     report = registry.first.bundle.report
     assert list(report["last_fold"]) == [
         "model",
-        "prior",
+        "customer_prior_late_share",
         "logistic",
         "persistence",
         "lightgbm_untuned",
@@ -146,6 +154,11 @@ def test_model_card_and_registered_bundle(registry: Registry) -> None:
     assert card.startswith("# Model card: arsight version 1\n")
     assert "| model | auc | pr_auc | brier |" in card
     assert "`customer_late_share_count_180d` (+)" in card
-    bundle = load_bundle("models:/arsight@champion")
+    margin = registry.first.bundle.report["margins"]["auc_over_customer_prior_late_share"]
+    assert (
+        f"Overdue AUC margin over `customer_prior_late_share` (each customer's own late "
+        f"share before t): {margin:+.3f}." in card
+    )
+    bundle = load_bundle("models:/arsight@champion", registry.settings.tracking_uri())
     assert bundle.data_fingerprint == registry.first.bundle.data_fingerprint
     assert bundle.report == registry.first.bundle.report

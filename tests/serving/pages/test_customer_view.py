@@ -9,14 +9,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from serving.pages.customer import signal_series, waterfall_steps
-from serving.state import Served
+from serving.snapshot import Served
 from tests.serving.batch_fixtures import TwoRuns
 
 
 def test_waterfall_adds_up_to_the_served_probability(
     risk_client: TestClient, two_runs: TwoRuns
 ) -> None:
-    served: Served = risk_client.app.state.serving.current()  # type: ignore[attr-defined]
+    served: Served = risk_client.app.state.refresher.current()  # type: ignore[attr-defined]
     customer_id = str(pd.read_parquet(two_runs.second.paths.worklist)["customer_id"].iloc[0])
     record = served.scores[customer_id]
     base, steps = waterfall_steps(served, served.store.frame.loc[[customer_id]])

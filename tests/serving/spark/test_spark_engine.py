@@ -21,11 +21,11 @@ from mlflow.tracking import MlflowClient
 from typer.testing import CliRunner
 
 from arsight.cli import app
-from features.engine import data_end_of
 from features.sources.synth import SynthConfig, generate_world
-from features.tables import Tables, read_raw_tables, write_tables
-from serving.batch import run_batch
-from serving.batch_run import FLOAT_COLUMNS, BatchError, BatchRequest, BatchResult, ExitCode
+from features.tables import Tables, data_end_of, read_raw_tables, write_tables
+from serving.batch.job import run_batch
+from serving.batch.rows import FLOAT_COLUMNS
+from serving.batch.types import BatchError, BatchRequest, BatchResult, ExitCode
 from serving.settings import ServingSettings, get_serving_settings
 from tests.serving.conftest import Registry, make_settings
 
@@ -33,9 +33,9 @@ pyspark = pytest.importorskip("pyspark")
 
 from pyspark.sql import SparkSession  # noqa: E402
 
-from serving.spark.inputs import build_ledger, read_tables  # noqa: E402
-from serving.spark.job import run_spark_batch  # noqa: E402
-from serving.spark.session import SparkSettings, build_session  # noqa: E402
+from serving.batch.spark.inputs import build_ledger, read_tables  # noqa: E402
+from serving.batch.spark.job import run_spark_batch  # noqa: E402
+from serving.batch.spark.session import SparkSettings, build_session  # noqa: E402
 
 pytestmark = pytest.mark.slow  # Spark start-up and a 10,000-customer world: about 90 s
 

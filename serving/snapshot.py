@@ -1,0 +1,155 @@
+"""The snapshot the server answers from: champion bundle + online store, pre-scored.
+
+A `Served` snapshot is immutable and complete: model, store, policy, every customer's scores
+and reasons, and every feature's overdue contribution (the pages' waterfall reads them instead
+of explaining again). Requests take one reference to the current snapshot and use only it, so a
+swap by the `serving.refresher.Refresher` (one attribute assignment, atomic in Python) never
+mixes a new model with an old store inside a request, and in-flight requests finish on the
+snapshot they started with.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from types import MappingProxyType
+from typing import Any, cast
+
+import pandas as pd
+
+from features.catalog import FEATURES
+from features.store import OnlineStore
+from models.bundle import ModelBundle
+from serving.errors import ConsistencyError
+from serving.model_loader import ModelRef
+from serving.policy import Policy
+from serving.record import OUTPUT_FIELDS, Reason, Reasons
+from serving.schemas import CustomerScore
+from serving.scoring import build_reason_context, scorable_mask, score_frame_with_points
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Served:
+    """One consistent (model, store, policy) triple with every customer scored."""
+
+    ref: ModelRef
+    bundle: ModelBundle
+    store: OnlineStore
+    store_token: str
+    policy: Policy
+    scores: Mapping[str, dict[str, Any]]
+    no_features: frozenset[str]
+    loaded_at: datetime
+    contributions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Every feature's overdue contribution in probability points, one row per scored customer
+    (index customer_id): what the scores' reasons were cut from."""
+    deal_context: Mapping[str, DealContext] = field(default_factory=dict)
+    answers: Mapping[str, CustomerScore] = field(default_factory=dict)
+    """The API answer of every scored customer, built once with the snapshot (read-only)."""
+
+    @property
+    def features_as_of(self) -> date:
+        return pd.Timestamp(self.store.features_as_of).date()
+
+
+@dataclass(frozen=True)
+class DealContext:
+    """What a deal decision reads from the store besides the score."""
+
+    open_amount: float
+    credit_limit: float | None
+    segment: str | None
+
+
+def deal_contexts(frame: pd.DataFrame, policy: Policy) -> dict[str, DealContext]:
+    """Open amount (null: nothing open), credit limit and segment per customer, once per load."""
+    names = policy.context
+    open_amount = pd.to_numeric(frame[names.open_amount], errors="coerce").fillna(0.0)
+    limit = pd.to_numeric(frame[names.credit_limit], errors="coerce")
+    segment = frame[names.segment]
+    return {
+        str(c): DealContext(
+            float(a), None if math.isnan(lim) else float(lim), s if isinstance(s, str) else None
+        )
+        for c, a, lim, s in zip(frame.index, open_amount, limit, segment, strict=True)
+    }
+
+
+def check_consistent(ref: ModelRef, bundle: ModelBundle, store: OnlineStore) -> None:
+    """Refuse a model whose feature list or pipeline differs from the store's, naming them."""
+    model, stored = set(bundle.feature_names), set(store.feature_names)
+    if model != stored:
+        raise ConsistencyError(
+            f"model {ref.name} v{ref.version} refused: its features differ from the online "
+            f"store's: only in the model {sorted(model - stored)}, "
+            f"only in the store {sorted(stored - model)}"
+        )
+    if str(bundle.pipeline_version) != str(store.pipeline_version):
+        raise ConsistencyError(
+            f"model {ref.name} v{ref.version} refused: feature pipeline "
+            f"{bundle.pipeline_version} differs from the online store's {store.pipeline_version}"
+        )
+
+
+def build_served(
+    ref: ModelRef, bundle: ModelBundle, store: OnlineStore, token: str, policy: Policy, top_k: int
+) -> Served:
+    """Check the pair and score every customer of the store that has features."""
+    check_consistent(ref, bundle, store)
+    policy.check_columns(store.frame.columns)
+    frame = store.frame
+    empty = ~scorable_mask(frame, bundle)
+    catalog = {s.name: (s.definition, s.unit, s.kind) for s in FEATURES}
+    context = build_reason_context(frame, bundle, policy, catalog, top_k)
+    scored, contributions = score_frame_with_points(frame.loc[~empty], bundle, policy, context)
+    records = {str(k): cast(dict[str, Any], v) for k, v in scored.to_dict("index").items()}
+    contributions.index = contributions.index.astype("str")
+    as_of = pd.Timestamp(store.features_as_of).date()
+    versions = ScoreVersions(ref.name, ref.version, policy.version, as_of)
+    answers = {c: customer_score(c, record, versions) for c, record in records.items()}
+    return Served(
+        ref=ref,
+        bundle=bundle,
+        store=store,
+        store_token=token,
+        policy=policy,
+        scores=MappingProxyType(records),
+        no_features=frozenset(str(c) for c in frame.index[empty]),
+        loaded_at=datetime.now(UTC),
+        contributions=contributions,
+        deal_context=MappingProxyType(deal_contexts(frame, policy)),
+        answers=MappingProxyType(answers),
+    )
+
+
+@dataclass(frozen=True)
+class ScoreVersions:
+    """What every answer of one snapshot names: model, policy and the features' date."""
+
+    model_name: str
+    model_version: str
+    policy_version: str
+    features_as_of: date
+
+
+def customer_score(
+    customer_id: str, record: Mapping[str, Any], versions: ScoreVersions
+) -> CustomerScore:
+    """The API model of one pre-scored customer (a row of `scoring.score_frame`)."""
+    return CustomerScore(
+        customer_id=customer_id,
+        **{name: record[name] for name in OUTPUT_FIELDS},
+        reasons=Reasons(
+            overdue=[Reason(**r) for r in record["reasons_overdue"]],
+            dso=[Reason(**r) for r in record["reasons_dso"]],
+        ),
+        model_name=versions.model_name,
+        model_version=versions.model_version,
+        policy_version=versions.policy_version,
+        features_as_of=versions.features_as_of,
+    )
