@@ -4,6 +4,10 @@ Every chart is a function from numbers and labels to an SVG string (wrapped in `
 Jinja2 does not escape it twice). Labels are escaped here, numbers are formatted here, so no
 caller-supplied text reaches the markup unescaped. Each SVG has role="img", a <title> and an
 aria-label, which is what a screen reader (and the browser tests) read.
+
+A chart with a value that is infinite, NaN or so large that the axis arithmetic would
+overflow (beyond +-1e300; amounts in the data can reach 1e308) says "cannot draw: ..." in
+place of the plot, so one bad number in the data never makes a page fail.
 """
 
 from __future__ import annotations
@@ -20,6 +24,13 @@ PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 56, 16, 28, 36
 UP, DOWN, NEUTRAL, BAND = "#c0392b", "#1e8449", "#2c5d8a", "#aac4de"
 TIER_COLORS = {"green": "#1e8449", "yellow": "#d4ac0d", "orange": "#e67e22", "red": "#c0392b"}
 LABEL_CHARS = 46
+MAX_DRAWABLE = 1e300
+CANNOT_DRAW = "cannot draw: a value is not a finite number or is too large"
+
+
+def drawable(values: Sequence[float]) -> bool:
+    """True when every value is finite and small enough for the axis arithmetic."""
+    return all(math.isfinite(v) and abs(v) <= MAX_DRAWABLE for v in values)
 
 
 def plain(value: float) -> str:
@@ -127,6 +138,8 @@ def line_chart(
     spans = [b for b in (band or []) if b is not None]
     if not known:
         return _svg(title, [_text(WIDTH / 2, HEIGHT / 2, "no data")])
+    if not drawable(known + [x for b in spans for x in b]):
+        return _svg(title, [_text(WIDTH / 2, HEIGHT / 2, CANNOT_DRAW)])
     lo, hi = nice_range(known + [x for b in spans for x in b], include_zero=False)
     y = Scale(lo, hi, HEIGHT - PAD_BOTTOM, PAD_TOP)
     step = (WIDTH - PAD_LEFT - PAD_RIGHT) / max(len(values), 1)
@@ -169,6 +182,8 @@ def bar_chart(
     """Vertical bars from zero, each labelled with its value."""
     if not bars:
         return _svg(title, [_text(WIDTH / 2, HEIGHT / 2, "no data")])
+    if not drawable([v for _, v in bars]):
+        return _svg(title, [_text(WIDTH / 2, HEIGHT / 2, CANNOT_DRAW)])
     lo, hi = nice_range([v for _, v in bars])
     y = Scale(lo, hi, HEIGHT - PAD_BOTTOM, PAD_TOP)
     step = (WIDTH - PAD_LEFT - PAD_RIGHT) / len(bars)
@@ -197,6 +212,8 @@ def waterfall_chart(
     last bar is base + sum(steps), so the chart adds up exactly like SHAP values do.
     """
     row, label_width = 24, 300
+    if not drawable([base, *(d for _, d in steps), base + sum(d for _, d in steps)]):
+        return _svg(title, [_text(WIDTH / 2, HEIGHT / 2, CANNOT_DRAW)])
     height = PAD_TOP + row * (len(steps) + 2) + 12
     rows = [("Base rate", 0.0, base, NEUTRAL, fmt(base))]
     level = base

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from serving.deps import AuditDep, MetricsDep, RequestIdDep, ScoringCaller, ServedDep
+from serving.finite import require_finite
 from serving.policy import DealAssessment, assess_deal
 from serving.routes.answers import audit_row, lookup_scores
 from serving.routes.errors import ERROR_RESPONSES
@@ -58,6 +59,9 @@ def assess(
     """Decide a deal from the customer's tier, exposure after the deal and requested terms."""
     (score,) = lookup_scores(served, audit, [body.customer_id])
     context = served.deal_context[body.customer_id]
+    names = served.policy.context
+    stored = {names.open_amount: context.open_amount, names.credit_limit: context.credit_limit}
+    require_finite(body.customer_id, "in the online store", stored)
     deal = assess_deal(
         served.policy,
         tier=score.risk_tier,
@@ -67,6 +71,8 @@ def assess(
         amount=body.amount,
         requested_terms_days=body.payment_terms_days,
     )
+    after = {"exposure_after": deal.exposure_after, "utilisation_after": deal.utilisation_after}
+    require_finite(body.customer_id, "after the deal", after)
     response = DealResponse(
         request_id=request_id,
         customer_id=body.customer_id,
