@@ -72,6 +72,13 @@ def score(
     master: Annotated[
         str | None, typer.Option(help="Spark master URL; default SPARK_MASTER, else local[*].")
     ] = None,
+    beyond_data: Annotated[
+        bool,
+        typer.Option(
+            "--allow-as-of-beyond-data",
+            help="Score even when DATE is more than the 30-day horizon after the data's last fact.",
+        ),
+    ] = False,
 ) -> None:
     from serving.batch.types import BatchRequest
 
@@ -80,7 +87,7 @@ def score(
         raise typer.Exit(2)
     request = BatchRequest(
         directory, as_of.date(), out, force, chunk_size, max_reject_share, previous,
-        online_store, track,
+        online_store, track, beyond_data,
     )  # fmt: skip
     _run_and_report(request, engine, master)
 

@@ -9,13 +9,14 @@ online service's scoring function and assembles one row per customer. The finish
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 
 import pandas as pd
 
 from features.build import online_frame
 from features.catalog import FEATURES
-from features.tables import Tables
+from features.tables import Tables, data_end_of
 from models.errors import ModelError
 from serving.batch.champion import Champion, load_model
 from serving.batch.outputs import OutputPaths
@@ -25,6 +26,8 @@ from serving.batch.types import BatchError, BatchRequest, ExitCode, Progress
 from serving.errors import PolicyError
 from serving.scoring import build_reason_context
 from serving.settings import ServingSettings
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,32 @@ def data_fingerprint(tables: Tables) -> str:
     return digest.hexdigest()[:16]
 
 
+STALE_DATA_DAYS = 30
+"""The labels' horizon: an as-of date further after the data's last fact scores a stale ledger."""
+
+
+def check_data_reaches(tables: Tables, as_of: pd.Timestamp, allowed: bool) -> None:
+    """Refuse (exit 2) an as-of date more than `STALE_DATA_DAYS` after the data's last fact.
+
+    Scoring 2031 on a ledger that ends in 2026 would run silently and call nearly everyone
+    green (nothing falls due, nothing is late). With `allowed`, it runs, with a warning.
+    """
+    end = data_end_of(tables)
+    gap = (as_of - end).days
+    if gap <= STALE_DATA_DAYS:
+        return
+    message = (
+        f"--as-of {as_of.date()} is {gap:,} days after the data's last fact ({end.date()}), "
+        f"more than the {STALE_DATA_DAYS}-day horizon: the scores would describe a ledger "
+        "that stopped being updated"
+    )
+    if not allowed:
+        raise BatchError(
+            f"{message}; refresh the data or pass --allow-as-of-beyond-data", ExitCode.BAD_INPUT
+        )
+    logger.warning("%s (--allow-as-of-beyond-data)", message)
+
+
 def build_run(
     request: BatchRequest,
     settings: ServingSettings,
@@ -85,8 +114,9 @@ def build_run(
     """
     tables, rejects, share = validated_tables(request.directory)
     check_rejects(rejects, share, request.max_reject_share, paths)
-    champion = load_model(settings)
     as_of = pd.Timestamp(request.as_of)
+    check_data_reaches(tables, as_of, request.allow_beyond_data)
+    champion = load_model(settings)
     frame = online_frame(tables, as_of)
     try:
         champion.policy.check_columns(frame.columns)

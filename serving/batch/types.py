@@ -51,6 +51,8 @@ class BatchRequest:
             beside `out`'s directory (`<runs>/*/<out name>`).
         refresh_store: write the features to the online store for serving.
         track: log the run to MLflow.
+        allow_beyond_data: score an as-of date more than `STALE_DATA_DAYS` after the data's
+            last fact (refused otherwise: the scores would describe a ledger that stopped).
     """
 
     directory: Path
@@ -62,6 +64,7 @@ class BatchRequest:
     previous: Path | None = None
     refresh_store: bool = True
     track: bool = True
+    allow_beyond_data: bool = False
 
 
 @dataclass(frozen=True)

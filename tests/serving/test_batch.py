@@ -230,3 +230,26 @@ def test_previous_must_be_a_scores_file(two_runs: TwoRuns, tmp_path: Path) -> No
         run_batch(request, two_runs.private_settings(tmp_path))
     assert caught.value.exit_code == ExitCode.BAD_INPUT
     assert str(caught.value) == f"--previous {worklist}: not a scores file"
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_cli_score_far_beyond_the_data_is_refused_unless_allowed(
+    two_runs: TwoRuns, tmp_path: Path
+) -> None:
+    end = two_runs.second_as_of
+    late = (end + pd.Timedelta(days=31)).date().isoformat()
+    out = tmp_path / late / "scores.parquet"
+    args = ["score", str(two_runs.data), "--as-of", late, "--out", str(out), "--no-track"]
+    refused = CliRunner().invoke(app, args, env={"COLUMNS": "300"})
+    assert refused.exit_code == 2
+    assert refused.stderr.strip().splitlines()[-1] == (
+        f"error: --as-of {late} is 31 days after the data's last fact ({end.date()}), more than "
+        "the 30-day horizon: the scores would describe a ledger that stopped being updated; "
+        "refresh the data or pass --allow-as-of-beyond-data"
+    )
+    assert not out.exists()
+    allowed = CliRunner().invoke(
+        app, [*args, "--allow-as-of-beyond-data", "--no-online-store"], env={"COLUMNS": "300"}
+    )
+    assert allowed.exit_code == 0, allowed.output
+    assert out.is_file()
