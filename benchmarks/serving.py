@@ -73,7 +73,7 @@ def build_fixture(home: Path, customers: int, trees: int) -> tuple[Fixture, obje
     from features.sources.synth import SynthConfig, generate_world
     from features.store import write_online_store
     from models.pyfunc import log_bundle
-    from tests.serving.conftest import fit_tiny_bundle
+    from tests.conftest import fit_tiny_bundle
 
     world = generate_world(SynthConfig(customers=customers, months=24, seed=11))
     frame = build_training_frame(world, month_end_snapshots(world))

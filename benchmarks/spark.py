@@ -55,7 +55,7 @@ def build(customers: int, world_customers: int, trees: int) -> Setup:
     from serving.batch.spark.partition import ScoringPlan, peer_input
     from serving.policy import load_policy
     from serving.scoring import build_reason_context
-    from tests.serving.conftest import fit_tiny_bundle
+    from tests.conftest import fit_tiny_bundle
 
     world = generate_world(SynthConfig(customers=world_customers, months=15, seed=3))
     bundle = fit_tiny_bundle(build_training_frame(world, month_end_snapshots(world)), rounds=trees)

@@ -1,11 +1,33 @@
-"""Fixtures shared by every test package: where the real public ledger lives, if anywhere."""
+"""What every test package shares: the factories of tiny real models and frames, and where the
+real public ledger lives, if anywhere.
+
+- `make_training_frame`: a small labelled snapshot frame shaped like
+  `features.build.build_training_frame` output, customers with a latent riskiness that drives
+  both their history features and their outcomes, so a model learns something in a few trees;
+- `fit_tiny_bundle`: the tiny bundle of the serving tests, fitted directly with LightGBM (10 trees
+  per model, a Platt calibrator) on any frame with the real features and labels;
+- `fit_small_bundle`: the same four boosters through the training code's `fit_models`, with the
+  recipe kept (for promotion, which refits a champion's recipe).
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
 import pytest
+from sklearn.linear_model import LogisticRegression
+
+from features.build import FEATURE_PIPELINE_VERSION
+from features.catalog import categorical_names, feature_names
+from features.labels import LabelDefinition
+from models.bundle import Calibrator, ModelBundle
+from models.encoding import CategoricalEncoder
+from training.dataset import categorical_columns, feature_columns
+from training.train import DEFAULT_PARAMS, TASK_PARAMS, Recipe, fit_models
 
 
 def pytest_configure() -> None:
@@ -24,3 +46,123 @@ def ibm_ar_csv() -> Path:
     if not IBM_AR_CSV.exists():
         pytest.skip(f"real data not present: {IBM_AR_CSV} (a clone without ../shared/data)")
     return IBM_AR_CSV
+
+
+INDUSTRIES = np.array(["construction", "retail", "software", "wholesale"])
+SEGMENTS = np.array(["small", "medium", "large"])
+
+
+def make_training_frame(customers: int = 300, months: int = 18, seed: int = 0) -> pd.DataFrame:
+    """Month-end snapshots x customers with features, overdue_30d and dso_30d."""
+    rng = np.random.default_rng(seed)
+    risk = rng.normal(size=customers)
+    industry = INDUSTRIES[rng.integers(0, len(INDUSTRIES), customers)]
+    segment = SEGMENTS[rng.integers(0, len(SEGMENTS), customers)]
+    snapshots = pd.date_range("2024-01-31", periods=months, freq="ME")
+    frames = []
+    for month, as_of in enumerate(snapshots):
+        drift = risk + 0.3 * np.sin(month / 3 + risk) + rng.normal(scale=0.5, size=customers)
+        late_share = 1 / (1 + np.exp(-(drift - 0.5)))
+        dso_now = 35 + 12 * drift + rng.normal(scale=4, size=customers)
+        outcome = drift + 0.4 * (industry == "construction") + rng.normal(scale=0.8, size=customers)
+        overdue = (outcome > 0.8).astype(float)
+        overdue[rng.random(customers) < 0.15] = np.nan  # no invoice due in the window
+        dso_future = dso_now + 3 * drift + rng.normal(scale=5, size=customers)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "customer_id": [f"C{i:04d}" for i in range(customers)],
+                    "as_of": as_of,
+                    "customer_late_share_count_180d": np.where(
+                        rng.random(customers) < 0.05, np.nan, late_share
+                    ),
+                    "customer_dso_days": dso_now,
+                    "customer_open_amount": rng.lognormal(9, 1, customers),
+                    "customer_noise": rng.normal(size=customers),
+                    "customer_industry": pd.Series(industry, dtype="str").where(
+                        rng.random(customers) > 0.03
+                    ),
+                    "customer_segment": pd.Series(segment, dtype="str"),
+                    "overdue_30d": overdue,
+                    "dso_30d": dso_future,
+                }
+            )
+        )
+    frame = pd.concat(frames, ignore_index=True)
+    last = snapshots[-1]
+    frame.loc[frame["as_of"] == last, ["overdue_30d", "dso_30d"]] = np.nan  # not yet known
+    return frame
+
+
+def _booster(
+    params: dict[str, object], x: pd.DataFrame, y: pd.Series, cats: list[str], rounds: int = 10
+) -> lgb.Booster:
+    base = {
+        "num_leaves": 7,
+        "learning_rate": 0.2,
+        "min_data_in_leaf": 20,
+        "verbose": -1,
+        "seed": 0,
+        "deterministic": True,
+        "num_threads": 1,
+    }
+    data = lgb.Dataset(x, y, categorical_feature=cats, free_raw_data=False)
+    return lgb.train({**base, **params}, data, num_boost_round=rounds)
+
+
+def fit_tiny_bundle(
+    frame: pd.DataFrame, names: list[str] | None = None, rounds: int = 10
+) -> ModelBundle:
+    """Classifier, DSO regressor, p10/p90 and a Platt calibrator on `frame`, `rounds` trees each."""
+    names = names or feature_names()
+    cats = [c for c in categorical_names() if c in names]
+    encoder = CategoricalEncoder(cats).fit(frame)
+    x = encoder.transform(frame[names])
+    late = frame["overdue_30d"].notna()
+    dso = frame["dso_30d"].notna()
+    y_late, y_dso = frame.loc[late, "overdue_30d"], frame.loc[dso, "dso_30d"]
+
+    def regressor(params: dict[str, object]) -> lgb.Booster:
+        return _booster(params, x[dso], y_dso, cats, rounds)
+
+    classifier = _booster({"objective": "binary"}, x[late], y_late, cats, rounds)
+    raw = classifier.predict(x[late], raw_score=True).reshape(-1, 1)
+    platt = LogisticRegression().fit(raw, y_late.astype(int))
+    return ModelBundle(
+        classifier=classifier,
+        regressor=regressor({"objective": "regression"}),
+        regressor_p10=regressor({"objective": "quantile", "alpha": 0.1}),
+        regressor_p90=regressor({"objective": "quantile", "alpha": 0.9}),
+        calibrator=Calibrator(
+            "platt", slope=float(platt.coef_[0, 0]), intercept=float(platt.intercept_[0])
+        ),
+        encoder=encoder,
+        feature_names=list(names),
+        categorical_features=cats,
+        pipeline_version=FEATURE_PIPELINE_VERSION,
+        label_definition={"horizon_days": 30, "grace_days": 0, "dso_window_days": 90},
+        data_fingerprint="tests",
+        metrics={"auc": 0.75},
+    )
+
+
+def fit_small_bundle(
+    frame: pd.DataFrame, rounds: int = 5, calibrator: Calibrator | None = None
+) -> ModelBundle:
+    """The four boosters on every labelled row of `frame`, `rounds` trees each, recipe kept."""
+    recipe = Recipe(dict(DEFAULT_PARAMS), dict.fromkeys(TASK_PARAMS, rounds), seed=0)
+    models = fit_models(recipe, frame)
+    return ModelBundle(
+        classifier=models.boosters["classifier"],
+        regressor=models.boosters["regressor"],
+        regressor_p10=models.boosters["regressor_p10"],
+        regressor_p90=models.boosters["regressor_p90"],
+        calibrator=calibrator or Calibrator("platt", slope=0.8, intercept=-0.1),
+        encoder=models.encoder,
+        feature_names=feature_columns(frame),
+        categorical_features=categorical_columns(frame),
+        pipeline_version="1",
+        label_definition=LabelDefinition().to_dict(),
+        data_fingerprint="tests",
+        params={**recipe.params, "rounds": recipe.rounds, "seed": recipe.seed},
+    )

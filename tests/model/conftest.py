@@ -7,7 +7,7 @@ import pytest
 
 from features.labels import LabelDefinition
 from models.bundle import ModelBundle
-from tests.training.conftest import make_training_frame
+from tests.conftest import make_training_frame
 from training.settings import TrainingSettings
 from training.workflow import Development, develop
 

@@ -28,7 +28,7 @@ from features.build import build_feature_frame
 from features.sources.synth import SynthConfig, synthesize_to_directory
 from features.tables import data_end_of
 from features.validate import load_valid_tables
-from tests.training.bundles import fit_small_bundle
+from tests.conftest import fit_small_bundle
 from training import tracking
 from training.explain import explain_customer
 from training.settings import TrainingSettings

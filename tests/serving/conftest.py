@@ -12,80 +12,25 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 from mlflow.tracking import MlflowClient
-from sklearn.linear_model import LogisticRegression
 
-from features.build import FEATURE_PIPELINE_VERSION, build_training_frame, online_frame
-from features.catalog import categorical_names, feature_names
+from features.build import build_training_frame, online_frame
 from features.snapshots import month_end_snapshots
 from features.sources.synth import SynthConfig, generate_world
 from features.store import write_online_store
 from features.tables import Tables
-from models.bundle import Calibrator, ModelBundle
-from models.encoding import CategoricalEncoder
+from models.bundle import ModelBundle
 from models.pyfunc import log_bundle
 from serving.app import create_app
 from serving.settings import ServingSettings
+from tests.conftest import fit_tiny_bundle
 
 KEYS = {"crm": "crm-key-123", "risk": "risk-key-456", "admin": "admin-key-789"}
 AUTH = {role: {"Authorization": f"Bearer {key}"} for role, key in KEYS.items()}
-
-
-def _booster(
-    params: dict[str, object], x: pd.DataFrame, y: pd.Series, cats: list[str], rounds: int = 10
-) -> lgb.Booster:
-    base = {
-        "num_leaves": 7,
-        "learning_rate": 0.2,
-        "min_data_in_leaf": 20,
-        "verbose": -1,
-        "seed": 0,
-        "deterministic": True,
-        "num_threads": 1,
-    }
-    data = lgb.Dataset(x, y, categorical_feature=cats, free_raw_data=False)
-    return lgb.train({**base, **params}, data, num_boost_round=rounds)
-
-
-def fit_tiny_bundle(
-    frame: pd.DataFrame, names: list[str] | None = None, rounds: int = 10
-) -> ModelBundle:
-    """Classifier, DSO regressor, p10/p90 and a Platt calibrator on `frame`, `rounds` trees each."""
-    names = names or feature_names()
-    cats = [c for c in categorical_names() if c in names]
-    encoder = CategoricalEncoder(cats).fit(frame)
-    x = encoder.transform(frame[names])
-    late = frame["overdue_30d"].notna()
-    dso = frame["dso_30d"].notna()
-    y_late, y_dso = frame.loc[late, "overdue_30d"], frame.loc[dso, "dso_30d"]
-
-    def regressor(params: dict[str, object]) -> lgb.Booster:
-        return _booster(params, x[dso], y_dso, cats, rounds)
-
-    classifier = _booster({"objective": "binary"}, x[late], y_late, cats, rounds)
-    raw = classifier.predict(x[late], raw_score=True).reshape(-1, 1)
-    platt = LogisticRegression().fit(raw, y_late.astype(int))
-    return ModelBundle(
-        classifier=classifier,
-        regressor=regressor({"objective": "regression"}),
-        regressor_p10=regressor({"objective": "quantile", "alpha": 0.1}),
-        regressor_p90=regressor({"objective": "quantile", "alpha": 0.9}),
-        calibrator=Calibrator(
-            "platt", slope=float(platt.coef_[0, 0]), intercept=float(platt.intercept_[0])
-        ),
-        encoder=encoder,
-        feature_names=list(names),
-        categorical_features=cats,
-        pipeline_version=FEATURE_PIPELINE_VERSION,
-        label_definition={"horizon_days": 30, "grace_days": 0, "dso_window_days": 90},
-        data_fingerprint="tests",
-        metrics={"auc": 0.75},
-    )
 
 
 EXPERIMENT = "serving-tests"

@@ -20,7 +20,8 @@ from serving.model_loader import ModelSource
 from serving.policy import load_policy
 from serving.refresher import Refresher
 from serving.routes.health import readiness
-from tests.serving.conftest import AUTH, Registry, fit_tiny_bundle, make_settings
+from tests.conftest import fit_tiny_bundle
+from tests.serving.conftest import AUTH, Registry, make_settings
 
 NARROW_MISSING = ["customer_country", "customer_tenure_days"]
 

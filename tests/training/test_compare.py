@@ -12,8 +12,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from models.bundle import Calibrator
-from tests.training.bundles import fit_small_bundle
-from tests.training.conftest import make_training_frame
+from tests.conftest import fit_small_bundle, make_training_frame
 from training.backtest import BacktestResult
 from training.compare import (
     METRICS_SHOWN,

@@ -13,7 +13,7 @@ import pytest
 from features.labels import LabelDefinition
 from models.bundle import ModelBundle
 from models.pyfunc import predict_with_reasons
-from tests.training.conftest import make_training_frame
+from tests.conftest import make_training_frame
 from training.baselines import CustomerPriorSevereShare, LogisticBaseline
 from training.dataset import DELINQUENT, feature_columns
 from training.delinquency import delinquency_folds

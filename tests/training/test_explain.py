@@ -8,8 +8,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from models.bundle import ModelBundle
-from tests.training.bundles import fit_small_bundle
-from tests.training.conftest import make_training_frame
+from tests.conftest import fit_small_bundle, make_training_frame
 from training.explain import (
     explain_customer,
     importance_table,

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from models.pyfunc import load_bundle
-from tests.training.conftest import make_training_frame
+from tests.conftest import make_training_frame
 from training.settings import TrainingSettings
 from training.workflow import train_frame_and_register
 
