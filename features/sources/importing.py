@@ -162,7 +162,8 @@ def _refusal(report: ValidationReport, unreadable: dict[str, str]) -> str | None
     an unreadable file (its rows are neither written nor rejected), a required table that
     keeps no row."""
     if report.tables is None or unreadable:
-        return "; ".join(str(p) for p in report.errors if p.row is None)
+        table_level = report.errors.where(report.errors.frame["row"].isna())
+        return "; ".join(str(p) for p in table_level)
     empty = [
         f"{name}: no row kept ({report.rows_read.get(name, 0):,} read, "
         f"{len(report.rejects.get(name, ())):,} rejected)"
@@ -220,7 +221,7 @@ def _validation_rejects(
     if found is None or raw is None:
         return None
     positions = found["row"].to_numpy() - 1
-    reasons = found[REASON].to_numpy()
+    reasons = found[REASON]
     if raw.index.name != SOURCE_ROW:
         # Rows the importer derived (customers built from invoice rows) have no source row.
         out = found.drop(columns="row")
@@ -231,7 +232,8 @@ def _validation_rejects(
         out = source.loc[rows].reset_index()
     else:
         out = found.drop(columns=["row", REASON]).assign(**{SOURCE_ROW: rows})
-    out[REASON] = [f"source row {row}: {why}" for row, why in zip(rows, reasons, strict=True)]
+    why = reasons.astype("str").set_axis(out.index)
+    out[REASON] = "source row " + pd.Series(rows, index=out.index).astype("str") + ": " + why
     return out
 
 

@@ -15,16 +15,27 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from features.errors import SchemaError
 from features.schema import TABLES
 from features.settings import get_features_settings
 from features.tables import Tables
 from features.validate.files import read_table_files
-from features.validate.report import MISSING_TABLE, Problem, ValidationReport
+from features.validate.report import (
+    MISSING_TABLE,
+    PROBLEM_COLUMNS,
+    Problems,
+    ValidationReport,
+    problem_frame,
+)
 from features.validate.table import EXTRA_COLUMN, TableFindings, validate_table
 
 logger = logging.getLogger(__name__)
+
+STR = pd.StringDtype("pyarrow", na_value=np.nan)
+"""pandas' "str" dtype, Arrow-backed, for columns made from Arrow arrays."""
 
 
 def validate_tables(
@@ -49,29 +60,29 @@ def validate_tables(
         raise SchemaError(f"unknown table(s) {unknown}; the contract has {list(TABLES)}")
     limit = get_features_settings().max_amount if max_amount is None else max_amount
     done: dict[str, TableFindings] = {}
-    problems: list[Problem] = []
+    problems: list[pd.DataFrame] = []
     rejects: dict[str, pd.DataFrame] = {}
     usable = True
     unreadable = unreadable or {}
     for name, table in TABLES.items():
         if name in unreadable:  # even an optional table is never left out silently
-            problems.append(Problem(name, None, None, None, unreadable[name]))
+            problems.append(problem_frame([(name, None, None, None, unreadable[name])]))
             usable = False
         if name not in raw:
             if table.required and name not in unreadable:
-                problems.append(Problem(name, None, None, None, MISSING_TABLE))
+                problems.append(problem_frame([(name, None, None, None, MISSING_TABLE)]))
             usable = usable and not table.required
             continue
         result = validate_table(table, raw[name], done, limit)
         done[name] = result
-        problems += _problems(name, result)
+        problems.append(_problems(name, result))
         if result.rejected.any():
             rejects[name] = _reject_frame(raw[name], result)
         usable = usable and (result.kept is not None or not table.required)
     tables = Tables(**{n: r.kept for n, r in done.items()}) if usable else None  # type: ignore[arg-type]
     report = ValidationReport(
         tables=tables,
-        problems=problems,
+        problems=Problems(pd.concat(problems, ignore_index=True) if problems else None),
         rejects=rejects,
         extra_columns={n: r.extra_columns for n, r in done.items()},
         rows_read={n: len(raw[n]) for n in done},
@@ -80,17 +91,15 @@ def validate_tables(
     return report
 
 
-def _problems(name: str, result: TableFindings) -> list[Problem]:
+def _problems(name: str, result: TableFindings) -> pd.DataFrame:
     """Table-level problems first, then one problem per finding in source-row order."""
-    found = [Problem(name, None, column, None, rule) for column, rule in result.table_rules]
-    found += [Problem(name, None, column, None, EXTRA_COLUMN) for column in result.extra_columns]
-    frame = result.problems
-    columns = (frame[c].tolist() for c in ("position", "column", "value", "rule"))
-    found += [
-        Problem(name, position + 1, column, value, rule)
-        for position, column, value, rule in zip(*columns, strict=True)
-    ]
-    return found
+    listed = [(name, None, column, None, rule) for column, rule in result.table_rules]
+    listed += [(name, None, column, None, EXTRA_COLUMN) for column in result.extra_columns]
+    found = result.problems
+    shared = np.array([name], dtype=object).repeat(len(found))  # one string, not one per row
+    table = pd.Series(shared, index=found.index, dtype=object, copy=False)
+    rows = found.drop(columns="position").assign(table=table, row=found["position"] + 1)
+    return pd.concat([problem_frame(listed), rows[PROBLEM_COLUMNS]], ignore_index=True)
 
 
 def _reject_frame(raw: pd.DataFrame, result: TableFindings) -> pd.DataFrame:
@@ -105,16 +114,34 @@ def _reject_frame(raw: pd.DataFrame, result: TableFindings) -> pd.DataFrame:
     if result.table_rules:
         frame["reason"] = "; ".join(f"column {c}: {rule}" for c, rule in result.table_rules)
         return frame
-    found = result.problems
-    value = ", value '" + found["value"].astype("str") + "'"
-    value = value.where(found["value"].notna(), "")
-    details = ("column " + found["column"] + value + ": " + found["rule"].astype("str")).tolist()
-    # Findings are sorted by row: each rejected row is one run of equal positions.
+    frame["reason"] = _reasons(result.problems)
+    return frame
+
+
+def _reasons(found: pd.DataFrame, chunk: int = 100_000) -> pd.Series:
+    """Per rejected row, its findings' details joined by "; " (findings sorted by row).
+
+    Joined in Arrow, a chunk of findings at a time: seven million details as Python strings
+    at once took gigabytes. Each rejected row is one run of equal positions.
+    """
     position = found["position"].to_numpy()
     starts = np.flatnonzero(np.r_[True, position[1:] != position[:-1]])
-    ends = np.r_[starts[1:], len(position)]
-    frame["reason"] = ["; ".join(details[a:b]) for a, b in zip(starts, ends, strict=True)]
-    return frame
+    bounds = np.r_[starts, len(position)]
+    parts = []
+    for first in range(0, len(starts), chunk):
+        runs = bounds[first : first + chunk + 1]
+        part = found.iloc[runs[0] : runs[-1]]
+        value = (", value '" + part["value"] + "'").fillna("")
+        details = (
+            "column " + part["column"].astype("str") + value + ": " + part["rule"].astype("str")
+        )
+        array = pa.array(details)
+        array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+        offsets = pa.array((runs - runs[0]).astype(np.int64))
+        lists = pa.LargeListArray.from_arrays(offsets, array.cast(pa.large_string()))
+        parts.append(pc.binary_join(lists, pa.scalar("; ", pa.large_string())))
+    joined = pa.chunked_array(parts, type=pa.large_string())
+    return pd.Series(joined.to_pandas(types_mapper=lambda _: STR))
 
 
 def validate_directory(directory: Path, max_amount: float | None = None) -> ValidationReport:

@@ -10,8 +10,10 @@ problem with rule "extra column kept"; that finding alone does not make the repo
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import overload
 
 import pandas as pd
 
@@ -56,6 +58,69 @@ class Problem:
         return f"{where}, {self.detail}"
 
 
+PROBLEM_COLUMNS = ["table", "row", "column", "value", "rule"]
+
+
+def problem_frame(rows: list[tuple[str, int | None, str | None, str | None, str]]) -> pd.DataFrame:
+    """Problems given one by one as (table, row, column, value, rule), in the columns' dtypes."""
+    frame = pd.DataFrame(rows, columns=PROBLEM_COLUMNS, dtype=object)
+    return _typed(frame)
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Values as Arrow strings; table, column and rule as objects shared between rows."""
+    shared = dict.fromkeys(("table", "column", "rule"), object)
+    return frame.astype({"row": "Int64", "value": "str", **shared})
+
+
+class Problems(Sequence[Problem]):
+    """Every finding of a report, held as columns (table, row, column, value, rule).
+
+    A million bad rows make millions of findings; as `Problem` objects they took gigabytes, so
+    they are kept as Arrow-backed columns and a `Problem` is made only when one is read
+    (`problems[0]`, `problems[:50]`, iteration).
+    """
+
+    def __init__(self, frame: pd.DataFrame | None = None) -> None:
+        self.frame = problem_frame([]) if frame is None else _typed(frame).reset_index(drop=True)
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    @overload
+    def __getitem__(self, index: int) -> Problem: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Problem]: ...
+
+    def __getitem__(self, index: int | slice) -> Problem | list[Problem]:
+        if isinstance(index, slice):
+            return list(self._objects(self.frame.iloc[index]))
+        return next(self._objects(self.frame.iloc[[index]]))
+
+    def __iter__(self) -> Iterator[Problem]:
+        for start in range(0, len(self.frame), 10_000):
+            yield from self._objects(self.frame.iloc[start : start + 10_000])
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and list(self) == list(other)
+
+    def __repr__(self) -> str:
+        return f"Problems({len(self)} problem(s))"
+
+    def where(self, mask: pd.Series) -> Problems:
+        """The problems for which `mask` (aligned with `frame`) holds."""
+        return Problems(self.frame[mask.to_numpy(dtype=bool)])
+
+    @staticmethod
+    def _objects(frame: pd.DataFrame) -> Iterator[Problem]:
+        columns = [frame[c].astype(object).where(frame[c].notna(), None) for c in PROBLEM_COLUMNS]
+        for table, row, column, value, rule in zip(*columns, strict=True):
+            yield Problem(table, None if row is None else int(row), column, value, rule)
+
+
 @dataclass(frozen=True)
 class ValidationReport:
     """What validation found.
@@ -71,7 +136,7 @@ class ValidationReport:
     """
 
     tables: Tables | None
-    problems: list[Problem]
+    problems: Problems
     rejects: dict[str, pd.DataFrame]
     extra_columns: dict[str, list[str]]
     rows_read: dict[str, int] = field(default_factory=dict)
@@ -79,12 +144,12 @@ class ValidationReport:
     @property
     def ok(self) -> bool:
         """True if the data hold the contract: no problem other than extra columns kept."""
-        return self.tables is not None and not any(p.is_error for p in self.problems)
+        return self.tables is not None and len(self.errors) == 0
 
     @property
-    def errors(self) -> list[Problem]:
+    def errors(self) -> Problems:
         """The problems that break the contract (everything but notices)."""
-        return [p for p in self.problems if p.is_error]
+        return self.problems.where(~self.problems.frame["rule"].isin(NOTICE_RULES))
 
 
 def write_rejects(report: ValidationReport, out_dir: Path) -> list[Path]:
@@ -95,10 +160,6 @@ def write_rejects(report: ValidationReport, out_dir: Path) -> list[Path]:
     written = []
     for name, frame in report.rejects.items():
         written.append(write_csv_atomic(frame, out_dir / f"{name}.csv"))
-    if report.problems:
-        listing = pd.DataFrame(
-            [(p.table, p.row, p.column, p.value, p.rule) for p in report.problems],
-            columns=["table", "row", "column", "value", "rule"],
-        ).astype({"row": "Int64"})
-        written.append(write_csv_atomic(listing, out_dir / "problems.csv"))
+    if len(report.problems):
+        written.append(write_csv_atomic(report.problems.frame, out_dir / "problems.csv"))
     return written

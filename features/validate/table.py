@@ -148,23 +148,47 @@ def _no_problems() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "position": pd.Series([], dtype="int64"),
-            "column": pd.Series([], dtype="str"),
-            "value": pd.Series([], dtype="object"),
-            "rule": pd.Series([], dtype="str"),
+            "column": pd.Series([], dtype=object),
+            "value": pd.Series([], dtype="str"),
+            "rule": pd.Series([], dtype=object),
         }
     )
 
 
 def _problem_frame(raw: pd.DataFrame, found: list[Finding]) -> pd.DataFrame:
-    """One row per finding, ordered by source row; values as they were read, as text."""
+    """One row per finding, ordered by source row; values as they were read, as text.
+
+    A million bad rows make seven million findings, which as one Python string each took
+    gigabytes: values are Arrow strings, and column names and rule texts are object columns
+    whose rows share one string per finding (only rules that name a row differ per row).
+    """
     parts = [_no_problems()]
     for f in found:
-        rules = f.rules if isinstance(f.rules, np.ndarray) else np.full(len(f.positions), f.rules)
-        value = value_text(raw[f.column].iloc[f.positions])
+        index = pd.RangeIndex(len(f.positions))
+        values = raw[f.column].iloc[f.positions]
+        if isinstance(values.dtype, pd.StringDtype):  # CSV text: already what was read
+            text = values.astype("str").set_axis(index)
+        else:
+            text = pd.Series(value_text(values), index=index, dtype="str")
         parts.append(
             pd.DataFrame(
-                {"position": f.positions, "column": f.column, "value": value, "rule": rules}
+                {
+                    "position": pd.Series(f.positions, index=index),
+                    "column": _shared(f.column, index),
+                    "value": text,
+                    "rule": (
+                        pd.Series(f.rules, index=index, dtype=object)
+                        if isinstance(f.rules, np.ndarray)
+                        else _shared(f.rules, index)
+                    ),
+                }
             )
         )
     frame = pd.concat(parts, ignore_index=True)
     return frame.sort_values("position", kind="stable").reset_index(drop=True)
+
+
+def _shared(text: str, index: pd.RangeIndex) -> pd.Series:
+    """`text` in every row, as one shared object (`np.full` would copy the string per row)."""
+    shared = np.array([text], dtype=object).repeat(len(index))
+    return pd.Series(shared, index=index, dtype=object, copy=False)

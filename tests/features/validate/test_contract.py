@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from features.errors import SchemaError
+from features.schema import TABLES
 from features.tables import Tables, write_tables
 from features.validate import (
     Problem,
@@ -355,3 +356,24 @@ def test_an_unreadable_optional_table_makes_the_data_unusable(tmp_path: Path, ra
         f"payments: unreadable file {tmp_path / 'payments.csv'}: line 1: empty file, no header line"
     ]
     assert report.tables is None and not report.ok
+
+
+def test_reasons_are_the_same_whatever_the_chunk(raw_tables) -> None:
+    from features.validate.contract import _reasons
+    from features.validate.table import validate_table
+
+    raw = with_value(raw_tables, "customers", 2, "credit_limit", "-1")
+    for row in (1, 3, 4):
+        raw = with_value(raw, "customers", row, "payment_terms_days", "x")
+    found = validate_table(TABLES["customers"], raw["customers"], {}, 1e12).problems
+
+    assert (
+        _reasons(found, chunk=1).tolist()
+        == _reasons(found).tolist()
+        == [
+            "column payment_terms_days, value 'x': not a whole number",
+            "column credit_limit, value '-1': must be >= 0",
+            "column payment_terms_days, value 'x': not a whole number",
+            "column payment_terms_days, value 'x': not a whole number",
+        ]
+    )
