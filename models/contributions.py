@@ -14,6 +14,7 @@ row). `uses_pred_contrib` says which path a booster takes.
 
 from __future__ import annotations
 
+import threading
 import weakref
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,10 @@ class CompiledTrees:
     iteration: int
 
 
+_KERNEL_LOCK = threading.Lock()
+"""One kernel call at a time: numba's fallback `workqueue` threading layer (used where OpenMP
+is missing) aborts on concurrent parallel calls, and serving explains from a thread pool. Each
+call already uses every core."""
 _COMPILED: weakref.WeakKeyDictionary[lgb.Booster, CompiledTrees] = weakref.WeakKeyDictionary()
 
 
@@ -65,13 +70,17 @@ def tree_contributions(booster: lgb.Booster, matrix: np.ndarray) -> np.ndarray:
             f"matrix has shape {values.shape}; the booster expects {compiled.features} features"
         )
     out = np.zeros((values.shape[0], compiled.features + 1))
-    add_contributions(values, out, BLOCK_ROWS, *compiled.arrays)
+    with _KERNEL_LOCK:
+        add_contributions(values, out, BLOCK_ROWS, *compiled.arrays)
     out[:, compiled.features] = compiled.expected_value
     return out
 
 
 def _compiled(booster: lgb.Booster) -> CompiledTrees | None:
-    """The booster's `CompiledTrees`, built on first use; None for linear trees."""
+    """The booster's `CompiledTrees`, built on first use; None for linear trees.
+
+    Two threads meeting an uncompiled booster may both build it; the results are equal.
+    """
     iteration = booster.best_iteration
     cached = _COMPILED.get(booster)
     if cached is not None and cached.iteration == iteration:

@@ -123,3 +123,18 @@ def test_a_matrix_of_the_wrong_width_is_rejected(bundle: ModelBundle) -> None:
     assert str(error.value) == (
         f"matrix has shape (2, {width + 1}); the booster expects {width} features"
     )
+
+
+def test_concurrent_calls_from_threads_agree(
+    bundle: ModelBundle, feature_rows: pd.DataFrame
+) -> None:
+    """Serving explains from a thread pool; every thread gets pred_contrib's values."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    matrix = bundle._matrix(feature_rows)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: tree_contributions(bundle.regressor, matrix), range(8)))
+    for values in results:
+        np.testing.assert_allclose(
+            values, reference(bundle.regressor, matrix), rtol=0, atol=TOLERANCE
+        )
