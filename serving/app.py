@@ -197,13 +197,7 @@ def build_refresher(
     settings: ServingSettings, policy: Policy, metrics: ServingMetrics
 ) -> Refresher:
     """The app's refresher: the configured alias, store, policy and poll interval."""
-    source = ModelSource(
-        settings.mlflow_uri,
-        settings.model_name,
-        settings.model_alias,
-        timeout_seconds=settings.registry_timeout_seconds,
-        load_timeout_seconds=settings.registry_load_timeout_seconds,
-    )
+    source = ModelSource.from_settings(settings)
     return Refresher(
         source,
         settings.online_store_location,

@@ -38,6 +38,7 @@ from models.errors import ModelError
 from models.pyfunc import load_bundle
 from serving.deadline import Deadline
 from serving.errors import ModelLoadError
+from serving.settings import ServingSettings
 
 T = TypeVar("T")
 REGISTRY_ERRORS = (MlflowException, OSError, SQLAlchemyError)
@@ -85,6 +86,17 @@ class ModelSource:
         self._resolve_deadline = Deadline(timeout_seconds)
         self._load_deadline = Deadline(load_timeout_seconds)
         self._sqlite_inode: int | None = None
+
+    @classmethod
+    def from_settings(cls, settings: ServingSettings) -> ModelSource:
+        """The configured alias with the configured deadlines (server and batch job alike)."""
+        return cls(
+            settings.mlflow_uri,
+            settings.model_name,
+            settings.model_alias,
+            timeout_seconds=settings.registry_timeout_seconds,
+            load_timeout_seconds=settings.registry_load_timeout_seconds,
+        )
 
     @property
     def where(self) -> str:

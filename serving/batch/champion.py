@@ -42,13 +42,7 @@ def load_model(settings: ServingSettings) -> Champion:
         BatchError: registry unavailable (exit 3), bad policy or a bundle trained on another
             feature pipeline (exit 2).
     """
-    source = ModelSource(
-        settings.mlflow_uri,
-        settings.model_name,
-        settings.model_alias,
-        timeout_seconds=settings.registry_timeout_seconds,
-        load_timeout_seconds=settings.registry_load_timeout_seconds,
-    )
+    source = ModelSource.from_settings(settings)
     try:
         ref = source.resolve()
         bundle = source.load(ref)
