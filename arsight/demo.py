@@ -161,9 +161,10 @@ def train_model(
     frame: pd.DataFrame, end: pd.Timestamp, options: DemoOptions, console: Console
 ) -> str:
     """Backtest, tune, register and promote; print the model card."""
+    from training.registration import train_frame_and_register
     from training.settings import TrainingSettings
     from training.tune import follow_application_log_level
-    from training.workflow import DEFAULT_DEFINITION, train_frame_and_register
+    from training.workflow import DEFAULT_DEFINITION
 
     follow_application_log_level()
     console.rule("5. Train, backtest, register and promote")

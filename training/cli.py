@@ -70,9 +70,9 @@ def train(
     Example: arsight train data/world --as-of 2025-06-30 --trials 30 --promote
     """
     from features.validate import load_valid_tables
+    from training.registration import train_and_register
     from training.settings import get_training_settings
     from training.tune import follow_application_log_level
-    from training.workflow import train_and_register
 
     follow_application_log_level()
     with failures_exit():

@@ -1,7 +1,7 @@
 """Retraining in steps a data scientist can look between: train, compare, then maybe promote.
 
 `arsight train --promote` decides in one go. The retraining notebook splits that decision out:
-`retrain` does what `training.workflow.train_frame_and_register` does without `--promote`
+`retrain` does what `training.registration.train_frame_and_register` does without `--promote`
 (tune, backtest against the baselines, register the bundle as `challenger` in one MLflow run)
 but also hands back the `Development`, so its backtest can be compared with the champion
 (`training.compare`); `promote_challenger` is the explicit last step, judged exactly as
@@ -19,14 +19,9 @@ from features.labels import LabelDefinition
 from models.bundle import ModelBundle
 from training import tracking
 from training.promotion import decide_promotion
+from training.registration import TrainingResult, register_development
 from training.settings import TrainingSettings
-from training.workflow import (
-    DEFAULT_DEFINITION,
-    Development,
-    TrainingResult,
-    develop,
-    register_development,
-)
+from training.workflow import DEFAULT_DEFINITION, Development, develop
 
 logger = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ import pytest
 
 from models.pyfunc import load_bundle
 from tests.conftest import make_training_frame
+from training.registration import train_frame_and_register
 from training.settings import TrainingSettings
-from training.workflow import train_frame_and_register
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

@@ -12,8 +12,8 @@ import pytest
 
 from models.pyfunc import load_bundle
 from tests.conftest import make_training_frame
+from training.registration import TrainingResult, train_frame_and_register
 from training.settings import TrainingSettings
-from training.workflow import TrainingResult, train_frame_and_register
 
 AS_OF = pd.Timestamp("2025-03-31")
 
