@@ -32,11 +32,12 @@ from features.sources.ibm_ar import import_ibm_ar
 from features.sources.synth import SynthConfig, generate_world
 from features.tables import data_end_of
 from features.validate import load_valid_tables
-from training.backtest import MODEL, PRIOR_LATE_SHARE
+from training.backtest import MODEL
 from training.baselines import make_baselines
 from training.dataset import DSO, OVERDUE, feature_columns, labelled
 from training.errors import DatasetError
 from training.evaluate import evaluate_scored
+from training.report import PRIOR_LATE_SHARE
 from training.scoring import score_frame, window_snapshots
 from training.settings import TrainingSettings
 from training.workflow import Development, build_frame, develop

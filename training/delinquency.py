@@ -24,14 +24,7 @@ from typing import Any
 import pandas as pd
 
 from features.labels import LabelDefinition
-from training.backtest import (
-    MODEL,
-    BacktestResult,
-    auc_margin,
-    calibrate_folds,
-    records,
-    score_folds,
-)
+from training.backtest import MODEL, BacktestResult, calibrate_folds, score_folds
 from training.baselines import make_delinquency_baselines
 from training.dataset import (
     DELINQUENT,
@@ -44,6 +37,7 @@ from training.dataset import (
 )
 from training.errors import DatasetError
 from training.evaluate import decile_table
+from training.report import auc_margin, records
 from training.settings import TrainingSettings
 from training.train import DELINQUENCY_TASK, Recipe, choose_rounds, fit_models
 

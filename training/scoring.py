@@ -18,10 +18,10 @@ from features.build import build_training_frame
 from features.labels import LabelDefinition
 from features.tables import Tables
 from models.bundle import ModelBundle
-from training.backtest import SEGMENTS, records
 from training.dataset import DSO, KEYS, OVERDUE, labelled
 from training.errors import DatasetError
 from training.evaluate import decile_table, evaluate_scored, segment_table
+from training.report import SEGMENTS, records
 
 logger = logging.getLogger(__name__)
 

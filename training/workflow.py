@@ -24,7 +24,7 @@ from features.labels import LabelDefinition
 from features.snapshots import month_end_snapshots
 from features.tables import Tables, data_end_of
 from models.bundle import ModelBundle
-from training.backtest import MODEL, BacktestResult, build_report, run_backtest
+from training.backtest import MODEL, BacktestResult, run_backtest
 from training.baselines import make_baselines
 from training.dataset import (
     OVERDUE,
@@ -39,6 +39,7 @@ from training.dataset import (
 )
 from training.delinquency import DelinquencyDevelopment, delinquency_report, develop_delinquency
 from training.errors import DatasetError
+from training.report import build_report
 from training.settings import TrainingSettings
 from training.train import (
     CORE_TASKS,

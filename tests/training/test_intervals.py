@@ -15,7 +15,6 @@ from training.backtest import (
     BacktestResult,
     adjust_interval_folds,
     calibrate_folds,
-    interval_report,
 )
 from training.calibrate import fit_calibrator
 from training.dataset import Fold
@@ -26,6 +25,7 @@ from training.intervals import (
     conformity_scores,
     fit_interval_adjustment,
 )
+from training.report import interval_report
 
 DAY = pd.Timestamp("2024-01-31")
 MONTH_ENDS = [pd.Timestamp(d) for d in ("2024-11-30", "2025-01-31", "2025-03-31", "2025-05-31")]

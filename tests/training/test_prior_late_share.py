@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 
 from models.bundle import Calibrator
-from training.backtest import BacktestResult, auc_margin
+from training.backtest import BacktestResult
 from training.baselines import CustomerPriorLateShare
 from training.dataset import Fold
+from training.report import auc_margin
 
 
 def frame(share: list[float], overdue: list[float]) -> pd.DataFrame:
