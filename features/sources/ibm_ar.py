@@ -33,8 +33,9 @@ import pandas as pd
 
 from features.errors import SourceError
 from features.sources.importing import ImportResult, finish_import
-from features.sources.mapped_csv import join_reasons, map_frame, parse_numbers, read_export
+from features.sources.mapped_csv import join_reasons, map_frame, read_export
 from features.sources.mapping import ImportMapping, parse_mapping
+from features.sources.source_values import parse_numbers
 
 logger = logging.getLogger(__name__)
 

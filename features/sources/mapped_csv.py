@@ -21,21 +21,17 @@ import pandas as pd
 
 from features.errors import MappingError, SourceError
 from features.schema import PANDAS_DTYPES, TABLES, ColumnType, Table
+from features.sources.derived_customers import REASON, SOURCE_ROW, derive_customers
 from features.sources.importing import ImportResult, MappedTables, finish_import
 from features.sources.mapping import (
-    YYYYMMDD_NUMBER,
     ColumnRule,
     ImportMapping,
     SourceOptions,
     load_mapping,
 )
+from features.sources.source_values import parse_booleans, parse_dates, parse_numbers
 
 logger = logging.getLogger(__name__)
-
-SOURCE_ROW = "source_row"
-REASON = "reason"
-_TRUE = ("true", "yes", "y", "1")
-_FALSE = ("false", "no", "n", "0")
 
 
 @dataclass(frozen=True)
@@ -88,58 +84,6 @@ def _reason(text: pd.Series, bad: pd.Series, column: str, rule: str) -> pd.Serie
         index=rows.index,
         dtype="str",
     )
-
-
-def _per_distinct(text: pd.Series, parse: Callable[[pd.Series], pd.Series]) -> pd.Series:
-    """`parse` applied once per distinct value: exports repeat dates and day counts a lot."""
-    codes, uniques = pd.factorize(text)
-    parsed = parse(pd.Series(uniques, dtype="str")).to_numpy()
-    # Code -1 (a null cell) picks the appended null.
-    empty = np.array(["NaT" if parsed.dtype.kind == "M" else "nan"], dtype=parsed.dtype)
-    return pd.Series(np.concatenate([parsed, empty])[codes], index=text.index)
-
-
-def parse_dates(text: pd.Series, fmt: str) -> pd.Series:
-    """Dates in `fmt` (a strftime format or ``yyyymmdd_number``) as midnights; else NaT."""
-    return _per_distinct(text, lambda distinct: _parse_distinct_dates(distinct, fmt))
-
-
-def _parse_distinct_dates(text: pd.Series, fmt: str) -> pd.Series:
-    text = text.str.strip()
-    if fmt == YYYYMMDD_NUMBER:
-        digits = text.where(text.str.fullmatch(r"\d{8}(?:\.0*)?").fillna(False).astype(bool))
-        parsed = pd.to_datetime(digits.str.slice(0, 8), format="%Y%m%d", errors="coerce")
-    else:
-        parsed = pd.to_datetime(text, format=fmt, errors="coerce")
-    return parsed.dt.normalize().astype("datetime64[ns]")
-
-
-def parse_numbers(text: pd.Series, decimal: str, thousands: str | None) -> pd.Series:
-    """Finite numbers written with the given separators as float64; anything else NaN."""
-    return _per_distinct(
-        text, lambda distinct: _parse_distinct_numbers(distinct, decimal, thousands)
-    )
-
-
-def _parse_distinct_numbers(text: pd.Series, decimal: str, thousands: str | None) -> pd.Series:
-    text = text.str.strip()
-    if thousands is not None:
-        text = text.str.replace(thousands, "", regex=False)
-    if decimal != ".":
-        text = text.where(~text.str.contains(".", regex=False).fillna(False).astype(bool))
-        text = text.str.replace(decimal, ".", regex=False)
-    numbers = pd.to_numeric(text, errors="coerce").astype("float64")
-    return numbers.where(np.isfinite(numbers))
-
-
-def parse_booleans(text: pd.Series, values: dict[str, bool] | None) -> pd.Series:
-    """Booleans by the mapping's value map (exact text), else true/false, yes/no, y/n, 1/0."""
-    text = text.str.strip()
-    if values is None:
-        lowered = text.str.lower()
-        values = dict.fromkeys(_TRUE, True) | dict.fromkeys(_FALSE, False)
-        text = lowered
-    return text.map(values).astype("boolean")
 
 
 def _convert(
@@ -253,46 +197,6 @@ def source_rejects(frame: pd.DataFrame, reasons: pd.Series) -> pd.DataFrame:
     rejected = frame[bad.to_numpy()].reset_index()
     rejected[REASON] = reasons[bad].to_numpy()
     return rejected
-
-
-def derive_customers(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One customer per distinct customer id, with the per-customer columns of its rows.
-
-    Args:
-        rows: accepted invoice rows: `customer_id` plus any customer columns, indexed by
-            source row.
-
-    Returns:
-        The customers (in order of first appearance) and the rejected customers: those whose
-        rows give two or more different values for one column, with every value in the reason.
-    """
-    rows = rows[rows["customer_id"].notna().to_numpy()]
-    columns = [c for c in rows.columns if c != "customer_id"]
-    grouped = rows.groupby("customer_id", sort=False)
-    customers = grouped.first().reset_index() if columns else grouped.size().reset_index()
-    customers = customers[["customer_id", *columns]]
-    if not columns:
-        return customers, pd.DataFrame(columns=[SOURCE_ROW, "customer_id", REASON])
-    conflicts = grouped[columns].nunique() > 1
-    reasons = {}
-    for customer_id, flags in conflicts[conflicts.any(axis=1)].iterrows():
-        mine = rows[rows["customer_id"] == customer_id]
-        parts = []
-        for column in flags.index[flags.to_numpy()]:
-            by_value = mine[column].dropna().groupby(mine[column].dropna().astype("str"))
-            seen = ", ".join(
-                f"{value!r} (source row{'s' if len(group) > 1 else ''} "
-                f"{', '.join(map(str, group.index))})"
-                for value, group in by_value
-            )
-            parts.append(f"conflicting {column} values {seen}")
-        reasons[customer_id] = f"customer {customer_id!r}: " + "; ".join(parts)
-    bad = customers["customer_id"].isin(list(reasons)).to_numpy()
-    rejected = customers[bad].reset_index(drop=True)
-    # A derived customer has no row of its own; the reason names the rows it came from.
-    rejected.insert(0, SOURCE_ROW, pd.Series(pd.NA, index=rejected.index, dtype="Int64"))
-    rejected[REASON] = [reasons[c] for c in rejected["customer_id"]]
-    return customers[~bad].reset_index(drop=True), rejected
 
 
 def _read_customer_file(

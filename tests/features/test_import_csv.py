@@ -13,8 +13,9 @@ from typer.testing import CliRunner
 
 from arsight.cli import app
 from features.errors import MappingError, SourceError
-from features.sources.mapped_csv import import_mapped_csv, parse_dates, parse_numbers
+from features.sources.mapped_csv import import_mapped_csv
 from features.sources.mapping import load_mapping, parse_mapping
+from features.sources.source_values import parse_dates, parse_numbers
 
 SAMPLES = Path(__file__).parent / "samples"
 REPO = Path(__file__).resolve().parents[2]
