@@ -161,6 +161,34 @@ def register_development(
     )
 
 
+def develop_and_register(
+    frame: pd.DataFrame,
+    settings: TrainingSettings,
+    trained_as_of: pd.Timestamp,
+    definition: LabelDefinition = DEFAULT_DEFINITION,
+    trials: int | None = None,
+    timeout: float | None = None,
+    promote: bool = False,
+) -> tuple[Development, TrainingResult, tracking.TrackingStore]:
+    """One training run on a labelled frame: develop, log, register, maybe promote.
+
+    Returns the development, the result and the store, for callers that go on comparing
+    (`training.retrain`); `train_frame_and_register` keeps only the result.
+    """
+    store = tracking.open_store(settings)
+    trials = settings.trials if trials is None else trials
+    timeout = settings.timeout_seconds if timeout is None else timeout
+    tags = {"trained_as_of": trained_as_of.date().isoformat()}
+    with tracking.training_run(store, f"train-{trained_as_of.date()}", tags) as run_id:
+        development = develop(
+            frame, settings, definition, trials, timeout, [tracking.trial_logger(store, run_id)]
+        )
+        result = register_development(
+            development, frame, settings, trained_as_of, promote, (store, run_id)
+        )
+    return development, result, store
+
+
 def train_frame_and_register(
     frame: pd.DataFrame,
     settings: TrainingSettings,
@@ -171,17 +199,8 @@ def train_frame_and_register(
     promote: bool = False,
 ) -> TrainingResult:
     """`train_and_register` on a labelled frame already built (tests, notebooks)."""
-    store = tracking.open_store(settings)
-    trials = settings.trials if trials is None else trials
-    timeout = settings.timeout_seconds if timeout is None else timeout
-    tags = {"trained_as_of": trained_as_of.date().isoformat()}
-    with tracking.training_run(store, f"train-{trained_as_of.date()}", tags) as run_id:
-        development = develop(
-            frame, settings, definition, trials, timeout, [tracking.trial_logger(store, run_id)]
-        )
-        return register_development(
-            development, frame, settings, trained_as_of, promote, (store, run_id)
-        )
+    args = (frame, settings, trained_as_of, definition, trials, timeout, promote)
+    return develop_and_register(*args)[1]
 
 
 def train_and_register(

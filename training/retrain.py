@@ -19,9 +19,9 @@ from features.labels import LabelDefinition
 from models.bundle import ModelBundle
 from training import tracking
 from training.promotion import decide_promotion
-from training.registration import TrainingResult, register_development
+from training.registration import TrainingResult, develop_and_register
 from training.settings import TrainingSettings
-from training.workflow import DEFAULT_DEFINITION, Development, develop
+from training.workflow import DEFAULT_DEFINITION, Development
 
 logger = logging.getLogger(__name__)
 
@@ -64,20 +64,11 @@ def retrain(
         trials: Optuna trials (default `settings.trials`); 0 keeps the default parameters.
         timeout: seconds for the search (default `settings.timeout_seconds`).
     """
-    store = tracking.open_store(settings)
-    experiment_id = store.experiment_id
-    trials = settings.trials if trials is None else trials
-    timeout = settings.timeout_seconds if timeout is None else timeout
-    tags = {"trained_as_of": trained_as_of.date().isoformat()}
-    with tracking.training_run(store, f"train-{trained_as_of.date()}", tags) as run_id:
-        development = develop(
-            frame, settings, definition, trials, timeout, [tracking.trial_logger(store, run_id)]
-        )
-        result = register_development(
-            development, frame, settings, trained_as_of, False, (store, run_id)
-        )
+    development, result, store = develop_and_register(
+        frame, settings, trained_as_of, definition, trials, timeout, promote=False
+    )
     logger.info("%s version %s registered as challenger", result.model_name, result.version)
-    return Retrained(development, result, frame, experiment_id)
+    return Retrained(development, result, frame, store.experiment_id)
 
 
 def current_champion(settings: TrainingSettings) -> ModelBundle | None:
