@@ -182,9 +182,15 @@ def train_model(
 
 
 def score_portfolio(
-    data_dir: Path, as_of: pd.Timestamp, settings: ServingSettings, console: Console
+    data_dir: Path,
+    as_of: pd.Timestamp,
+    settings: ServingSettings,
+    first_customer: str,
+    console: Console,
 ) -> None:
-    """Two nightly jobs a month apart, so the second raises early warnings against the first."""
+    """Two nightly jobs a month apart, so the second raises early warnings against the first;
+    then the tier mix and a few customers of the second as a risk officer reads them."""
+    from arsight.demo_report import print_scoring_report
     from serving.batch.cli import show_alerts
     from serving.batch.job import run_batch
     from serving.batch.types import BatchRequest
@@ -200,6 +206,7 @@ def score_portfolio(
             f"{result.rows:,} customers scored ({result.not_scored:,} not scored): {tiers}"
         )
         console.print(f"{result.alerts:,} early warnings -> {result.paths.directory}")
+    print_scoring_report(result.paths.scores, first_customer, console)
     show_alerts(settings, limit=10)
 
 
@@ -231,13 +238,13 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> None:
     frame, end = build_training(tables, options, console)
     as_of = refresh_online_store(tables, options, console)
     train_model(frame, end, options, console)
-    score_portfolio(data_dir, as_of, settings, console)
+    customer_id = str(tables.customers["customer_id"].iloc[0])
+    score_portfolio(data_dir, as_of, settings, customer_id, console)
     console.rule("7. Serve")
     console.print(
         f"demo keys: risk={keys.risk}  crm={keys.crm}  admin={keys.admin}\n"
         f"pages: http://127.0.0.1:{options.port}/  API docs: http://127.0.0.1:{options.port}/docs"
     )
-    customer_id = str(tables.customers["customer_id"].iloc[0])
     console.print(curl_examples(keys, options.port, customer_id), soft_wrap=True, highlight=False)
     console.print(
         f"Later, `ARSIGHT_HOME={options.home} arsight serve` serves the same home "

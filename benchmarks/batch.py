@@ -120,7 +120,6 @@ def measure(
     machine weighs on all of them alike and the ratios stay meaningful. Without `reasons`, only
     the two predict variants run.
     """
-    from features.catalog import FEATURES
     from serving.batch.rows import score_chunks
     from serving.policy import assign_tiers, load_policy
     from serving.scoring import build_reason_context
@@ -129,8 +128,7 @@ def measure(
     features = frame.set_index("customer_id", drop=False)
     boosters = [bundle.classifier, bundle.regressor, bundle.regressor_p10, bundle.regressor_p90]  # type: ignore[attr-defined]
     matrix = bundle.encode(features[bundle.feature_names])  # type: ignore[attr-defined]
-    catalog = {s.name: (s.definition, s.unit, s.kind) for s in FEATURES}
-    context = build_reason_context(features, bundle, policy, catalog, 3)  # type: ignore[arg-type]
+    context = build_reason_context(features, bundle, policy, 3)  # type: ignore[arg-type]
 
     def lgb_predict(rows: slice) -> None:
         for booster in boosters:

@@ -47,7 +47,6 @@ class Setup:
 def build(customers: int, world_customers: int, trees: int) -> Setup:
     """World -> bundle of `trees` trees -> feature rows replicated to `customers` rows."""
     from features.build import build_training_frame, online_frame
-    from features.catalog import FEATURES
     from features.peers import industry_medians
     from features.snapshots import month_end_snapshots
     from features.sources.synth import SynthConfig, generate_world
@@ -69,10 +68,7 @@ def build(customers: int, world_customers: int, trees: int) -> Setup:
     none = pd.Series(pd.NA, index=rows.index, dtype="str")
     rows = rows.assign(is_known=True, reject_table=none, reject_key=none, reject_reason=none)
     policy = load_policy(None)
-    catalog = {s.name: (s.definition, s.unit, s.kind) for s in FEATURES}
-    context = build_reason_context(
-        rows.set_index("customer_id", drop=False), bundle, policy, catalog
-    )
+    context = build_reason_context(rows.set_index("customer_id", drop=False), bundle, policy)
     model = {"model_name": "arsight", "model_version": "bench", "policy_version": policy.version}
     medians = industry_medians(peer_input(frame, as_of))
     plan = ScoringPlan(as_of, medians, bundle, policy, context, 10_000, model)

@@ -25,6 +25,7 @@ from features.settings import get_features_settings
 from features.snapshots import month_end_snapshots
 from features.store import write_online_store
 from features.tables import write_parquet_atomic
+from features.wording import wording_for
 
 logger = logging.getLogger(__name__)
 
@@ -117,22 +118,29 @@ def run_build(request: BuildRequest, console: Console) -> str:
     return f"{request.out}: {len(frame)} rows, {frame['as_of'].nunique()} snapshot(s)"
 
 
+def _label(name: str) -> str:
+    """The feature's business label (features/wording.py)."""
+    wording = wording_for(name)
+    return wording.label if wording is not None else ""
+
+
 def feature_table() -> Table:
-    """The catalog as a rich table (name, group, definition, unit)."""
+    """The catalog as a rich table (name, label, definition, unit)."""
     table = Table(title=f"arsight features ({len(FEATURES)})", show_lines=False)
-    table.add_column("name", no_wrap=True)
-    table.add_column("group", no_wrap=True)
+    table.add_column("name", overflow="fold")
+    table.add_column("label", overflow="fold")
     table.add_column("definition", overflow="fold")
     table.add_column("unit", no_wrap=True)
     for spec in FEATURES:
-        table.add_row(spec.name, spec.group, spec.definition, spec.unit)
+        table.add_row(spec.name, _label(spec.name), spec.definition, spec.unit)
     return table
 
 
 def feature_table_markdown() -> str:
     """The catalog as a Markdown table, for the docs."""
-    lines = ["| name | group | definition | unit |", "|---|---|---|---|"]
+    lines = ["| name | label | group | definition | unit |", "|---|---|---|---|---|"]
     for spec in FEATURES:
         definition = spec.definition.replace("|", "\\|")
-        lines.append(f"| `{spec.name}` | {spec.group} | {definition} | {spec.unit} |")
+        label = _label(spec.name)
+        lines.append(f"| `{spec.name}` | {label} | {spec.group} | {definition} | {spec.unit} |")
     return "\n".join(lines)

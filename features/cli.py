@@ -185,7 +185,10 @@ def list_features(
         bool, typer.Option("--markdown", help="Print a Markdown table instead.")
     ] = False,
 ) -> None:
-    """List every model feature: name, group, definition and unit, from the code's docstrings.
+    """List every model feature: name, business label, definition and unit.
+
+    Definitions come from the code's docstrings, labels from features/wording.py (the words the
+    reasons, pages and alerts use).
 
     Example: arsight features list --markdown > docs/feature-list.md
     """

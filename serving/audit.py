@@ -48,6 +48,7 @@ audit_events = sa.Table(
     sa.Column("features_as_of", sa.Date(), nullable=False),
     sa.Column("risk_tier", sa.String(8), nullable=False),
     sa.Column("overdue_probability", sa.Float(), nullable=False),
+    sa.Column("delinquency_probability", sa.Float(), nullable=True),
     sa.Column("dso_30d", sa.Float(), nullable=True),
     sa.Column("decision", sa.String(32), nullable=True),
     sa.Column("outputs", sa.JSON(), nullable=False),

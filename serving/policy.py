@@ -88,13 +88,19 @@ class Context(_Strict):
 
 
 class DealRules(_Strict):
-    """How exposure against the credit limit turns into a decision."""
+    """How credit risk and exposure against the credit limit turn into a decision.
+
+    `refer_tiers_above_utilisation` weighs risk against exposure: a customer of that tier whose
+    exposure after the deal exceeds that share of its limit is referred (orange at 75% by
+    default), while the same deal for a green customer goes through.
+    """
 
     refer_above_utilisation: float = Field(gt=0.0)
     condition_above_utilisation: float = Field(gt=0.0)
     missing_credit_limit: Literal["refer", "approve_with_conditions"]
     decline_tiers_over_limit: list[Tier]
     refer_tiers: list[Tier]
+    refer_tiers_above_utilisation: dict[Tier, float] = Field(default_factory=dict)
 
 
 class Policy(_Strict):
@@ -204,18 +210,6 @@ def assign_tiers(
 Decision = Literal["approve", "approve_with_conditions", "refer", "decline"]
 
 
-class DealAssessment(_Strict):
-    """A deal decision with everything needed to explain and audit it."""
-
-    decision: Decision
-    conditions: list[str]
-    exposure_after: float
-    credit_limit: float | None
-    utilisation_after: float | None
-    recommended_terms: Terms
-    policy_version: str
-
-
 def recommend_terms(policy: Policy, tier: str, segment: str | None) -> Terms:
     """The segment's layer terms, capped by what the tier allows.
 
@@ -232,69 +226,3 @@ def recommend_terms(policy: Policy, tier: str, segment: str | None) -> Terms:
     )
     share = max(offer.prepayment_share, cap.min_prepayment_share)
     return Terms(terms_days=days, prepayment_share=share)
-
-
-def _exposure_decision(
-    rules: DealRules, tier: str, utilisation: float | None, exposure: float, limit: float | None
-) -> tuple[Decision | None, list[str]]:
-    """Decision forced by exposure against the limit, if any, and its conditions."""
-    if limit is None or utilisation is None:
-        note = "no credit limit on file: exposure cannot be checked"
-        return rules.missing_credit_limit, [note]
-    if utilisation > rules.refer_above_utilisation:
-        note = f"exposure after the deal {exposure:,.0f} exceeds the credit limit {limit:,.0f}"
-        forced: Decision = "decline" if tier in rules.decline_tiers_over_limit else "refer"
-        return forced, [note]
-    if utilisation > rules.condition_above_utilisation:
-        note = f"exposure after the deal is {utilisation:.0%} of the credit limit: review the limit"
-        return "approve_with_conditions", [note]
-    return None, []
-
-
-def assess_deal(
-    policy: Policy,
-    *,
-    tier: str,
-    segment: str | None,
-    open_amount: float,
-    credit_limit: float | None,
-    amount: float,
-    requested_terms_days: int,
-) -> DealAssessment:
-    """Decide a deal from tier, exposure after the deal against the limit, and requested terms.
-
-    Order of precedence (most severe wins): red (or any `refer_tiers`) -> refer; over the limit
-    -> refer, or decline for `decline_tiers_over_limit`; then terms longer than recommended or a
-    required prepayment -> approve_with_conditions; otherwise approve.
-    """
-    exposure = open_amount + amount
-    limit = credit_limit if credit_limit is not None and credit_limit > 0 else None
-    utilisation = exposure / limit if limit is not None else None
-    terms = recommend_terms(policy, tier, segment)
-    severity = ["approve", "approve_with_conditions", "refer", "decline"]
-    decision: Decision = "approve"
-    conditions: list[str] = []
-    if tier in policy.deals.refer_tiers:
-        decision = "refer"
-        conditions.append(f"risk tier {tier}: refer to a risk officer")
-    forced, notes = _exposure_decision(policy.deals, tier, utilisation, exposure, limit)
-    conditions += notes
-    if forced is not None and severity.index(forced) > severity.index(decision):
-        decision = forced
-    if requested_terms_days > terms.terms_days:
-        conditions.append(
-            f"payment terms shortened from {requested_terms_days} to {terms.terms_days} days"
-        )
-    if terms.prepayment_share > 0:
-        conditions.append(f"{terms.prepayment_share:.0%} prepayment, balance on delivery")
-    if decision == "approve" and conditions:
-        decision = "approve_with_conditions"
-    return DealAssessment(
-        decision=decision,
-        conditions=conditions,
-        exposure_after=exposure,
-        credit_limit=limit,
-        utilisation_after=utilisation,
-        recommended_terms=terms,
-        policy_version=policy.version,
-    )

@@ -5,70 +5,49 @@ Overdue contributions arrive in points of calibrated probability from
 with training's explanation plots); DSO contributions are already in days and add up to
 dso_30d - base DSO.
 
-A sentence pairs the feature's catalog definition with its value and the median of the
-customer's industry in the online store: "Late share ... is 45% (industry median 12%)".
+A sentence is the feature's wording (features/wording.py) filled with its value, and the
+median of the customer's industry in the portfolio where the feature is a number: "Paid 45%
+of invoices late in the last 90 days (industry: 12%)".
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-
-@dataclass(frozen=True)
-class FeatureText:
-    """What a reason sentence needs to know about a feature."""
-
-    name: str
-    label: str
-    unit: str
-    kind: str
+from features.wording import Wording, fill_sentence, format_value, wording_for
 
 
-def label_from_definition(name: str, definition: str | None) -> str:
-    """The first sentence of a catalog definition, or the humanised name without one."""
-    if not definition:
-        return name.replace("_", " ").capitalize()
-    first = definition.strip().split(". ")[0].split("; ")[0].rstrip(".")
-    return first[:1].upper() + first[1:]
+def wording_of(name: str, categorical: bool) -> Wording:
+    """The feature's wording (features/wording.py); a plain one for a feature without it.
+
+    Only features outside the catalog (a bundle trained on extra columns) lack a wording; they
+    read "<Name>: <value>".
+    """
+    found = wording_for(name)
+    if found is not None:
+        return found
+    label = name.replace("_", " ").capitalize()
+    return Wording(label, label + ": {value}", "text" if categorical else "points")
 
 
-def feature_texts(
-    names: Iterable[str], catalog: Mapping[str, tuple[str, str, str]]
-) -> dict[str, FeatureText]:
-    """FeatureText per feature from catalog entries `name -> (definition, unit, kind)`."""
-    texts = {}
-    for name in names:
-        definition, unit, kind = catalog.get(name, ("", "value", "numeric"))
-        texts[name] = FeatureText(name, label_from_definition(name, definition), unit, kind)
-    return texts
+def feature_texts(names: Iterable[str], categorical: Iterable[str] = ()) -> dict[str, Wording]:
+    """The wording of each feature in `names`; `categorical` names those read as text."""
+    text = set(categorical)
+    return {name: wording_of(name, name in text) for name in names}
 
 
-def format_value(value: object, unit: str) -> str:
-    """A value as a risk officer reads it: 45%, 62 days, 12,500, 1.35."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "unknown"
-    if not isinstance(value, int | float | np.number):
-        return str(value)
-    v = float(value)
-    if unit == "share":
-        return f"{v:.0%}"
-    if unit == "days":
-        return f"{v:,.0f} days"
-    if unit in ("currency", "count"):
-        return f"{v:,.0f}"
-    return f"{v:,.2f}".rstrip("0").rstrip(".")
+def reason_text(wording: Wording, value: object, median: float | None) -> str:
+    """The feature's sentence with the value, and the industry's median where there is one.
 
-
-def reason_text(text: FeatureText, value: object, median: float | None) -> str:
-    """`<label> is <value> (industry median <median>)`; no comparison when there is none."""
-    sentence = f"{text.label} is {format_value(value, text.unit)}"
-    if median is not None and not math.isnan(median) and text.kind != "categorical":
-        sentence += f" (industry median {format_value(median, text.unit)})"
+    "Paid 45% of invoices late in the last 90 days (industry: 12%)".
+    """
+    sentence = fill_sentence(wording, value)
+    if median is not None and not math.isnan(median) and wording.style != "text":
+        sentence += f" (industry: {format_value(median, wording.style)})"
     return sentence
 
 
@@ -83,7 +62,7 @@ def industry_medians(
 def top_reasons(
     contributions: pd.DataFrame,
     features: pd.DataFrame,
-    texts: Mapping[str, FeatureText],
+    texts: Mapping[str, Wording],
     medians: pd.DataFrame,
     industry: pd.Series,
     top_k: int,

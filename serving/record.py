@@ -4,11 +4,15 @@
 `schemas.CustomerScore` extends it, `scoring.SCORE_COLUMNS` (the columns `score_frame`
 returns) are its outputs and reasons, the batch scores file's columns are its fields with the
 batch job's own around them (`serving.batch.rows.SCORE_FILE_COLUMNS`), and the audit row
-dumps its outputs (`routes.answers.audit_row`). In frames the nested reasons are two columns,
-`reasons_overdue` and `reasons_dso` (`REASON_COLUMNS`), lists of `Reason` dicts.
+dumps its outputs (`routes.answers.audit_row`). In frames the nested reasons are three
+columns, `reasons_delinquency`, `reasons_overdue` and `reasons_dso` (`REASON_COLUMNS`), lists
+of `Reason` dicts.
 
-Overdue contributions are in probability (0-1, the scale of overdue_probability) and add up to
-overdue_probability - base_probability; DSO contributions are in days.
+Delinquency and overdue contributions are in probability (0-1) and add up to
+delinquency_probability - base_delinquency_probability and overdue_probability -
+base_probability; DSO contributions are in days. The tier comes from delinquency_probability
+(credit risk); overdue_probability is the collections signal (see ARCHITECTURE "Two
+questions").
 """
 
 from __future__ import annotations
@@ -39,8 +43,9 @@ class Reason(Response):
 
 
 class Reasons(Response):
-    """Top contributions per output: probability points for overdue, days for DSO."""
+    """Top contributions per output: probability points for the two risks, days for DSO."""
 
+    delinquency: list[Reason]
     overdue: list[Reason]
     dso: list[Reason]
 
@@ -49,7 +54,21 @@ class ScoreRecord(Response):
     """One customer's scores, reasons and the model and policy that produced them."""
 
     customer_id: str = Field(examples=["C000001"])
-    overdue_probability: float = Field(ge=0.0, le=1.0, examples=[0.18])
+    delinquency_probability: float = Field(
+        ge=0.0,
+        le=1.0,
+        examples=[0.04],
+        description="Credit risk: probability that an invoice of the customer is more than 30 "
+        "days past due on some day of the next 90 days (delinquent_90d); decides risk_tier.",
+    )
+    base_delinquency_probability: float = Field(ge=0.0, le=1.0, examples=[0.05])
+    overdue_probability: float = Field(
+        ge=0.0,
+        le=1.0,
+        examples=[0.18],
+        description="Collections signal: probability that an invoice due in the next 30 days "
+        "is paid late (overdue_30d); does not move the tier.",
+    )
     base_probability: float = Field(ge=0.0, le=1.0, examples=[0.12])
     dso_30d: float = Field(examples=[41.5])
     dso_30d_p10: float = Field(examples=[30.0])
@@ -60,7 +79,7 @@ class ScoreRecord(Response):
     reasons: Reasons
     model_name: str = Field(examples=["arsight"])
     model_version: str = Field(examples=["3"])
-    policy_version: str = Field(examples=["2026.11-1"])
+    policy_version: str = Field(examples=["2026.12-1"])
 
 
 PROVENANCE_FIELDS: tuple[str, ...] = ("model_name", "model_version", "policy_version")

@@ -87,7 +87,13 @@ class DealResponse(_Response):
     request_id: str
     customer_id: str
     decision: Decision
-    conditions: list[str] = Field(examples=[["payment terms shortened from 60 to 30 days"]])
+    conditions: list[str] = Field(
+        examples=[["payment terms shortened from 60 to 30 days (policy rule tier_terms.yellow)"]]
+    )
+    rules_fired: list[str] = Field(
+        examples=[["tier_terms.yellow"]],
+        description="The policy rules behind the conditions, in the same order",
+    )
     requested_terms_days: int
     recommended_terms: Terms
     exposure: Exposure
@@ -103,6 +109,9 @@ class HistoryEntry(_Response):
     endpoint: str
     caller_role: str
     risk_tier: Tier
+    delinquency_probability: float | None = Field(
+        description="null for answers served before the credit model decided tiers"
+    )
     overdue_probability: float
     dso_30d: float | None
     decision: Decision | None

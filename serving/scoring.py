@@ -12,20 +12,16 @@ numbers are exactly `ModelBundle.explain`'s, i.e. those of `shap.TreeExplainer`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
 
+from features.wording import Wording
 from models.attribution import probability_points
 from models.bundle import ModelBundle
+from models.errors import ModelError
 from serving.policy import Policy, assign_tiers
-from serving.reasons import (
-    FeatureText,
-    feature_texts,
-    industry_medians,
-    top_reasons,
-)
+from serving.reasons import feature_texts, industry_medians, top_reasons
 from serving.record import OUTPUT_FIELDS, REASON_COLUMNS
 
 logger = logging.getLogger(__name__)
@@ -53,34 +49,49 @@ def not_scorable_reason(as_of: str) -> str:
 
 @dataclass(frozen=True)
 class ReasonContext:
-    """What reasons need besides the rows: feature texts and industry medians.
+    """What reasons need besides the rows: feature wordings and industry medians.
 
     Built from the whole portfolio (the online store, or the batch frame), so that a customer's
     comparison does not depend on which other customers share its request.
     """
 
-    texts: dict[str, FeatureText]
+    texts: dict[str, Wording]
     medians: pd.DataFrame
     industry_column: str
     top_k: int
 
 
 def build_reason_context(
-    portfolio: pd.DataFrame,
-    bundle: ModelBundle,
-    policy: Policy,
-    catalog: Mapping[str, tuple[str, str, str]],
-    top_k: int = 3,
+    portfolio: pd.DataFrame, bundle: ModelBundle, policy: Policy, top_k: int = 3
 ) -> ReasonContext:
-    """Texts for the bundle's features and medians per industry over `portfolio`."""
+    """Wordings of the bundle's features and their medians per industry over `portfolio`."""
     numeric = [n for n in bundle.feature_names if n not in bundle.categorical_features]
     industry = policy.context.industry
     return ReasonContext(
-        texts=feature_texts(bundle.feature_names, catalog),
+        texts=feature_texts(bundle.feature_names, bundle.categorical_features),
         medians=industry_medians(portfolio, industry, numeric),
         industry_column=industry,
         top_k=top_k,
     )
+
+
+def require_credit_model(bundle: ModelBundle, name: str) -> None:
+    """Refuse a bundle without the delinquency model: tiers and decisions need its risk.
+
+    Falling back to the overdue probability would tier customers by how many invoices fall
+    due (the fault the credit model exists to fix), so there is no fallback.
+
+    Raises:
+        ModelError: naming the model and what to do.
+    """
+    if bundle.delinquency_classifier is None or bundle.delinquency_calibrator is None:
+        skipped = bundle.report.get("delinquency", {}).get("skipped") if bundle.report else None
+        why = f" (training skipped it: {skipped})" if skipped else ""
+        raise ModelError(
+            f"model {name} has no delinquency model{why}: risk tiers and deal decisions need "
+            "delinquency_probability; retrain on a ledger with 90 days of outcomes after its "
+            "snapshots"
+        )
 
 
 def score_frame(
@@ -88,7 +99,7 @@ def score_frame(
 ) -> pd.DataFrame:
     """Scores, tier, overlays and top reasons per row, same index as `features`.
 
-    See `score_frame_with_points`, which also returns every overdue contribution.
+    See `score_frame_with_points`, which also returns every delinquency contribution.
     """
     return score_frame_with_points(features, bundle, policy, context)[0]
 
@@ -96,42 +107,50 @@ def score_frame(
 def score_frame_with_points(
     features: pd.DataFrame, bundle: ModelBundle, policy: Policy, context: ReasonContext
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """`score_frame` plus every feature's overdue contribution in probability points.
+    """`score_frame` plus every feature's delinquency contribution in probability points.
 
     The batch job keeps the full contributions to explain tier changes between runs (early
-    warnings) without computing SHAP twice.
+    warnings) and the pages draw them, without computing SHAP twice. The tier comes from the
+    delinquency probability (credit risk), never from the overdue one.
 
     Args:
         features: the bundle's features plus the policy's overlay and context columns.
-        bundle: the model; its feature list decides which columns it sees.
+        bundle: the model, with its delinquency model (`require_credit_model`).
         policy: tiers and overlays.
         context: reason texts and industry medians.
 
     Returns:
         One row per input row with SCORE_COLUMNS; `reasons_*` hold lists of
-        {feature, value, contribution, text}; overdue contributions are in probability
-        (0-1) and add up to overdue_probability - base_probability, DSO ones in days;
-        and the overdue contributions of every feature (same index, one column per feature).
+        {feature, value, contribution, text}; delinquency and overdue contributions are in
+        probability (0-1) and add up to the probability minus its base, DSO ones in days;
+        and the delinquency contributions of every feature (same index, one column each).
     """
+    require_credit_model(bundle, "the model")
     model_input = features[bundle.feature_names]
     predicted = bundle.predict(model_input)
     explained = bundle.explain(model_input)
-    points, base_probability = probability_points(explained.overdue, bundle.calibrator.transform)
-    tiers, overlays = assign_tiers(policy, predicted["overdue_probability"], features)
+    assert bundle.delinquency_calibrator is not None and explained.delinquency is not None
+    overdue, base_probability = probability_points(explained.overdue, bundle.calibrator.transform)
+    credit, base_credit = probability_points(
+        explained.delinquency, bundle.delinquency_calibrator.transform
+    )
+    tiers, overlays = assign_tiers(policy, predicted["delinquency_probability"], features)
     industry = features[context.industry_column]
     args = (model_input, context.texts, context.medians, industry, context.top_k)
     out = predicted.assign(
+        base_delinquency_probability=base_credit,
         base_probability=base_probability,
         base_dso=explained.dso["expected_value"],
         risk_tier=tiers,
         overlays=overlays,
-        reasons_overdue=_column(top_reasons(points, *args), features.index),
+        reasons_delinquency=_column(top_reasons(credit, *args), features.index),
+        reasons_overdue=_column(top_reasons(overdue, *args), features.index),
         reasons_dso=_column(
             top_reasons(explained.dso.drop(columns="expected_value"), *args), features.index
         ),
     )
     logger.debug("scored %d rows", len(out))
-    return out[SCORE_COLUMNS], points
+    return out[SCORE_COLUMNS], credit
 
 
 def _column(values: list[list[dict[str, object]]], index: pd.Index) -> pd.Series:

@@ -20,7 +20,6 @@ from typing import Any, cast
 
 import pandas as pd
 
-from features.catalog import FEATURES
 from features.store import OnlineStore
 from models.bundle import ModelBundle
 from serving.errors import ConsistencyError
@@ -28,7 +27,12 @@ from serving.model_loader import ModelRef
 from serving.policy import Policy
 from serving.record import OUTPUT_FIELDS, Reason, Reasons
 from serving.schemas import CustomerScore
-from serving.scoring import build_reason_context, scorable_mask, score_frame_with_points
+from serving.scoring import (
+    build_reason_context,
+    require_credit_model,
+    scorable_mask,
+    score_frame_with_points,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +98,7 @@ def check_consistent(ref: ModelRef, bundle: ModelBundle, store: OnlineStore) -> 
             f"model {ref.name} v{ref.version} refused: feature pipeline "
             f"{bundle.pipeline_version} differs from the online store's {store.pipeline_version}"
         )
+    require_credit_model(bundle, f"{ref.name} v{ref.version}")
 
 
 def build_served(
@@ -104,8 +109,7 @@ def build_served(
     policy.check_columns(store.frame.columns)
     frame = store.frame
     empty = ~scorable_mask(frame, bundle)
-    catalog = {s.name: (s.definition, s.unit, s.kind) for s in FEATURES}
-    context = build_reason_context(frame, bundle, policy, catalog, top_k)
+    context = build_reason_context(frame, bundle, policy, top_k)
     scored, contributions = score_frame_with_points(frame.loc[~empty], bundle, policy, context)
     records = {str(k): cast(dict[str, Any], v) for k, v in scored.to_dict("index").items()}
     contributions.index = contributions.index.astype("str")
@@ -145,8 +149,10 @@ def customer_score(
         customer_id=customer_id,
         **{name: record[name] for name in OUTPUT_FIELDS},
         reasons=Reasons(
-            overdue=[Reason(**r) for r in record["reasons_overdue"]],
-            dso=[Reason(**r) for r in record["reasons_dso"]],
+            **{
+                name: [Reason(**r) for r in record[f"reasons_{name}"]]
+                for name in Reasons.model_fields
+            }
         ),
         model_name=versions.model_name,
         model_version=versions.model_version,

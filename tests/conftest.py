@@ -5,7 +5,8 @@ real public ledger lives, if anywhere.
   `features.build.build_training_frame` output, customers with a latent riskiness that drives
   both their history features and their outcomes, so a model learns something in a few trees;
 - `fit_tiny_bundle`: the tiny bundle of the serving tests, fitted directly with LightGBM (10 trees
-  per model, a Platt calibrator) on any frame with the real features and labels;
+  per model, a Platt calibrator) on any frame with the real features and labels, with the
+  delinquency model where the frame has delinquent_90d (serving refuses a bundle without it);
 - `fit_small_bundle`: the same four boosters through the training code's `fit_models`, with the
   recipe kept (for promotion, which refits a champion's recipe).
 """
@@ -26,8 +27,15 @@ from features.catalog import categorical_names, feature_names
 from features.labels import LabelDefinition
 from models.bundle import Calibrator, ModelBundle
 from models.encoding import CategoricalEncoder
-from training.dataset import categorical_columns, feature_columns
-from training.train import DEFAULT_PARAMS, TASK_PARAMS, Recipe, fit_models
+from training.dataset import DELINQUENT, categorical_columns, feature_columns
+from training.train import (
+    DEFAULT_PARAMS,
+    DELINQUENCY_TASK,
+    TASK_IGNORED_FEATURES,
+    TASK_PARAMS,
+    Recipe,
+    fit_models,
+)
 
 
 def pytest_configure() -> None:
@@ -128,6 +136,7 @@ def fit_tiny_bundle(
     classifier = _booster({"objective": "binary"}, x[late], y_late, cats, rounds)
     raw = classifier.predict(x[late], raw_score=True).reshape(-1, 1)
     platt = LogisticRegression().fit(raw, y_late.astype(int))
+    credit, credit_calibrator = _tiny_credit_model(frame, x, cats, rounds)
     return ModelBundle(
         classifier=classifier,
         regressor=regressor({"objective": "regression"}),
@@ -143,6 +152,29 @@ def fit_tiny_bundle(
         label_definition={"horizon_days": 30, "grace_days": 0, "dso_window_days": 90},
         data_fingerprint="tests",
         metrics={"auc": 0.75},
+        delinquency_classifier=credit,
+        delinquency_calibrator=credit_calibrator,
+    )
+
+
+def _tiny_credit_model(
+    frame: pd.DataFrame, x: pd.DataFrame, cats: list[str], rounds: int
+) -> tuple[lgb.Booster | None, Calibrator | None]:
+    """The delinquency classifier and its Platt calibrator where `frame` has delinquent_90d.
+
+    Trained as training does: blind to the features of `TASK_IGNORED_FEATURES`.
+    """
+    if DELINQUENT not in frame or frame[DELINQUENT].nunique() < 2:
+        return None, None
+    known = frame[DELINQUENT].notna()
+    blank = [n for n in TASK_IGNORED_FEATURES[DELINQUENCY_TASK] if n in x]
+    train = x[known].assign(**dict.fromkeys(blank, np.nan))
+    y = frame.loc[known, DELINQUENT]
+    booster = _booster({"objective": "binary"}, train, y, cats, rounds)
+    raw = booster.predict(x[known], raw_score=True).reshape(-1, 1)
+    platt = LogisticRegression().fit(raw, y.astype(int))
+    return booster, Calibrator(
+        "platt", slope=float(platt.coef_[0, 0]), intercept=float(platt.intercept_[0])
     )
 
 

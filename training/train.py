@@ -83,6 +83,16 @@ TASK_TARGET = {
     "regressor_p90": DSO,
     DELINQUENCY_TASK: DELINQUENT,
 }
+TASK_IGNORED_FEATURES: dict[str, tuple[str, ...]] = {
+    DELINQUENCY_TASK: ("customer_amount_due_next_30d", "customer_invoice_count_due_next_30d"),
+}
+"""Features a task's booster must not use: the credit model never sees *when* invoices fall due.
+
+Whether an invoice falls due in the next 30 days decides how many chances a customer has to be
+late soon, not how likely it is to fall seriously behind; a tier (which comes from the credit
+model) must not move only because an invoice falls due (ARCHITECTURE "Two questions"). The
+columns are blanked (all null) in that task's training matrix, so LightGBM cannot split on
+them and their contributions are exactly 0 whatever their value when scored."""
 CORE_TASKS = ("classifier", "regressor", "regressor_p10", "regressor_p90")
 """The four models every bundle has; `DELINQUENCY_TASK` is fitted where its label exists."""
 DEFAULT_PARAMS: dict[str, Any] = {"learning_rate": 0.05, "num_leaves": 31, "min_data_in_leaf": 20}
@@ -120,10 +130,16 @@ def fit_encoder(frame: pd.DataFrame) -> CategoricalEncoder:
     return CategoricalEncoder(categorical_columns(frame)).fit(frame)
 
 
-def matrix(frame: pd.DataFrame, encoder: CategoricalEncoder, target: str) -> Matrix:
-    """The labelled rows of `frame` for `target`, encoded."""
+def matrix(
+    frame: pd.DataFrame, encoder: CategoricalEncoder, target: str, ignored: Sequence[str] = ()
+) -> Matrix:
+    """The labelled rows of `frame` for `target`, encoded, the `ignored` columns blanked."""
     rows = labelled(frame, target)
-    return Matrix(encoder.transform(rows[feature_columns(rows)]), rows[target].to_numpy(float))
+    x = encoder.transform(rows[feature_columns(rows)])
+    blank = [name for name in ignored if name in x]
+    if blank:
+        x = x.assign(**dict.fromkeys(blank, np.nan))
+    return Matrix(x, rows[target].to_numpy(float))
 
 
 def datasets(
@@ -215,8 +231,8 @@ def choose_rounds(
         target = TASK_TARGET[task]
         booster = fit_booster(
             booster_params(task, recipe.params, features, recipe.seed),
-            matrix(train, encoder, target),
-            matrix(valid, encoder, target),
+            matrix(train, encoder, target, TASK_IGNORED_FEATURES.get(task, ())),
+            matrix(valid, encoder, target, TASK_IGNORED_FEATURES.get(task, ())),
             num_boost_round=max_rounds,
             categorical=encoder.categorical_features,
         )
@@ -242,7 +258,7 @@ def fit_models(
     boosters = {
         task: fit_booster(
             booster_params(task, recipe.params, features, recipe.seed),
-            matrix(train, encoder, target),
+            matrix(train, encoder, target, TASK_IGNORED_FEATURES.get(task, ())),
             num_boost_round=recipe.rounds[task],
             categorical=encoder.categorical_features,
         )

@@ -1,15 +1,21 @@
 """Early warnings: customers whose risk tier worsened since the previous scoring run.
 
-Each alert says what moved the score. A run keeps, per customer, the overdue contributions in
-probability points (they add up to overdue_probability - base_probability, see
-`serving.reasons`); the change of score between two runs then splits exactly into the change
-of each feature's contribution plus the change of the base probability (non-zero only when
-the model changed):
+The tier is credit risk (delinquency_probability, see ARCHITECTURE "Two questions"), so a
+warning means the customer became more likely to fall 30+ days behind, never only that an
+invoice fell due (the credit model does not see when invoices fall due, see
+training/train.py `TASK_IGNORED_FEATURES`).
+
+Each alert says what moved the score, in business words. A run keeps, per customer, the
+delinquency contributions in probability points (they add up to delinquency_probability -
+base_delinquency_probability, see `serving.reasons`); the change between two runs then splits
+exactly into the change of each feature's contribution plus the change of the base
+probability (non-zero only when the model changed):
 
     p_now - p_prev = sum_f (c_f,now - c_f,prev) + (base_now - base_prev)
 
-An alert lists the `top_k` features whose contribution moved most, the sum of the other
-features' changes and the base change, so the parts shown add up to the score change.
+An alert lists the `top_k` features whose contribution moved most (feature, label, the
+sentence with today's value, contribution change), the sum of the other features' changes and
+the base change, so the parts shown add up to the score change.
 Alerts go to alerts.parquet and to the `batch_alerts` table of the audit database (replaced
 per as-of date, so a forced rerun does not duplicate them); `arsight alerts` reads the latest.
 """
@@ -26,20 +32,26 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from features.wording import fill_sentence
 from serving.policy import TIERS
+from serving.reasons import wording_of
 
 logger = logging.getLogger(__name__)
 
 TOP_MOVERS = 3
+RISK = "delinquency_probability"
+BASE = "base_delinquency_probability"
 ALERT_COLUMNS = [
     "customer_id",
     "as_of",
     "previous_as_of",
     "previous_risk_tier",
     "risk_tier",
+    "previous_delinquency_probability",
+    "delinquency_probability",
+    "probability_change",
     "previous_overdue_probability",
     "overdue_probability",
-    "probability_change",
     "base_probability_change",
     "other_features_change",
     "movers",
@@ -58,6 +70,8 @@ batch_alerts = sa.Table(
     sa.Column("previous_overdue_probability", sa.Float(), nullable=False),
     sa.Column("overdue_probability", sa.Float(), nullable=False),
     sa.Column("probability_change", sa.Float(), nullable=False),
+    sa.Column("previous_delinquency_probability", sa.Float(), nullable=True),
+    sa.Column("delinquency_probability", sa.Float(), nullable=True),
     sa.Column("movers", sa.JSON(), nullable=False),
     sa.Column("model_name", sa.String(128), nullable=False),
     sa.Column("model_version", sa.String(64), nullable=False),
@@ -88,9 +102,23 @@ def contribution_changes(
     return now - before
 
 
-def _movers(changes: np.ndarray, names: list[str], top_k: int) -> tuple[str, float]:
+def _movers(
+    changes: np.ndarray, names: list[str], values: pd.Series | None, top_k: int
+) -> tuple[str, float]:
+    """The `top_k` largest moves as JSON (with label and sentence) and the rest's sum."""
     order = np.argsort(-np.abs(changes), kind="stable")[:top_k]
-    movers = [{"feature": names[j], "contribution_change": float(changes[j])} for j in order]
+    movers = []
+    for j in order:
+        wording = wording_of(names[j], values is not None and isinstance(values.get(names[j]), str))
+        value = None if values is None else values.get(names[j])
+        movers.append(
+            {
+                "feature": names[j],
+                "label": wording.label,
+                "text": fill_sentence(wording, value) if values is not None else wording.label,
+                "contribution_change": float(changes[j]),
+            }
+        )
     rest = float(np.delete(changes, order).sum())
     return json.dumps(movers), rest
 
@@ -100,20 +128,24 @@ def find_alerts(
     previous: pd.DataFrame,
     current_points: pd.DataFrame,
     previous_points: pd.DataFrame | None,
+    features: pd.DataFrame | None = None,
     top_k: int = TOP_MOVERS,
 ) -> pd.DataFrame:
     """The early warnings of a run, sorted by customer_id.
 
     Args:
         current, previous: the scores of the two runs, indexed by customer_id, with as_of,
-            risk_tier, overdue_probability and base_probability.
-        current_points, previous_points: overdue contributions in probability points,
+            risk_tier, delinquency_probability, base_delinquency_probability and
+            overdue_probability.
+        current_points, previous_points: delinquency contributions in probability points,
             indexed by customer_id, one column per feature; without the previous ones
             (an old run) no feature is named and `other_features_change` is null.
+        features: this run's feature values by customer_id, for the movers' sentences
+            (without them a mover's text is its label).
         top_k: features listed per alert.
 
     Returns:
-        ALERT_COLUMNS; `movers` is a JSON list of {feature, contribution_change}.
+        ALERT_COLUMNS; `movers` is a JSON list of {feature, label, text, contribution_change}.
     """
     ids = worsened(current["risk_tier"], previous["risk_tier"]).sort_values()
     if len(ids) == 0:
@@ -123,7 +155,10 @@ def find_alerts(
     else:
         changes = contribution_changes(ids, current_points, previous_points)
         names = list(changes.columns)
-        picked = [_movers(row, names, top_k) for row in changes.to_numpy(dtype=float)]
+        picked = [
+            _movers(row, names, None if features is None else features.loc[i], top_k)
+            for i, row in zip(ids, changes.to_numpy(dtype=float), strict=True)
+        ]
     return _alert_frame(ids, current.loc[ids], previous.loc[ids], picked)
 
 
@@ -138,15 +173,12 @@ def _alert_frame(
             "previous_as_of": before["as_of"].to_numpy(),
             "previous_risk_tier": before["risk_tier"].to_numpy(),
             "risk_tier": now["risk_tier"].to_numpy(),
+            "previous_delinquency_probability": before[RISK].to_numpy(float),
+            "delinquency_probability": now[RISK].to_numpy(float),
+            "probability_change": now[RISK].to_numpy(float) - before[RISK].to_numpy(float),
             "previous_overdue_probability": before["overdue_probability"].to_numpy(float),
             "overdue_probability": now["overdue_probability"].to_numpy(float),
-            "probability_change": (
-                now["overdue_probability"].to_numpy(float)
-                - before["overdue_probability"].to_numpy(float)
-            ),
-            "base_probability_change": (
-                now["base_probability"].to_numpy(float) - before["base_probability"].to_numpy(float)
-            ),
+            "base_probability_change": (now[BASE].to_numpy(float) - before[BASE].to_numpy(float)),
             "other_features_change": [rest for _, rest in picked],
             "movers": [movers for movers, _ in picked],
         }
@@ -179,6 +211,8 @@ def record_alerts(engine: Engine, alerts: pd.DataFrame, as_of: date, model: dict
             "previous_as_of": pd.Timestamp(a.previous_as_of).date(),
             "previous_risk_tier": a.previous_risk_tier,
             "risk_tier": a.risk_tier,
+            "previous_delinquency_probability": float(a.previous_delinquency_probability),
+            "delinquency_probability": float(a.delinquency_probability),
             "previous_overdue_probability": float(a.previous_overdue_probability),
             "overdue_probability": float(a.overdue_probability),
             "probability_change": float(a.probability_change),

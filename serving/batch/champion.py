@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 from features.build import FEATURE_PIPELINE_VERSION
 from models.bundle import ModelBundle
+from models.errors import ModelError
 from serving.batch.types import BatchError, ExitCode
 from serving.errors import ModelLoadError, PolicyError
 from serving.model_loader import ModelRef, ModelSource
 from serving.policy import Policy, load_policy
+from serving.scoring import require_credit_model
 from serving.settings import ServingSettings
 
 
@@ -39,8 +41,8 @@ def load_model(settings: ServingSettings) -> Champion:
     """The champion (or configured alias) and the risk policy.
 
     Raises:
-        BatchError: registry unavailable (exit 3), bad policy or a bundle trained on another
-            feature pipeline (exit 2).
+        BatchError: registry unavailable (exit 3), bad policy, a bundle trained on another
+            feature pipeline or without the delinquency model (exit 2).
     """
     source = ModelSource.from_settings(settings)
     try:
@@ -58,4 +60,8 @@ def load_model(settings: ServingSettings) -> Champion:
             f"builds pipeline {FEATURE_PIPELINE_VERSION}: retrain or score with matching code",
             ExitCode.BAD_INPUT,
         )
+    try:
+        require_credit_model(bundle, ref.uri)
+    except ModelError as exc:
+        raise BatchError(str(exc), ExitCode.BAD_INPUT) from exc
     return Champion(ref, bundle, policy)

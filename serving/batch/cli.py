@@ -159,14 +159,24 @@ def show_alerts(settings: ServingSettings, limit: int) -> None:
         console.print("no alerts recorded yet: run `arsight score` first")
         return
     table = Table(title=f"{len(frame)} alert(s) as of {frame['as_of'].iloc[0]}")
-    for column in ("customer", "tier", "probability", "moved most"):
+    for column in ("customer", "tier", "credit risk", "what changed"):
         table.add_column(column)
     for row in frame.head(limit).itertuples(index=False):
-        movers = ", ".join(f"{m['feature']} {m['contribution_change']:+.3f}" for m in row.movers)
+        movers = "; ".join(
+            f"{m.get('text', m['feature'])} ({m['contribution_change'] * 100:+.1f} pts)"
+            for m in row.movers
+        )
         table.add_row(
             str(row.customer_id),
             f"{row.previous_risk_tier} -> {row.risk_tier}",
-            f"{row.previous_overdue_probability:.2f} -> {row.overdue_probability:.2f}",
+            _risk_change(row.previous_delinquency_probability, row.delinquency_probability),
             movers,
         )
     console.print(table)
+
+
+def _risk_change(before: float | None, now: float | None) -> str:
+    """ "2% -> 9%", or "n/a" for alerts recorded before the credit model decided tiers."""
+    if before is None or now is None or before != before or now != now:
+        return "n/a"
+    return f"{before:.0%} -> {now:.0%}"

@@ -20,7 +20,7 @@ from mlflow.exceptions import MlflowException
 from serving.audit import AuditLog
 from serving.batch.alerts import find_alerts, record_alerts
 from serving.batch.drift import DriftReport, measure_drift, reference_frame
-from serving.batch.history import find_previous, load_previous
+from serving.batch.history import EXPLAINED, find_previous, load_previous
 from serving.batch.metrics import run_metrics, tier_counts, transition_matrix
 from serving.batch.outputs import OutputPaths, commit, write_csv, write_parquet
 from serving.batch.rows import FLOAT_COLUMNS, SCORE_FILE_COLUMNS
@@ -43,7 +43,7 @@ class RunFrames:
 
 
 def contributions_frame(points: pd.DataFrame) -> pd.DataFrame:
-    """Overdue contributions by customer, without features that never contribute."""
+    """Delinquency contributions by customer, without features that never contribute."""
     values = points.astype("float64")
     values = values.loc[:, (values != 0).any(axis=0)].sort_index()
     values.index = values.index.astype("str")
@@ -67,7 +67,7 @@ def compare_and_rank(run: ScoringRun) -> RunFrames:
     return RunFrames(
         rows=rows,
         current=current,
-        alerts=find_alerts(current, previous, run.contributions, previous_points),
+        alerts=find_alerts(current, previous, run.contributions, previous_points, run.features),
         worklist=worklist,
         invoices=worklist_invoices(worklist, run.tables, run.as_of),
         previous_as_of=previous_as_of,
@@ -103,7 +103,11 @@ def write_companions(
     """Every output but the scores file, each atomically, at `paths` (the staging directory)."""
     write_csv(run.rejects, paths.rejects)
     contributions = contributions_frame(run.contributions)
-    write_parquet(contributions, paths.contributions, {**meta, "kind": "contributions"})
+    write_parquet(
+        contributions,
+        paths.contributions,
+        {**meta, "kind": "contributions", "explains": EXPLAINED},
+    )
     write_parquet(frames.alerts, paths.alerts, {**meta, "kind": "alerts"})
     write_parquet(frames.worklist, paths.worklist, {**meta, "kind": "worklist"})
     write_parquet(frames.invoices, paths.worklist_invoices, {**meta, "kind": "worklist_invoices"})

@@ -16,6 +16,9 @@ from serving.batch.types import BatchError, ExitCode
 
 logger = logging.getLogger(__name__)
 
+EXPLAINED = "delinquency_probability"
+"""What a run's contributions file explains (its `explains` metadata): the tier's probability."""
+
 
 def find_previous(paths: OutputPaths, as_of: pd.Timestamp, explicit: Path | None) -> Path | None:
     """The previous run's scores: `explicit`, else the latest earlier `<runs>/*/<name>`."""
@@ -41,8 +44,12 @@ def load_previous(path: Path | None) -> tuple[pd.DataFrame, pd.DataFrame | None,
     as_of = (read_metadata(path) or {}).get("as_of", "")
     scores = pd.read_parquet(path)
     scores = scores.loc[scores["scored"]].set_index("customer_id")
+    if "delinquency_probability" not in scores:
+        logger.warning("%s predates the credit model: alerts compare tiers only", path.parent)
+        return scores, None, as_of
     contributions = path.parent / "contributions.parquet"
-    if not contributions.is_file():
-        logger.warning("%s has no contributions: alerts name no features", path.parent)
+    meta = read_metadata(contributions) if contributions.is_file() else None
+    if meta is None or meta.get("explains") != EXPLAINED:
+        logger.warning("%s has no delinquency contributions: alerts name no features", path.parent)
         return scores, None, as_of
     return scores, pd.read_parquet(contributions).set_index("customer_id"), as_of

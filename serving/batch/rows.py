@@ -31,7 +31,7 @@ from serving.scoring import (
 
 logger = logging.getLogger(__name__)
 
-JSON_COLUMNS = ("overlays", "reasons_overdue", "reasons_dso")
+JSON_COLUMNS = ("overlays", *REASON_COLUMNS)
 BEFORE_SCORES = ["customer_name", "as_of", "scored", "not_scored_reason"]
 """The batch job's columns between the record's customer_id and its scores."""
 EXPOSURE = [

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 from features.build import online_frame
-from features.catalog import FEATURES
 from features.tables import Tables, data_end_of
 from models.errors import ModelError
 from serving.batch.champion import Champion, load_model
@@ -140,8 +139,7 @@ def _score(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Scores and contributions of `features`, reasons compared over the whole portfolio."""
     bundle, policy = champion.bundle, champion.policy
-    catalog = {s.name: (s.definition, s.unit, s.kind) for s in FEATURES}
-    context = build_reason_context(features, bundle, policy, catalog, settings.reasons_top_k)
+    context = build_reason_context(features, bundle, policy, settings.reasons_top_k)
     try:
         return score_chunks(features, bundle, policy, context, request.chunk_size, progress)
     except ModelError as exc:

@@ -3,9 +3,10 @@
 Scores, reasons and audited history come from the function behind `GET /v1/customers/{id}`
 (`serving.routes.customers.customer`), so the page and the API cannot disagree. The page adds
 what a risk officer reads around them, all from the served snapshot:
-- the SHAP waterfall: every feature's overdue contribution for this customer, as the snapshot
-  computed them with the scores (`Served.contributions`, probability points); they add up
-  exactly to probability - base probability;
+- the SHAP waterfall of the credit risk that sets the tier: every feature's delinquency
+  contribution for this customer, as the snapshot computed them with the scores
+  (`Served.contributions`, probability points), labelled in business words
+  (features/wording.py); they add up exactly to delinquency probability - its base;
 - recommended terms from `serving.policy.recommend_terms` (tier and segment);
 - invoice aging and DSO today from the online store's features;
 - health signals at t-180d, t-90d and t: the store holds each signal's latest value and its
@@ -19,11 +20,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from features.catalog import FEATURES
+from features.wording import format_value
 from serving.audit import AuditLog
 from serving.auth import Role
 from serving.policy import Terms, recommend_terms
-from serving.reasons import format_value
+from serving.reasons import wording_of
 from serving.routes.customers import customer as customer_answer
 from serving.schemas import CustomerResponse
 from serving.snapshot import Served
@@ -37,7 +38,6 @@ AGING = [
     ("90+", "customer_aging_over_90_amount"),
 ]
 SIGNALS = ["credit_rating", "bank_credit_line", "lawsuits_open", "tax_grade"]
-UNITS = {s.name: s.unit for s in FEATURES}
 
 
 @dataclass(frozen=True)
@@ -76,12 +76,14 @@ def waterfall_steps(
     """Base probability and the `top` largest contributions, the rest summed in one step."""
     customer_id = str(row.index[0])
     contributions = served.contributions.loc[customer_id]
-    base = served.scores[customer_id]["base_probability"]
+    base = served.scores[customer_id]["base_delinquency_probability"]
     order = contributions.abs().sort_values(ascending=False, kind="stable").index
+    categorical = set(served.bundle.categorical_features)
     steps = []
     for name in order[:top]:
-        value = format_value(row.iloc[0][name], UNITS.get(name, "value"))
-        steps.append((f"{name} = {value}", float(contributions[name])))
+        wording = wording_of(name, name in categorical)
+        value = format_value(row.iloc[0][name], wording.style)
+        steps.append((f"{wording.label}: {value}", float(contributions[name])))
     rest = order[top:]
     if len(rest):
         steps.append((f"{len(rest)} other features", float(contributions[rest].sum())))

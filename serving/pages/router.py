@@ -129,7 +129,7 @@ def customer_charts(view: CustomerView) -> dict[str, object]:
         out["waterfall"] = charts.waterfall_chart(
             base,
             steps,
-            title="Why: contributions to the late-payment probability",
+            title="Why: contributions to the credit risk (30+ days behind within 90 days)",
             fmt=lambda v: f"{v:.1%}",
         )
         out["forecast"] = charts.line_chart(
@@ -143,12 +143,12 @@ def customer_charts(view: CustomerView) -> dict[str, object]:
         out["aging"] = charts.bar_chart(
             view.aging, title="Open amount by days past due", fmt=charts.compact
         )
-    history = list(reversed(view.answer.history))
+    history = [h for h in reversed(view.answer.history) if h.delinquency_probability is not None]
     if history:
         out["history"] = charts.line_chart(
             [h.time.strftime("%Y-%m-%d %H:%M") for h in history],
-            [h.overdue_probability for h in history],
-            title="Late-payment probability served, by time (colour: tier)",
+            [h.delinquency_probability for h in history],
+            title="Credit risk (30+ days past due within 90 days) served (colour: tier)",
             fmt=lambda v: f"{v:.0%}",
             colors=[TIER_COLORS[h.risk_tier] for h in history],
         )

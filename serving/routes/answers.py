@@ -67,6 +67,7 @@ def audit_row(
         "features_as_of": served.features_as_of,
         "risk_tier": score.risk_tier,
         "overdue_probability": score.overdue_probability,
+        "delinquency_probability": score.delinquency_probability,
         "dso_30d": score.dso_30d,
         "decision": decision,
         "outputs": {**outputs, **(extra or {})},

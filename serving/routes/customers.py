@@ -40,6 +40,7 @@ def history_entry(row: dict[str, Any]) -> HistoryEntry:
         endpoint=row["endpoint"],
         caller_role=row["caller_role"],
         risk_tier=row["risk_tier"],
+        delinquency_probability=row["delinquency_probability"],
         overdue_probability=row["overdue_probability"],
         dso_30d=row["dso_30d"],
         decision=row["decision"],

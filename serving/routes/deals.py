@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from serving.deals import DealAssessment, assess_deal
 from serving.deps import AuditDep, MetricsDep, RequestIdDep, ScoringCaller, ServedDep
 from serving.finite import require_finite
-from serving.policy import DealAssessment, assess_deal
 from serving.routes.answers import audit_row, lookup_scores
 from serving.routes.errors import ERROR_RESPONSES
 from serving.schemas import DealRequest, DealResponse, Exposure
@@ -33,7 +33,8 @@ def deal_audit_row(
 ) -> dict[str, Any]:
     """The audit row of a deal answer: the score's, with the decision and what it rests on."""
     extra = response.model_dump(
-        mode="json", include={"decision", "conditions", "recommended_terms", "exposure"}
+        mode="json",
+        include={"decision", "conditions", "rules_fired", "recommended_terms", "exposure"},
     )
     extra["requested_terms_days"] = body.payment_terms_days
     return audit_row(
@@ -56,7 +57,9 @@ def assess(
     metrics: MetricsDep,
     request_id: RequestIdDep,
 ) -> DealResponse:
-    """Decide a deal from the customer's tier, exposure after the deal and requested terms."""
+    """Decide a deal from the customer's credit risk (tier), exposure after the deal against
+    the credit limit and the requested terms; every condition names the policy rule behind it.
+    """
     (score,) = lookup_scores(served, audit, [body.customer_id])
     context = served.deal_context[body.customer_id]
     names = served.policy.context
@@ -65,6 +68,7 @@ def assess(
     deal = assess_deal(
         served.policy,
         tier=score.risk_tier,
+        delinquency_probability=score.delinquency_probability,
         segment=context.segment,
         open_amount=context.open_amount,
         credit_limit=context.credit_limit,
@@ -78,6 +82,7 @@ def assess(
         customer_id=body.customer_id,
         decision=deal.decision,
         conditions=deal.conditions,
+        rules_fired=deal.rules_fired,
         requested_terms_days=body.payment_terms_days,
         recommended_terms=deal.recommended_terms,
         exposure=exposure(context.open_amount, body.amount, deal),

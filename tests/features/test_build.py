@@ -158,9 +158,15 @@ def test_list_command_prints_every_feature() -> None:
     result = runner.invoke(app, ["features", "list", "--markdown"])
     assert result.exit_code == 0
     lines = result.output.strip().splitlines()
-    assert lines[:2] == ["| name | group | definition | unit |", "|---|---|---|---|"]
+    assert lines[:2] == [
+        "| name | label | group | definition | unit |",
+        "|---|---|---|---|---|",
+    ]
     assert len(lines) == 2 + len(FEATURES)
-    assert lines[2].startswith("| `customer_invoice_count_30d` | payment_history | Invoices ")
+    assert lines[2].startswith(
+        "| `customer_invoice_count_30d` | Invoices issued, last 30 days | payment_history | "
+        "Invoices "
+    )
 
 
 def test_customer_known_from_first_invoice_when_onboarding_is_null() -> None:

@@ -29,8 +29,9 @@ def _scores(as_of: str, tiers: list[str], p: list[float], base: list[float]) -> 
         {
             "as_of": pd.Timestamp(as_of),
             "risk_tier": tiers,
-            "overdue_probability": p,
-            "base_probability": base,
+            "delinquency_probability": p,
+            "base_delinquency_probability": base,
+            "overdue_probability": [0.5, 0.5, 0.5],
         },
         index=pd.Index(["A", "B", "C"], name="customer_id"),
     )
@@ -39,12 +40,14 @@ def _scores(as_of: str, tiers: list[str], p: list[float], base: list[float]) -> 
 def test_find_alerts_on_hand_built_runs() -> None:
     previous = _scores("2025-01-31", ["green", "red", "yellow"], [0.3125, 0.9, 0.3], [0.0625] * 3)
     current = _scores("2025-02-28", ["orange", "yellow", "yellow"], [0.5625, 0.4, 0.3], [0.125] * 3)
+    late, rating = "customer_late_share_count_90d", "signal_credit_rating_latest"
     now = pd.DataFrame(
-        {"f1": [0.5, 0.0, 0.0], "f2": [-0.125, 0.0, 0.0], "f3": [0.0625, 0.0, 0.0]},
+        {late: [0.5, 0.0, 0.0], rating: [-0.125, 0.0, 0.0], "f3": [0.0625, 0.0, 0.0]},
         index=current.index,
     )
-    before = pd.DataFrame({"f1": [0.25, 0.0, 0.0], "f2": [0.0, 0.0, 0.0]}, index=current.index)
-    alerts = find_alerts(current, previous, now, before, top_k=2)
+    before = pd.DataFrame({late: [0.25, 0.0, 0.0], rating: [0.0, 0.0, 0.0]}, index=current.index)
+    features = pd.DataFrame({late: [0.45, 0.1, 0.1], rating: [3.0, 7.0, 7.0]}, index=now.index)
+    alerts = find_alerts(current, previous, now, before, features, top_k=2)
     assert alerts.to_dict("records") == [
         {
             "customer_id": "A",
@@ -52,15 +55,27 @@ def test_find_alerts_on_hand_built_runs() -> None:
             "previous_as_of": pd.Timestamp("2025-01-31"),
             "previous_risk_tier": "green",
             "risk_tier": "orange",
-            "previous_overdue_probability": 0.3125,
-            "overdue_probability": 0.5625,
+            "previous_delinquency_probability": 0.3125,
+            "delinquency_probability": 0.5625,
             "probability_change": 0.25,
+            "previous_overdue_probability": 0.5,
+            "overdue_probability": 0.5,
             "base_probability_change": 0.0625,
             "other_features_change": 0.0625,
             "movers": json.dumps(
                 [
-                    {"feature": "f1", "contribution_change": 0.25},
-                    {"feature": "f2", "contribution_change": -0.125},
+                    {
+                        "feature": late,
+                        "label": "Late share, last 90 days",
+                        "text": "Paid 45% of invoices late in the last 90 days",
+                        "contribution_change": 0.25,
+                    },
+                    {
+                        "feature": rating,
+                        "label": "Credit rating",
+                        "text": "Credit rating is 3",
+                        "contribution_change": -0.125,
+                    },
                 ]
             ),
         }
@@ -92,8 +107,9 @@ def test_run_alerts_are_worsened_tiers_whose_parts_add_up(two_runs: TwoRuns) -> 
         parts = sum(m["contribution_change"] for m in movers) + alert.other_features_change
         parts += alert.base_probability_change
         assert parts == pytest.approx(alert.probability_change, abs=1e-12)
-        change = second.at[alert.customer_id, "overdue_probability"]
-        change -= first.at[alert.customer_id, "overdue_probability"]
+        assert all(m["text"] and "_" not in m["text"] for m in movers)
+        change = second.at[alert.customer_id, "delinquency_probability"]
+        change -= first.at[alert.customer_id, "delinquency_probability"]
         assert alert.probability_change == pytest.approx(change, abs=1e-15)
 
 

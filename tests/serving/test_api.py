@@ -36,7 +36,7 @@ def test_scores_carry_model_reasons_and_as_of(
         assert score["overdue_probability"] == pytest.approx(row["overdue_probability"], abs=1e-12)
         assert score["dso_30d"] == pytest.approx(row["dso_30d"], abs=1e-9)
         assert (score["model_name"], score["model_version"]) == ("arsight", "1")
-        assert (score["policy_version"], score["features_as_of"]) == ("2026.11-1", "2024-03-31")
+        assert (score["policy_version"], score["features_as_of"]) == ("2026.12-1", "2024-03-31")
         assert len(score["reasons"]["overdue"]) == 3 and len(score["reasons"]["dso"]) == 3
         sizes = [abs(r["contribution"]) for r in score["reasons"]["overdue"]]
         assert sizes == sorted(sizes, reverse=True)
@@ -118,7 +118,7 @@ def test_deal_assessment(client: TestClient, scored_ids: list[str]) -> None:
     )
     assert response.status_code == 200
     body = response.json()
-    assert body["policy_version"] == "2026.11-1"
+    assert body["policy_version"] == "2026.12-1"
     assert body["exposure"]["exposure_after"] == pytest.approx(
         body["exposure"]["open_amount"] + 1000.0
     )
@@ -228,7 +228,7 @@ def test_policy_override_and_its_version_in_every_answer(
     tmp_path: Path, store_path: Path, registry: Registry, scored_ids: list[str]
 ) -> None:
     custom = tmp_path / "policy.yaml"
-    custom.write_text(DEFAULT_POLICY_PATH.read_text().replace('"2026.11-1"', '"custom-7"'))
+    custom.write_text(DEFAULT_POLICY_PATH.read_text().replace('"2026.12-1"', '"custom-7"'))
     settings = make_settings(tmp_path, store_path, registry, policy=custom)
     body = {"customer_id": scored_ids[0], "amount": 10.0, "payment_terms_days": 0}
     with TestClient(create_app(settings)) as client:

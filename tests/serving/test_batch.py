@@ -32,7 +32,7 @@ def test_one_row_per_customer_with_the_contract_columns(two_runs: TwoRuns, world
     assert (scores["as_of"] == two_runs.second_as_of).all()
     assert set(scores["model_name"]) == {"arsight"}
     assert set(scores["model_version"]) == {"1"}
-    assert set(scores["policy_version"]) == {"2026.11-1"}
+    assert set(scores["policy_version"]) == {"2026.12-1"}
     expected = scores["overdue_probability"] * scores["amount_due_next_30d"]
     np.testing.assert_array_equal(scores["expected_overdue_amount"], expected)
     assert (scores["dso_30d_p10"] <= scores["dso_30d_p90"]).all()

@@ -29,7 +29,7 @@ def test_a_run_per_job_with_params_metrics_and_artifacts(two_runs: TwoRuns) -> N
     assert params["as_of"] == two_runs.second_as_of.date().isoformat()
     assert params["model_name"] == "arsight"
     assert params["model_version"] == "1"
-    assert params["policy_version"] == "2026.11-1"
+    assert params["policy_version"] == "2026.12-1"
     assert params["data_fingerprint"] == meta["data_fingerprint"]
     metrics = run.data.metrics
     assert metrics["rows"] == 300

@@ -23,7 +23,7 @@ def test_online_and_batch_scores_carry_the_adjusted_interval(
     bundle = replace(tiny_bundle, interval_adjustment_days=q)
     policy = load_policy()
     portfolio = store_frame.set_index("customer_id").iloc[:40]
-    context = build_reason_context(portfolio, bundle, policy, {}, top_k=1)
+    context = build_reason_context(portfolio, bundle, policy, top_k=1)
     expected = bundle.predict(portfolio[bundle.feature_names])[INTERVAL]
 
     online = score_frame(portfolio, bundle, policy, context)

@@ -1,4 +1,4 @@
-"""Risk policy: tiers, overlays, deal decisions and recommended terms (hand-built inputs)."""
+"""Risk policy: tiers, overlays and recommended terms (hand-built inputs)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from serving.policy import (
     DEFAULT_POLICY_PATH,
     Policy,
     Terms,
-    assess_deal,
     assign_tiers,
     load_policy,
     recommend_terms,
@@ -26,11 +25,11 @@ def policy() -> Policy:
 
 
 def test_default_policy_is_versioned_and_names_its_columns(policy: Policy) -> None:
-    assert policy.version == "2026.11-1"
+    assert policy.version == "2026.12-1"
     assert [(b.name, b.below) for b in policy.tiers] == [
-        ("green", 0.25),
-        ("yellow", 0.5),
-        ("orange", 0.75),
+        ("green", 0.05),
+        ("yellow", 0.15),
+        ("orange", 0.5),
         ("red", None),
     ]
     assert policy.required_columns() == [
@@ -57,7 +56,7 @@ def overlay_frame(rows: list[tuple[float, float, float, float]]) -> pd.DataFrame
 
 def test_tiers_from_probability_bands_with_boundaries(policy: Policy) -> None:
     features = overlay_frame([(1.0, 0, 10, 0)] * 6)
-    probability = pd.Series([0.0, 0.2499, 0.25, 0.5, 0.75, 1.0], index=features.index)
+    probability = pd.Series([0.0, 0.0499, 0.05, 0.15, 0.5, 1.0], index=features.index)
     tiers, fired = assign_tiers(policy, probability, features)
     assert tiers.tolist() == ["green", "green", "yellow", "orange", "red", "red"]
     assert fired.tolist() == [[]] * 6
@@ -75,7 +74,7 @@ def test_overlays_lift_but_never_lower_and_nulls_never_fire(policy: Policy) -> N
             (1.5, 0, 10, 0.0),  # already orange by probability: stays orange
         ]
     )
-    probability = pd.Series([0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.6], index=features.index)
+    probability = pd.Series([0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.2], index=features.index)
     tiers, fired = assign_tiers(policy, probability, features)
     assert tiers.tolist() == ["yellow", "green", "orange", "red", "green", "green", "orange"]
     assert fired.tolist() == [
@@ -108,71 +107,12 @@ def test_recommended_terms_by_tier_and_segment(
     assert recommend_terms(policy, tier, segment) == expected
 
 
-def deal(policy: Policy, tier: str, **kw: object) -> tuple[str, list[str]]:
-    args = {
-        "segment": "enterprise",
-        "open_amount": 1000.0,
-        "credit_limit": 10000.0,
-        "amount": 2000.0,
-        "requested_terms_days": 60,
-    } | kw
-    result = assess_deal(policy, tier=tier, **args)  # type: ignore[arg-type]
-    assert result.policy_version == "2026.11-1"
-    return result.decision, result.conditions
-
-
-def test_deal_decisions(policy: Policy) -> None:
-    assert deal(policy, "green") == ("approve", [])
-    assert deal(policy, "yellow") == (
-        "approve_with_conditions",
-        ["payment terms shortened from 60 to 30 days"],
-    )
-    assert deal(policy, "orange", requested_terms_days=30) == (
-        "approve_with_conditions",
-        ["30% prepayment, balance on delivery"],
-    )
-    assert deal(policy, "green", amount=9500.0) == (
-        "refer",
-        ["exposure after the deal 10,500 exceeds the credit limit 10,000"],
-    )
-    assert deal(policy, "green", amount=8500.0) == (
-        "approve_with_conditions",
-        ["exposure after the deal is 95% of the credit limit: review the limit"],
-    )
-    assert deal(policy, "green", credit_limit=None) == (
-        "refer",
-        ["no credit limit on file: exposure cannot be checked"],
-    )
-    assert deal(policy, "red", amount=100.0, requested_terms_days=0) == (
-        "refer",
-        ["risk tier red: refer to a risk officer", "100% prepayment, balance on delivery"],
-    )
-    assert deal(policy, "red", amount=9500.0, requested_terms_days=0)[0] == "decline"
-
-
-def test_exposure_figures(policy: Policy) -> None:
-    result = assess_deal(
-        policy,
-        tier="green",
-        segment="mid",
-        open_amount=2500.0,
-        credit_limit=10000.0,
-        amount=2500.0,
-        requested_terms_days=30,
-    )
-    assert (result.exposure_after, result.credit_limit, result.utilisation_after) == (
-        5000.0,
-        10000.0,
-        0.5,
-    )
-
-
 def test_policy_errors_say_where(tmp_path: Path, policy: Policy) -> None:
     with pytest.raises(PolicyError, match=r"^policy .*nope.yaml: cannot read \(No such file"):
         load_policy(tmp_path / "nope.yaml")
     bad = tmp_path / "bad.yaml"
     bad.write_text(
-        DEFAULT_POLICY_PATH.read_text().replace("{name: yellow, below: 0.50}", "{name: yellow}")
+        DEFAULT_POLICY_PATH.read_text().replace("{name: yellow, below: 0.15}", "{name: yellow}")
     )
     with pytest.raises(PolicyError) as info:
         load_policy(bad)
@@ -183,7 +123,7 @@ def test_policy_errors_say_where(tmp_path: Path, policy: Policy) -> None:
     with pytest.raises(PolicyError) as info:
         policy.check_columns(["customer_dso_days", "customer_industry"])
     assert str(info.value) == (
-        "policy 2026.11-1: online store lacks columns ['customer_credit_limit', "
+        "policy 2026.12-1: online store lacks columns ['customer_credit_limit', "
         "'customer_open_amount', 'customer_order_volume_change_90d', 'customer_segment', "
         "'peer_dso_ratio_to_industry_median', 'signal_lawsuits_open_latest'] used by overlays "
         "or context"

@@ -9,12 +9,7 @@ import pytest
 from models.attribution import probability_points
 from models.bundle import ModelBundle
 from serving.policy import load_policy
-from serving.reasons import (
-    FeatureText,
-    format_value,
-    label_from_definition,
-    reason_text,
-)
+from serving.reasons import reason_text, wording_of
 from serving.scoring import build_reason_context, score_frame
 
 
@@ -49,24 +44,18 @@ def test_probability_points_when_contributions_cancel() -> None:
 
 
 def test_reason_sentences() -> None:
-    late = FeatureText(
-        "customer_late_share_count_90d", "Late share over 90 days", "share", "numeric"
+    late = wording_of("customer_late_share_count_90d", categorical=False)
+    assert reason_text(late, 0.45, 0.12) == (
+        "Paid 45% of invoices late in the last 90 days (industry: 12%)"
     )
-    assert reason_text(late, 0.45, 0.12) == "Late share over 90 days is 45% (industry median 12%)"
-    assert (
-        reason_text(late, None, 0.12) == "Late share over 90 days is unknown (industry median 12%)"
-    )
-    assert reason_text(late, 0.45, None) == "Late share over 90 days is 45%"
-    industry = FeatureText("customer_industry", "Industry", "category", "categorical")
-    assert reason_text(industry, "retail", None) == "Industry is retail"
-    assert format_value(62.4, "days") == "62 days"
-    assert format_value(12500.0, "currency") == "12,500"
-    assert format_value(1.35, "ratio") == "1.35"
-    assert format_value(2.0, "rating points") == "2"
-    assert label_from_definition("x", "DSO at t = open / sales x 90. Null when none.") == (
-        "DSO at t = open / sales x 90"
-    )
-    assert label_from_definition("customer_tenure_days", "") == "Customer tenure days"
+    assert reason_text(late, None, 0.12) == "Late share, last 90 days: unknown (industry: 12%)"
+    assert reason_text(late, 0.45, None) == "Paid 45% of invoices late in the last 90 days"
+    industry = wording_of("customer_industry", categorical=True)
+    assert reason_text(industry, "retail", None) == "Industry: retail"
+    ratio = wording_of("peer_dso_ratio_to_industry_median", categorical=False)
+    assert reason_text(ratio, 1.35, 1.0) == "DSO is 1.35x the industry's (industry: 1.00x)"
+    extra = wording_of("customer_noise", categorical=False)
+    assert reason_text(extra, 2.0, None) == "Customer noise: 2"
 
 
 def test_score_frame_is_what_the_api_serves(
@@ -74,11 +63,11 @@ def test_score_frame_is_what_the_api_serves(
 ) -> None:
     policy = load_policy()
     portfolio = store_frame.set_index("customer_id")
-    catalog = {"customer_dso_days": ("DSO at t. More.", "days", "numeric")}
-    context = build_reason_context(portfolio, tiny_bundle, policy, catalog, top_k=2)
+    context = build_reason_context(portfolio, tiny_bundle, policy, top_k=2)
     scored = score_frame(portfolio.iloc[:5], tiny_bundle, policy, context)
     assert list(scored.index) == list(portfolio.index[:5])
     assert scored["reasons_overdue"].map(len).tolist() == [2] * 5
+    assert scored["reasons_delinquency"].map(len).tolist() == [2] * 5
     medians = context.medians
     industry = portfolio["customer_industry"].iloc[0]
     assert medians.at[industry, "customer_dso_days"] == pytest.approx(

@@ -11,6 +11,8 @@ from serving.scoring import SCORE_COLUMNS, not_scorable_reason, scorable_mask
 from tests.serving.conftest import Registry
 
 OUTPUTS = [
+    "delinquency_probability",
+    "base_delinquency_probability",
     "overdue_probability",
     "base_probability",
     "dso_30d",
@@ -24,7 +26,7 @@ OUTPUTS = [
 
 def test_every_consumer_derives_its_columns_from_the_record() -> None:
     assert list(OUTPUT_FIELDS) == OUTPUTS
-    assert SCORE_COLUMNS == [*OUTPUTS, "reasons_overdue", "reasons_dso"]
+    assert SCORE_COLUMNS == [*OUTPUTS, "reasons_delinquency", "reasons_overdue", "reasons_dso"]
     assert list(CustomerScore.model_fields) == [*ScoreRecord.model_fields, "features_as_of"]
     assert SCORE_FILE_COLUMNS == [
         "customer_id",
@@ -32,9 +34,10 @@ def test_every_consumer_derives_its_columns_from_the_record() -> None:
         "as_of",
         "scored",
         "not_scored_reason",
-        *OUTPUTS[:7],
+        *OUTPUTS[:9],
         "previous_risk_tier",
         "overlays",
+        "reasons_delinquency",
         "reasons_overdue",
         "reasons_dso",
         "amount_due_next_30d",
@@ -46,7 +49,7 @@ def test_every_consumer_derives_its_columns_from_the_record() -> None:
         "policy_version",
     ]
     assert FLOAT_COLUMNS == [
-        *OUTPUTS[:6],
+        *OUTPUTS[:8],
         "amount_due_next_30d",
         "expected_overdue_amount",
         "recommended_prepayment_share",

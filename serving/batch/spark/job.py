@@ -34,7 +34,6 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from features.catalog import FEATURES
 from serving.batch.champion import Champion, load_model
 from serving.batch.history import find_previous
 from serving.batch.outputs import OutputPaths, write_csv
@@ -159,8 +158,7 @@ def scoring_plan(
     industry = policy.context.industry
     medians = global_reason_medians(known, as_of, peers, industry, champion.numeric_features())
     logger.info("peer and reason medians of %d industries computed", len(medians))
-    catalog = {s.name: (s.definition, s.unit, s.kind) for s in FEATURES}
-    texts = feature_texts(bundle.feature_names, catalog)
+    texts = feature_texts(bundle.feature_names, bundle.categorical_features)
     context = ReasonContext(texts, medians, industry, settings.reasons_top_k)
     return ScoringPlan(
         as_of, peers, bundle, policy, context, request.chunk_size, champion.provenance()

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
+from features.wording import wording_for
 from serving.pages.customer import signal_series, waterfall_steps
 from serving.snapshot import Served
 from tests.serving.batch_fixtures import TwoRuns
@@ -20,13 +21,13 @@ def test_waterfall_adds_up_to_the_served_probability(
     customer_id = str(pd.read_parquet(two_runs.second.paths.worklist)["customer_id"].iloc[0])
     record = served.scores[customer_id]
     base, steps = waterfall_steps(served, served.store.frame.loc[[customer_id]])
-    assert base == pytest.approx(record["base_probability"], abs=1e-12)
+    assert base == pytest.approx(record["base_delinquency_probability"], abs=1e-12)
     total = base + sum(delta for _, delta in steps)
-    assert total == pytest.approx(record["overdue_probability"], abs=1e-9)
+    assert total == pytest.approx(record["delinquency_probability"], abs=1e-9)
     others = len(served.bundle.feature_names) - 8
     assert len(steps) == 9 and steps[-1][0] == f"{others} other features"
-    top = [r["feature"] for r in record["reasons_overdue"]]
-    assert [label.split(" = ")[0] for label, _ in steps[: len(top)]] == top
+    top = [wording_for(r["feature"]) for r in record["reasons_delinquency"]]
+    assert [label.split(": ")[0] for label, _ in steps[: len(top)]] == [w.label for w in top]
 
 
 def test_signal_series_reconstructs_past_values_from_changes() -> None:

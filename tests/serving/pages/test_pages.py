@@ -143,14 +143,15 @@ def test_customer_page_shows_the_api_answer(risk_client: TestClient, two_runs: T
     page = risk_client.get(f"/ui/customers/{customer_id}")
     assert page.status_code == 200
     text = page.text
+    assert f'<dd id="delinquency">{latest["delinquency_probability"]:.1%}</dd>' in text
     assert f'<dd id="probability">{latest["overdue_probability"]:.1%}</dd>' in text
     assert f'id="tier" class="tier tier-{latest["risk_tier"]}">{latest["risk_tier"]}</span>' in text
     assert f'<dd id="dso">{latest["dso_30d"]:,.1f} days' in text
     assert f"(10-90%: {latest['dso_30d_p10']:,.1f} days – {latest['dso_30d_p90']:,.1f} days" in text
-    for reason in latest["reasons"]["overdue"]:
+    for reason in latest["reasons"]["delinquency"] + latest["reasons"]["overdue"]:
         assert f"<li>{html.escape(reason['text'])} <small>" in text
     for label in (
-        "Why: contributions to the late-payment probability",
+        "Why: contributions to the credit risk (30+ days behind within 90 days)",
         "DSO today and in 30 days, with the 10-90% interval",
         "Open amount by days past due",
     ):
@@ -173,7 +174,8 @@ def test_customer_history_comes_from_the_audit_log(
     page = risk_client.get(f"/ui/customers/{customer_id}").text
     table = page.split('<table id="history">')[1].split("</table>")[0]
     assert table.count("<td>deals.assess (crm)</td>") == 2
-    assert 'aria-label="Late-payment probability served, by time (colour: tier)"' in page
+    title = "Credit risk (30+ days past due within 90 days) served (colour: tier)"
+    assert f'aria-label="{title}"' in page
 
 
 def test_unknown_customer_is_a_404_page_with_the_api_message_escaped(

@@ -1,0 +1,124 @@
+"""Deal decisions: credit risk and exposure after the deal against the limit, rule by rule.
+
+The service behind `POST /v1/deals/assess` and the deal page. The tier is credit risk
+(delinquency_probability with the policy's overlays), so a customer who pays habitually a few
+days late but never falls seriously behind keeps its terms; a red customer is referred, never
+silently approved. Every condition names the policy rule that produced it (`rules_fired`
+lists them in order), so a credit officer can see why and the policy file says where the
+number came from.
+
+Order of precedence (most severe wins):
+1. `refer_tiers` (red by default) -> refer;
+2. exposure after the deal over the limit -> refer, or decline for `decline_tiers_over_limit`;
+3. `refer_tiers_above_utilisation` (orange above 75% of the limit by default) -> refer;
+4. above `condition_above_utilisation` of the limit -> approve with a limit review;
+5. requested terms longer than recommended, or a required prepayment -> approve with
+   conditions; otherwise approve.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, ConfigDict
+
+from serving.policy import DealRules, Decision, Policy, Terms, recommend_terms
+
+SEVERITY: tuple[Decision, ...] = ("approve", "approve_with_conditions", "refer", "decline")
+
+
+class DealAssessment(BaseModel):
+    """A deal decision with everything needed to explain and audit it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    decision: Decision
+    conditions: list[str]
+    rules_fired: list[str]
+    exposure_after: float
+    credit_limit: float | None
+    utilisation_after: float | None
+    recommended_terms: Terms
+    policy_version: str
+
+
+@dataclass
+class _Verdict:
+    """The decision so far and the conditions, each with the rule that produced it."""
+
+    decision: Decision = "approve"
+    conditions: list[str] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)
+
+    def add(self, rule: str, text: str, decision: Decision | None = None) -> None:
+        self.rules.append(rule)
+        self.conditions.append(f"{text} (policy rule {rule})")
+        if decision is not None and SEVERITY.index(decision) > SEVERITY.index(self.decision):
+            self.decision = decision
+
+
+def _exposure_rules(
+    verdict: _Verdict, rules: DealRules, tier: str, exposure: float, limit: float | None
+) -> None:
+    """Rules 2-4: exposure after the deal against the credit limit, weighed by the tier."""
+    if limit is None:
+        text = "no credit limit on file: exposure cannot be checked"
+        verdict.add("missing_credit_limit", text, rules.missing_credit_limit)
+        return
+    utilisation = exposure / limit
+    if utilisation > rules.refer_above_utilisation:
+        text = f"exposure after the deal {exposure:,.0f} exceeds the credit limit {limit:,.0f}"
+        over = "decline" if tier in rules.decline_tiers_over_limit else "refer"
+        verdict.add("refer_above_utilisation", text, over)
+        return
+    bound = rules.refer_tiers_above_utilisation.get(tier)  # type: ignore[call-overload]
+    if bound is not None and utilisation > bound:
+        text = (
+            f"tier {tier} with exposure after the deal at {utilisation:.0%} of the credit limit "
+            f"(above {bound:.0%}): refer to a risk officer"
+        )
+        verdict.add("refer_tiers_above_utilisation", text, "refer")
+    elif utilisation > rules.condition_above_utilisation:
+        text = f"exposure after the deal is {utilisation:.0%} of the credit limit: review the limit"
+        verdict.add("condition_above_utilisation", text, "approve_with_conditions")
+
+
+def assess_deal(
+    policy: Policy,
+    *,
+    tier: str,
+    delinquency_probability: float,
+    segment: str | None,
+    open_amount: float,
+    credit_limit: float | None,
+    amount: float,
+    requested_terms_days: int,
+) -> DealAssessment:
+    """Decide a deal from the credit risk, the exposure after it and the requested terms."""
+    exposure = open_amount + amount
+    limit = credit_limit if credit_limit is not None and credit_limit > 0 else None
+    terms = recommend_terms(policy, tier, segment)
+    verdict = _Verdict()
+    if tier in policy.deals.refer_tiers:
+        text = (
+            f"credit risk {delinquency_probability:.0%} (30+ days behind within 90 days) puts the "
+            f"customer in tier {tier}: refer to a risk officer"
+        )
+        verdict.add("refer_tiers", text, "refer")
+    _exposure_rules(verdict, policy.deals, tier, exposure, limit)
+    if requested_terms_days > terms.terms_days:
+        text = f"payment terms shortened from {requested_terms_days} to {terms.terms_days} days"
+        verdict.add(f"tier_terms.{tier}", text, "approve_with_conditions")
+    if terms.prepayment_share > 0:
+        text = f"{terms.prepayment_share:.0%} prepayment, balance on delivery"
+        verdict.add(f"tier_terms.{tier}", text, "approve_with_conditions")
+    return DealAssessment(
+        decision=verdict.decision,
+        conditions=verdict.conditions,
+        rules_fired=verdict.rules,
+        exposure_after=exposure,
+        credit_limit=limit,
+        utilisation_after=None if limit is None else exposure / limit,
+        recommended_terms=terms,
+        policy_version=policy.version,
+    )
