@@ -1,9 +1,10 @@
-"""What the demo prints after scoring: the tier mix and a few customers as a risk officer reads them.
+"""What the demo prints after scoring: the tier mix and a few customers, as a risk officer reads.
 
 The tier mix says what share of the scored portfolio lands in each tier, how likely each tier
-is on average to fall 30+ days behind, and how much money falls due there in the next 30 days; the examples show
-the first customer of the ledger (the one the curl examples use) and the riskiest ones with
-their top reasons in business words, so a reader can judge whether the answers make sense.
+is on average to fall 30+ days behind, and how much falls due there in the next 30 days; the
+examples show the first customer of the ledger (the one the curl examples use) and the
+riskiest ones with their top reasons in business words, so a reader can judge whether the
+answers make sense.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def tier_mix_table(scores: pd.DataFrame) -> Table:
 
 def _reasons(value: object, top: int = 2) -> str:
     """The first `top` reason sentences of a JSON reasons cell."""
-    reasons = json.loads(value) if isinstance(value, str) else list(value or [])  # type: ignore[call-overload]
+    reasons = json.loads(value) if isinstance(value, str) else list(value)  # type: ignore[arg-type]
     return "; ".join(str(r["text"]) for r in reasons[:top])
 
 

@@ -4,7 +4,9 @@ Synthetic (default 5,000 customers x 36 months): the tuned model's last-fold met
 every baseline's, and PASS/FAIL for each target: AUC above the best baseline's by >= 0.02,
 ECE <= 0.03, DSO MAE <= 0.85 x persistence, p10-p90 coverage in [0.75, 0.85]; then the
 delinquency model (issue 14): AUC >= the best simple baseline (customer's prior severe share,
-logistic regression) + 0.02 and ECE <= 0.03, on its own last fold.
+logistic regression) + 0.02 and ECE <= 0.03, on its own last fold; then the default policy's
+tiers on that fold (benchmarks/tiers.py: tier mix, capture of 60+ days past due, red's
+delinquency rate, the habitual ten-days-late customers in normal health).
 IBM (../shared/data/ibm-ar, imported with `features.sources.ibm_ar`): trained as if today were
 2013-02-28 with the same recipe search, then judged on the month ends after it whose outcomes
 the ledger holds; the same table, with baselines fitted on the same as-of data. Nothing is
@@ -26,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from benchmarks.ceiling import latent_columns, oracle_metrics
+from benchmarks.tiers import print_tier_gates, severe_outcome
 from features.build import FEATURE_PIPELINE_VERSION, build_training_frame
 from features.labels import LabelDefinition
 from features.sources.ibm_ar import import_ibm_ar
@@ -148,40 +151,38 @@ def settings_for(
 
 
 def synthetic_frame(
-    customers: int, months: int, seed: int, cache: Path | None, with_latent: bool = True
-) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """The labelled frame of a synthetic world and its hidden truth per row (`benchmarks.ceiling`).
+    customers: int, months: int, seed: int, cache: Path | None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The labelled frame of a synthetic world, its hidden truth per row (`benchmarks.ceiling`)
+    and the severe outcomes (60+ days past due or default within 90 days, `benchmarks.tiers`).
 
-    Both are read from / written to `cache` if given (keyed by size, seed and pipeline version).
-    Without `with_latent` the truth is neither derived nor returned (None).
+    All three are read from / written to `cache` if given (keyed by size, seed and pipeline).
     """
     name = f"{customers}-{months}-{seed}-v{FEATURE_PIPELINE_VERSION}.parquet"
-    frame_path = None if cache is None else cache / f"frame-{name}"
-    latent_path = None if cache is None or not with_latent else cache / f"latent-{name}"
-    wanted = [p for p in (frame_path, latent_path) if p is not None]
-    if wanted and all(p.exists() for p in wanted):
-        frame = pd.read_parquet(frame_path)
-        return frame, pd.read_parquet(latent_path) if latent_path is not None else None
-    world = generate_world(
-        SynthConfig(customers=customers, months=months, seed=seed), include_latent=with_latent
+    paths = (
+        None if cache is None else [cache / f"{k}-{name}" for k in ("frame", "latent", "severe")]
     )
-    tables = world.tables if with_latent else world
-    frame, _ = build_frame(tables, None, LabelDefinition())
-    latent = latent_columns(world, frame) if with_latent else None
-    if frame_path is not None:
-        frame_path.parent.mkdir(parents=True, exist_ok=True)
-        frame.to_parquet(frame_path)
-    if latent_path is not None and latent is not None:
-        latent.to_parquet(latent_path)
-    return frame, latent
+    if paths is not None and all(p.exists() for p in paths):
+        frame, latent, severe = (pd.read_parquet(p) for p in paths)
+        return frame, latent, severe
+    world = generate_world(
+        SynthConfig(customers=customers, months=months, seed=seed), include_latent=True
+    )
+    frame, _ = build_frame(world.tables, None, LabelDefinition())
+    latent = latent_columns(world, frame)
+    defaults = world.traits.set_index("customer_id")["default_date"].dropna()
+    severe = severe_outcome(world.tables, defaults, sorted(frame["as_of"].unique()))
+    if paths is not None:
+        paths[0].parent.mkdir(parents=True, exist_ok=True)
+        for part, path in zip((frame, latent, severe), paths, strict=True):
+            part.to_parquet(path)
+    return frame, latent, severe
 
 
 def synthetic(args: argparse.Namespace) -> bool:
     """Backtest quality on a synthetic world."""
     started = time.perf_counter()
-    frame, latent = synthetic_frame(
-        args.customers, args.months, args.seed, args.cache, with_latent=args.ceiling
-    )
+    frame, latent, severe = synthetic_frame(args.customers, args.months, args.seed, args.cache)
     end = frame["as_of"].max()
     built = time.perf_counter()
     settings = settings_for(frame, args.trials, args.timeout, args.seed)
@@ -203,6 +204,7 @@ def synthetic(args: argparse.Namespace) -> bool:
     )
     ok = print_gates(metrics)
     ok &= print_delinquency(development)
+    ok &= print_tier_gates(development, frame, severe, latent)
     if args.ceiling and latent is not None:
         print_ceiling(metrics, oracle_metrics(frame, latent, fold))
     return ok

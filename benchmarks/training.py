@@ -59,9 +59,7 @@ def main() -> None:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
 
     started = time.perf_counter()
-    frame, _ = synthetic_frame(
-        args.customers, args.months, args.seed, args.cache, with_latent=False
-    )
+    frame = synthetic_frame(args.customers, args.months, args.seed, args.cache)[0]
     built = time.perf_counter()
     rows = len(labelled(frame, OVERDUE))
     print(

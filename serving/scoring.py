@@ -135,22 +135,36 @@ def score_frame_with_points(
         explained.delinquency, bundle.delinquency_calibrator.transform
     )
     tiers, overlays = assign_tiers(policy, predicted["delinquency_probability"], features)
-    industry = features[context.industry_column]
-    args = (model_input, context.texts, context.medians, industry, context.top_k)
+    contributions = {
+        "delinquency": credit,
+        "overdue": overdue,
+        "dso": explained.dso.drop(columns="expected_value"),
+    }
     out = predicted.assign(
         base_delinquency_probability=base_credit,
         base_probability=base_probability,
         base_dso=explained.dso["expected_value"],
         risk_tier=tiers,
         overlays=overlays,
-        reasons_delinquency=_column(top_reasons(credit, *args), features.index),
-        reasons_overdue=_column(top_reasons(overdue, *args), features.index),
-        reasons_dso=_column(
-            top_reasons(explained.dso.drop(columns="expected_value"), *args), features.index
-        ),
+        **_reason_columns(contributions, features, model_input, context),
     )
     logger.debug("scored %d rows", len(out))
     return out[SCORE_COLUMNS], credit
+
+
+def _reason_columns(
+    contributions: dict[str, pd.DataFrame],
+    features: pd.DataFrame,
+    model_input: pd.DataFrame,
+    context: ReasonContext,
+) -> dict[str, pd.Series]:
+    """`reasons_<output>` per output: the top contributions as reason dictionaries."""
+    industry = features[context.industry_column]
+    args = (model_input, context.texts, context.medians, industry, context.top_k)
+    return {
+        f"reasons_{name}": _column(top_reasons(values, *args), features.index)
+        for name, values in contributions.items()
+    }
 
 
 def _column(values: list[list[dict[str, object]]], index: pd.Index) -> pd.Series:

@@ -11,7 +11,7 @@ from serving.deps import AuditDep, MetricsDep, RequestIdDep, ScoringCaller, Serv
 from serving.finite import require_finite
 from serving.routes.answers import audit_row, lookup_scores
 from serving.routes.errors import ERROR_RESPONSES
-from serving.schemas import DealRequest, DealResponse, Exposure
+from serving.schemas import CustomerScore, DealRequest, DealResponse, Exposure
 from serving.snapshot import Served
 
 router = APIRouter(tags=["deals"])
@@ -77,7 +77,22 @@ def assess(
     )
     after = {"exposure_after": deal.exposure_after, "utilisation_after": deal.utilisation_after}
     require_finite(body.customer_id, "after the deal", after)
-    response = DealResponse(
+    response = deal_response(request_id, body, deal, context.open_amount, score)
+    audit.write([deal_audit_row(response, body, caller, served)])
+    metrics.scores.labels(tier=score.risk_tier, endpoint="deals.assess").inc()
+    metrics.decisions.labels(decision=deal.decision).inc()
+    return response
+
+
+def deal_response(
+    request_id: str,
+    body: DealRequest,
+    deal: DealAssessment,
+    open_amount: float,
+    score: CustomerScore,
+) -> DealResponse:
+    """The API answer of one assessed deal."""
+    return DealResponse(
         request_id=request_id,
         customer_id=body.customer_id,
         decision=deal.decision,
@@ -85,11 +100,7 @@ def assess(
         rules_fired=deal.rules_fired,
         requested_terms_days=body.payment_terms_days,
         recommended_terms=deal.recommended_terms,
-        exposure=exposure(context.open_amount, body.amount, deal),
+        exposure=exposure(open_amount, body.amount, deal),
         policy_version=deal.policy_version,
         score=score,
     )
-    audit.write([deal_audit_row(response, body, caller, served)])
-    metrics.scores.labels(tier=score.risk_tier, endpoint="deals.assess").inc()
-    metrics.decisions.labels(decision=deal.decision).inc()
-    return response
