@@ -169,6 +169,9 @@ def add_contributions(
     the row), from one decision per internal node; then path by path over the block's rows, so
     that one path's table stays in cache while the rows read it (tables are too big for the
     cache taken all at once). Long paths without a table run `_path_weights_fast` per row.
+
+    Long because it is one numba kernel: its loops share scratch arrays allocated once per
+    block, and splitting them into functions would pass a dozen arrays per call in the hot loop.
     """
     rows = matrix.shape[0]
     trees = tree_node_start.shape[0] - 1

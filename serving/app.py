@@ -18,8 +18,8 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -210,15 +210,10 @@ def build_refresher(
     )
 
 
-def create_app(settings: ServingSettings) -> FastAPI:
-    """The serving app for `settings`; policy and keys are read now, so bad config fails fast."""
-    policy = load_policy(settings.policy)
-    keys = load_key_ring(
-        settings.api_keys.get_secret_value() if settings.api_keys else None,
-        settings.api_keys_file,
-    )
-    metrics = ServingMetrics()
-    refresher = build_refresher(settings, policy, metrics)
+def audited_lifespan(
+    settings: ServingSettings, refresher: Refresher
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Open the audit log and load the first snapshot before serving; stop both after."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -233,11 +228,25 @@ def create_app(settings: ServingSettings) -> FastAPI:
             refresher.stop()
             audit.dispose()
 
+    return lifespan
+
+
+def create_app(settings: ServingSettings) -> FastAPI:
+    """The serving app for `settings`; policy and keys are read now, so bad config fails fast."""
+    policy = load_policy(settings.policy)
+    keys = load_key_ring(
+        settings.api_keys.get_secret_value() if settings.api_keys else None,
+        settings.api_keys_file,
+    )
+    metrics = ServingMetrics()
+    refresher = build_refresher(settings, policy, metrics)
+
     app = FastAPI(
         title="arsight",
         version="1",
-        summary="Late-payment probability, DSO forecast, reasons, risk tiers and deal decisions.",
-        lifespan=lifespan,
+        summary="Credit risk and risk tiers, late-payment probability, DSO forecast, reasons "
+        "in business words and deal decisions.",
+        lifespan=audited_lifespan(settings, refresher),
     )
     app.state.refresher = refresher
     app.state.keys = keys

@@ -89,6 +89,7 @@ def assess_deal(
     tier: str,
     delinquency_probability: float,
     segment: str | None,
+    agreed_terms_days: float | None = None,
     open_amount: float,
     credit_limit: float | None,
     amount: float,
@@ -97,7 +98,7 @@ def assess_deal(
     """Decide a deal from the credit risk, the exposure after it and the requested terms."""
     exposure = open_amount + amount
     limit = credit_limit if credit_limit is not None and credit_limit > 0 else None
-    terms = recommend_terms(policy, tier, segment)
+    terms = recommend_terms(policy, tier, segment, agreed_terms_days)
     verdict = _Verdict()
     if tier in policy.deals.refer_tiers:
         text = (
@@ -106,12 +107,16 @@ def assess_deal(
         )
         verdict.add("refer_tiers", text, "refer")
     _exposure_rules(verdict, policy.deals, tier, exposure, limit)
+    layer = f"layers.{policy.segment_layers.get(segment or '', policy.default_layer)}"
+    cap = policy.tier_terms[tier]  # type: ignore[index]
     if requested_terms_days > terms.terms_days:
         text = f"payment terms shortened from {requested_terms_days} to {terms.terms_days} days"
-        verdict.add(f"tier_terms.{tier}", text, "approve_with_conditions")
+        capped = cap.max_terms_days is not None and terms.terms_days == cap.max_terms_days
+        verdict.add(f"tier_terms.{tier}" if capped else layer, text, "approve_with_conditions")
     if terms.prepayment_share > 0:
         text = f"{terms.prepayment_share:.0%} prepayment, balance on delivery"
-        verdict.add(f"tier_terms.{tier}", text, "approve_with_conditions")
+        by_tier = terms.prepayment_share == cap.min_prepayment_share
+        verdict.add(f"tier_terms.{tier}" if by_tier else layer, text, "approve_with_conditions")
     return DealAssessment(
         decision=verdict.decision,
         conditions=verdict.conditions,

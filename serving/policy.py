@@ -85,6 +85,7 @@ class Context(_Strict):
     credit_limit: str
     segment: str
     industry: str
+    terms_days: str
 
 
 class DealRules(_Strict):
@@ -210,19 +211,23 @@ def assign_tiers(
 Decision = Literal["approve", "approve_with_conditions", "refer", "decline"]
 
 
-def recommend_terms(policy: Policy, tier: str, segment: str | None) -> Terms:
-    """The segment's layer terms, capped by what the tier allows.
+def recommend_terms(
+    policy: Policy, tier: str, segment: str | None, agreed_days: float | None = None
+) -> Terms:
+    """The longer of the segment's layer terms and the customer's agreed terms, capped by the tier.
 
-    A strategic green customer keeps 60 days; a yellow one is capped at the tier's 30 days; an
-    orange one also pays the tier's minimum prepayment share.
+    A customer's agreed terms are kept unless its tier caps them: a green customer on 60 days
+    keeps 60 days even when its layer's standard is 45 (cutting a reliable customer's terms
+    costs orders and tells it nothing); a yellow one is capped at the tier's 30 days; an orange
+    one also pays the tier's minimum prepayment share. `agreed_days` null or NaN: unknown.
     """
     layer = policy.segment_layers.get(segment or "", policy.default_layer)
     offer = policy.layers[layer]
     cap = policy.tier_terms[tier]  # type: ignore[index]
-    days = (
-        offer.terms_days
-        if cap.max_terms_days is None
-        else min(offer.terms_days, cap.max_terms_days)
-    )
+    days = offer.terms_days
+    if agreed_days is not None and agreed_days == agreed_days and offer.prepayment_share == 0:
+        days = max(days, int(agreed_days))
+    if cap.max_terms_days is not None:
+        days = min(days, cap.max_terms_days)
     share = max(offer.prepayment_share, cap.min_prepayment_share)
     return Terms(terms_days=days, prepayment_share=share)

@@ -68,19 +68,25 @@ class DealContext:
     open_amount: float
     credit_limit: float | None
     segment: str | None
+    terms_days: float | None
 
 
 def deal_contexts(frame: pd.DataFrame, policy: Policy) -> dict[str, DealContext]:
-    """Open amount (null: nothing open), credit limit and segment per customer, once per load."""
+    """Open amount (null: nothing open), credit limit, segment and agreed terms per customer,
+    once per load."""
     names = policy.context
     open_amount = pd.to_numeric(frame[names.open_amount], errors="coerce").fillna(0.0)
     limit = pd.to_numeric(frame[names.credit_limit], errors="coerce")
+    terms = pd.to_numeric(frame[names.terms_days], errors="coerce")
     segment = frame[names.segment]
     return {
         str(c): DealContext(
-            float(a), None if math.isnan(lim) else float(lim), s if isinstance(s, str) else None
+            float(a),
+            None if math.isnan(lim) else float(lim),
+            s if isinstance(s, str) else None,
+            None if math.isnan(d) else float(d),
         )
-        for c, a, lim, s in zip(frame.index, open_amount, limit, segment, strict=True)
+        for c, a, lim, s, d in zip(frame.index, open_amount, limit, segment, terms, strict=True)
     }
 
 

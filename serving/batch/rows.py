@@ -118,16 +118,19 @@ def _reasons(
     return reason
 
 
-def _terms(policy: Policy, tiers: pd.Series, segments: pd.Series) -> pd.DataFrame:
-    """Recommended terms per scored row, computed once per distinct (tier, segment)."""
-    cache: dict[tuple[str, str | None], Terms] = {}
+def _terms(
+    policy: Policy, tiers: pd.Series, segments: pd.Series, agreed: pd.Series
+) -> pd.DataFrame:
+    """Recommended terms per scored row, computed once per distinct (tier, segment, terms)."""
+    cache: dict[tuple[str, str | None, float | None], Terms] = {}
     days, shares = [], []
-    for tier, segment in zip(tiers, segments, strict=True):
+    for tier, segment, agreed_days in zip(tiers, segments, agreed, strict=True):
         if not isinstance(tier, str):
             days.append(None)
             shares.append(np.nan)
             continue
-        key = (tier, segment if isinstance(segment, str) else None)
+        known = None if pd.isna(agreed_days) else float(agreed_days)
+        key = (tier, segment if isinstance(segment, str) else None, known)
         if key not in cache:
             cache[key] = recommend_terms(policy, *key)
         days.append(cache[key].terms_days)
@@ -165,6 +168,7 @@ def assemble_rows(
     rows["amount_due_next_30d"] = due.where(rows["scored"]).astype("float64")
     rows["expected_overdue_amount"] = rows["overdue_probability"].astype("float64") * due
     segments = features[policy.context.segment].reindex(rows.index)
-    rows = rows.join(_terms(policy, rows["risk_tier"], segments))
+    agreed = pd.to_numeric(features[policy.context.terms_days], errors="coerce")
+    rows = rows.join(_terms(policy, rows["risk_tier"], segments, agreed.reindex(rows.index)))
     rows.index.name = "customer_id"
     return rows.reset_index()

@@ -7,7 +7,7 @@ what a risk officer reads around them, all from the served snapshot:
   contribution for this customer, as the snapshot computed them with the scores
   (`Served.contributions`, probability points), labelled in business words
   (features/wording.py); they add up exactly to delinquency probability - its base;
-- recommended terms from `serving.policy.recommend_terms` (tier and segment);
+- recommended terms from `serving.policy.recommend_terms` (tier, segment, agreed terms);
 - invoice aging and DSO today from the online store's features;
 - health signals at t-180d, t-90d and t: the store holds each signal's latest value and its
   changes over 90 and 180 days (`features.health`), so value(t - d) = latest - change_d.
@@ -122,7 +122,11 @@ def build_customer_view(
         answer=answer,
         name=name if isinstance(name, str) else None,
         segment=segment,
-        terms=None if latest is None else recommend_terms(served.policy, latest.risk_tier, segment),
+        terms=None
+        if latest is None
+        else recommend_terms(
+            served.policy, latest.risk_tier, segment, _number(record.get(names.terms_days))
+        ),
         dso_now=_number(record.get("customer_dso_days")),
         waterfall=None if latest is None else waterfall_steps(served, row),
         aging=[(label, _number(record.get(col)) or 0.0) for label, col in AGING],

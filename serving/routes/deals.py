@@ -70,6 +70,7 @@ def assess(
         tier=score.risk_tier,
         delinquency_probability=score.delinquency_probability,
         segment=context.segment,
+        agreed_terms_days=context.terms_days,
         open_amount=context.open_amount,
         credit_limit=context.credit_limit,
         amount=body.amount,

@@ -108,3 +108,11 @@ def test_exposure_figures(policy: Policy) -> None:
         10000.0,
         0.5,
     )
+
+
+def test_a_reliable_customer_keeps_its_agreed_terms(policy: Policy) -> None:
+    """A large green customer on 60-day terms asking for 60 days gets them, no prepayment."""
+    assert deal(policy, "green", segment="large", agreed_terms_days=60.0) == ("approve", [], [])
+    assert deal(policy, "green", segment="large")[1] == [
+        "payment terms shortened from 60 to 45 days (policy rule layers.key)"
+    ]
