@@ -63,8 +63,8 @@ def delinquency_folds(
 
     Raises:
         DatasetError: no label column, too few labelled snapshots, a single class overall
-            or in a fold's training rows, or folds too short for the horizon (the out-of-time
-            calibration needs an earlier fold's outcomes known before the last fold trains).
+            or in a fold's training rows, or a history too short for folds long enough for
+            the horizon (see `_long_enough_folds`).
     """
     if DELINQUENT not in frame:
         raise DatasetError(f"the frame has no {DELINQUENT} column")
@@ -72,18 +72,36 @@ def delinquency_folds(
     if known[DELINQUENT].nunique() < 2:
         raise DatasetError(f"{DELINQUENT} has {known[DELINQUENT].nunique()} class(es) only")
     gap = definition.delinquency_horizon_days
-    folds = rolling_origin_folds(known["as_of"], settings.folds, settings.fold_snapshots, gap)
+    folds = _long_enough_folds(known, settings, gap)
     for fold in folds:
         classes = fold.split(known)[0][DELINQUENT].nunique()
         if classes < 2:
             raise DatasetError(f"fold {fold.number}: {classes} {DELINQUENT} class(es) to train on")
-    if folds[-1].train_end < folds[0].test_start:
-        raise DatasetError(
-            f"folds of {settings.fold_snapshots} snapshot(s) are too short for the {gap}-day "
-            "horizon: no fold's outcomes are known before a later fold trains, so the "
-            "calibrator cannot be chosen out of time"
-        )
     return folds
+
+
+def _long_enough_folds(known: pd.DataFrame, settings: TrainingSettings, gap: int) -> list[Fold]:
+    """Folds of `fold_snapshots` months, lengthened until a later fold trains on an earlier
+    fold's outcomes (the out-of-time calibration needs it; with 1-month folds and a 90-day
+    horizon no fold's outcome is known before the last fold trains).
+
+    Raises:
+        DatasetError: the history is too short for any such folds.
+    """
+    snapshots = known["as_of"].nunique()
+    block = settings.fold_snapshots
+    while settings.folds * block < snapshots:
+        folds = rolling_origin_folds(known["as_of"], settings.folds, block, gap)
+        if folds[-1].train_end >= folds[0].test_start:
+            if block != settings.fold_snapshots:
+                logger.info("delinquency folds of %d snapshots (horizon %d days)", block, gap)
+            return folds
+        block += 1
+    raise DatasetError(
+        f"{snapshots} snapshots with a known {DELINQUENT} are too few for {settings.folds} "
+        f"folds long enough for the {gap}-day horizon (a later fold must train on an earlier "
+        "fold's outcomes, so the calibrator can be chosen out of time)"
+    )
 
 
 def delinquency_rounds(

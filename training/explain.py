@@ -20,6 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from features.catalog import FEATURES
+from features.wording import wording_for
 from models.attribution import probability_points
 from models.bundle import ModelBundle
 
@@ -28,7 +29,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-Target = Literal["overdue", "dso"]
+Target = Literal["overdue", "delinquency", "dso"]
+Risk = Literal["overdue", "delinquency"]
+PROBABILITY: dict[str, str] = {
+    "overdue": "overdue_probability",
+    "delinquency": "delinquency_probability",
+}
 TOP_FEATURES = 15
 WATERFALL_FEATURES = 10
 UNITS = {spec.name: spec.unit for spec in FEATURES}
@@ -37,6 +43,10 @@ UNITS = {spec.name: spec.unit for spec in FEATURES}
 def contributions_of(bundle: ModelBundle, features: pd.DataFrame, target: Target) -> pd.DataFrame:
     """SHAP contributions of one model: a column per feature plus `expected_value`."""
     explanation = bundle.explain(features)
+    if target == "delinquency":
+        if explanation.delinquency is None:
+            raise ValueError("the bundle has no delinquency model to explain")
+        return explanation.delinquency
     return explanation.overdue if target == "overdue" else explanation.dso
 
 
@@ -121,15 +131,17 @@ def plot_dependence(
 
 @dataclass(frozen=True)
 class CustomerExplanation:
-    """One row's overdue probability taken apart, in points of calibrated probability.
+    """One row's probability (overdue or delinquency) taken apart, in calibrated points.
 
     Attributes:
-        probability: the calibrated overdue probability (`ModelBundle.predict`'s).
+        target: which probability: "overdue" or "delinquency" (the credit risk).
+        probability: the calibrated probability (`ModelBundle.predict`'s).
         base_probability: the calibrated probability of the average prediction (phi_0).
         contributions: every feature, largest |contribution| first: feature, value (as in
             the frame), contribution (probability points), unit; sums to probability - base.
     """
 
+    target: str
     probability: float
     base_probability: float
     contributions: pd.DataFrame
@@ -145,16 +157,21 @@ class CustomerExplanation:
         ]
 
 
-def explain_customer(bundle: ModelBundle, row: pd.DataFrame) -> CustomerExplanation:
+def explain_customer(
+    bundle: ModelBundle, row: pd.DataFrame, target: Risk = "overdue"
+) -> CustomerExplanation:
     """The waterfall numbers of a single feature row (one customer at one snapshot).
 
     Raises:
-        ValueError: `row` does not hold exactly one row.
+        ValueError: `row` does not hold exactly one row, or the bundle lacks the model.
     """
     if len(row) != 1:
         raise ValueError(f"explain_customer needs exactly one row; got {len(row)}")
     names = list(bundle.feature_names)
-    points, base = probability_points(bundle.explain(row).overdue, bundle.calibrator.transform)
+    calibrator = bundle.calibrator if target == "overdue" else bundle.delinquency_calibrator
+    if calibrator is None:
+        raise ValueError("the bundle has no delinquency model to explain")
+    points, base = probability_points(contributions_of(bundle, row, target), calibrator.transform)
     values = points.iloc[0].to_numpy(dtype=float)
     order = np.argsort(-np.abs(values), kind="stable")
     table = pd.DataFrame(
@@ -165,8 +182,8 @@ def explain_customer(bundle: ModelBundle, row: pd.DataFrame) -> CustomerExplanat
             "unit": [UNITS.get(names[j], "") for j in order],
         }
     )
-    probability = float(bundle.predict(row)["overdue_probability"].iloc[0])
-    return CustomerExplanation(probability, float(base.iloc[0]), table)
+    probability = float(bundle.predict(row)[PROBABILITY[target]].iloc[0])
+    return CustomerExplanation(target, probability, float(base.iloc[0]), table)
 
 
 def plot_waterfall(explained: CustomerExplanation, max_display: int = WATERFALL_FEATURES) -> Figure:
@@ -179,14 +196,25 @@ def plot_waterfall(explained: CustomerExplanation, max_display: int = WATERFALL_
         values=table["contribution"].to_numpy(dtype=float),
         base_values=explained.base_probability,
         data=table["value"].to_numpy(dtype=object),
-        feature_names=table["feature"].tolist(),
+        feature_names=[_label(name) for name in table["feature"]],
     )
     interactive = plt.isinteractive()
     shap.plots.waterfall(explanation, max_display=max_display, show=False)
     plt.interactive(interactive)  # shap turns interactive mode off; leave it as found
     fig = plt.gcf()
-    fig.suptitle(f"overdue probability {explained.probability:.1%}")
+    what = (
+        "credit risk (30+ days behind within 90 days)"
+        if explained.target == "delinquency"
+        else "overdue probability"
+    )
+    fig.suptitle(f"{what} {explained.probability:.1%}")
     return fig
+
+
+def _label(name: str) -> str:
+    """The feature's business label (features/wording.py), its name when it has none."""
+    wording = wording_for(name)
+    return wording.label if wording is not None else name
 
 
 def _plain(value: object) -> float | str | None:

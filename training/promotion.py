@@ -49,9 +49,23 @@ def champion_raw_scores(
 
 
 def decide_promotion(
-    backtest: BacktestResult, frame: pd.DataFrame, champion: ModelBundle | None
+    backtest: BacktestResult,
+    frame: pd.DataFrame,
+    champion: ModelBundle | None,
+    challenger: ModelBundle | None = None,
 ) -> tuple[bool, str]:
-    """(promote?, why): promote when there is no champion or the challenger's AUC is higher."""
+    """(promote?, why): promote when there is no champion or the challenger's AUC is higher.
+
+    A `challenger` without the delinquency model is never promoted: serving tiers customers
+    by its credit risk and refuses a bundle without it (serving.scoring.require_credit_model).
+    """
+    if challenger is not None and challenger.delinquency_classifier is None:
+        skipped = challenger.report.get("delinquency", {}).get("skipped", "")
+        return False, (
+            "challenger has no delinquency model"
+            + (f" ({skipped})" if skipped else "")
+            + ": risk tiers need delinquency_probability, so it is registered but not served"
+        )
     rows = backtest.scored[MODEL]
     last = labelled(rows.loc[rows["fold"] == backtest.last_fold.number], OVERDUE)
     y = last[OVERDUE].to_numpy(float)

@@ -139,7 +139,7 @@ def register_development(
     card = render_model_card(bundle, CardContext(**{**context.__dict__, "version": version}))
     promoted, reason = False, ""
     if promote:
-        promoted, reason = decide_promotion(development.backtest, frame, champion)
+        promoted, reason = decide_promotion(development.backtest, frame, champion, bundle)
         if promoted:
             tracking.promote(store, settings.model_name, version, reason)
     tracking.tag_run(

@@ -85,7 +85,9 @@ def promote_challenger(retrained: Retrained, settings: TrainingSettings) -> tupl
     """
     champion = current_champion(settings)
     backtest = retrained.development.backtest
-    promoted, reason = decide_promotion(backtest, retrained.frame, champion)
+    promoted, reason = decide_promotion(
+        backtest, retrained.frame, champion, retrained.development.bundle
+    )
     if promoted:
         tracking.promote(
             tracking.open_store(settings), settings.model_name, retrained.result.version, reason

@@ -147,6 +147,9 @@ def test_retrain_registers_a_challenger_and_compares_it_with_the_champion(
     else:
         assert verdict.startswith("'not promoted: challenger AUC ")
         assert str(served.version) == champion
+    credit = output_text(retrained, "credit-backtest")
+    assert re.match(r"\s+auc\s+pr_auc\s+brier\s+ece\s+lift_top_decile\s+model\s", credit)
+    assert "customer_prior_severe_share" in credit and "logistic" in credit
     ui = output_text(retrained, "mlflow-ui")
     assert f"mlflow ui --backend-store-uri sqlite:///{world / 'home' / 'models'}" in ui
 
@@ -181,7 +184,7 @@ def test_explain_shows_the_customer_reasons_of_the_model(
     tables = load_valid_tables(world / "data")
     features = build_feature_frame(tables, data_end_of(tables))
     row = features.loc[features["customer_id"] == "C000007", bundle.feature_names]
-    expected = [r["feature"] for r in explain_customer(bundle, row).top(3)]
+    expected = [r["feature"] for r in explain_customer(bundle, row, "delinquency").top(3)]
     shown = re.findall(r"'feature': '(\w+)'", output_text(executed, "top-reasons"))
     assert shown == expected
     assert output_text(executed, "chosen-customer").startswith("('C000007', ")

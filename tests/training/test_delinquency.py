@@ -178,11 +178,17 @@ def test_folds_need_both_classes_in_every_fold_training_rows(frame: pd.DataFrame
     assert str(err.value) == "fold 1: 1 delinquent_90d class(es) to train on"
 
 
-def test_one_month_folds_are_too_short_for_the_horizon(frame: pd.DataFrame) -> None:
+def test_one_month_folds_are_lengthened_for_the_horizon(frame: pd.DataFrame) -> None:
     monthly = TrainingSettings(_env_file=None, fold_snapshots=1, max_rounds=60, trials=0)
+    folds = delinquency_folds(frame, monthly, LabelDefinition())
+    # 1-month folds leave no earlier fold's outcome known before the last fold trains
+    assert [len(pd.date_range(f.test_start, f.test_end, freq="ME")) for f in folds] == [2, 2, 2]
+    assert folds[-1].train_end >= folds[0].test_start
+    short = frame.loc[frame["as_of"] >= sorted(frame["as_of"].unique())[-6]]
     with pytest.raises(DatasetError) as err:
-        delinquency_folds(frame, monthly, LabelDefinition())
+        delinquency_folds(short, monthly, LabelDefinition())
     assert str(err.value) == (
-        "folds of 1 snapshot(s) are too short for the 90-day horizon: no fold's outcomes are "
-        "known before a later fold trains, so the calibrator cannot be chosen out of time"
+        "3 snapshots with a known delinquent_90d are too few for 3 folds long enough for the "
+        "90-day horizon (a later fold must train on an earlier fold's outcomes, so the "
+        "calibrator can be chosen out of time)"
     )
