@@ -61,7 +61,8 @@ SEGMENTS = np.array(["small", "medium", "large"])
 
 
 def make_training_frame(customers: int = 300, months: int = 18, seed: int = 0) -> pd.DataFrame:
-    """Month-end snapshots x customers with features, overdue_30d and dso_30d."""
+    """Month-end snapshots x customers with features, overdue_30d, dso_30d and delinquent_90d
+    (the severe tail of the same latent outcome, unknown in the last 90 days)."""
     rng = np.random.default_rng(seed)
     risk = rng.normal(size=customers)
     industry = INDUSTRIES[rng.integers(0, len(INDUSTRIES), customers)]
@@ -74,6 +75,7 @@ def make_training_frame(customers: int = 300, months: int = 18, seed: int = 0) -
         dso_now = 35 + 12 * drift + rng.normal(scale=4, size=customers)
         outcome = drift + 0.4 * (industry == "construction") + rng.normal(scale=0.8, size=customers)
         overdue = (outcome > 0.8).astype(float)
+        delinquent = (outcome > 1.6).astype(float)  # the severe tail of the same outcome
         overdue[rng.random(customers) < 0.15] = np.nan  # no invoice due in the window
         dso_future = dso_now + 3 * drift + rng.normal(scale=5, size=customers)
         frames.append(
@@ -93,12 +95,15 @@ def make_training_frame(customers: int = 300, months: int = 18, seed: int = 0) -
                     "customer_segment": pd.Series(segment, dtype="str"),
                     "overdue_30d": overdue,
                     "dso_30d": dso_future,
+                    "delinquent_90d": delinquent,
                 }
             )
         )
     frame = pd.concat(frames, ignore_index=True)
     last = snapshots[-1]
     frame.loc[frame["as_of"] == last, ["overdue_30d", "dso_30d"]] = np.nan  # not yet known
+    horizon = last - pd.Timedelta(days=90)
+    frame.loc[frame["as_of"] > horizon, "delinquent_90d"] = np.nan  # 90-day outcome unknown
     return frame
 
 

@@ -71,7 +71,7 @@ def output_text(notebook: nbformat.NotebookNode, tag: str) -> str:
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A 50-customer, 16-month world and the environment for the kernels."""
     root = tmp_path_factory.mktemp("notebooks")
-    synthesize_to_directory(SynthConfig(customers=50, months=16, seed=5), root / "data", False)
+    synthesize_to_directory(SynthConfig(customers=50, months=24, seed=5), root / "data", False)
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("MLFLOW_TRACKING_URI", raising=False)
         for key, value in ENVIRONMENT.items():

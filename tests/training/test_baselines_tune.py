@@ -15,7 +15,7 @@ from training.baselines import (
     UntunedLightGBM,
     make_baselines,
 )
-from training.dataset import rolling_origin_folds
+from training.dataset import feature_columns, rolling_origin_folds
 from training.evaluate import classification_metrics
 from training.train import fit_encoder, matrix
 from training.tune import (
@@ -102,9 +102,7 @@ def test_search_space_is_one_fixed_dictionary() -> None:
 def objective_for(split: tuple[pd.DataFrame, pd.DataFrame]) -> object:
     train, valid = split
     encoder = fit_encoder(train)
-    features = [
-        c for c in train.columns if c not in ("customer_id", "as_of", "overdue_30d", "dso_30d")
-    ]
+    features = feature_columns(train)
     return make_objective(
         matrix(train, encoder, "overdue_30d"),
         matrix(valid, encoder, "overdue_30d"),

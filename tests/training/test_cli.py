@@ -18,12 +18,12 @@ from features.tables import Tables, write_tables
 from training.settings import get_training_settings
 from training.workflow import build_frame
 
-AS_OF = "2024-01-31"
+AS_OF = "2024-09-30"
 
 
 @pytest.fixture(scope="module")
 def world() -> Tables:
-    return generate_world(SynthConfig(customers=80, months=15, seed=2))
+    return generate_world(SynthConfig(customers=80, months=24, seed=2))
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +63,7 @@ def test_frame_as_of_ignores_everything_dated_later(world: Tables) -> None:
         changed = replace(changed, deals=world.deals.loc[world.deals["created_date"] <= cutoff])
     other, _ = build_frame(changed, cutoff, LabelDefinition())
     assert end == cutoff
-    assert frame["as_of"].max() == pd.Timestamp("2023-12-31")
+    assert frame["as_of"].max() == pd.Timestamp("2024-08-31")
     pd.testing.assert_frame_equal(frame, other)
 
 
@@ -90,13 +90,13 @@ def test_train_then_evaluate(cli_env: dict[str, str]) -> None:
             "--model-uri",
             "models:/arsight@champion",
             "--from",
-            "2024-01-01",
+            "2024-10-01",
             "--to",
-            "2024-01-31",
+            "2024-10-31",
         ],
     )
     assert evaluated.exit_code == 0, evaluated.output
-    assert "models:/arsight@champion, 2024-01-01 to 2024-01-31 (1 snapshots)" in evaluated.output
+    assert "models:/arsight@champion, 2024-10-01 to 2024-10-31 (1 snapshots)" in evaluated.output
 
 
 @pytest.mark.slow

@@ -139,7 +139,7 @@ def test_model_card_has_the_credit_section(development: Development) -> None:
 
 
 def test_without_the_label_there_is_no_delinquency_model() -> None:
-    frame = make_training_frame(customers=120, months=15, seed=2)
+    frame = make_training_frame(customers=120, months=15, seed=2).drop(columns=DELINQUENT)
     development = develop(frame, SETTINGS, LabelDefinition(), trials=0)
     assert development.bundle.report["delinquency"] == {
         "skipped": "the frame has no delinquent_90d column"

@@ -40,7 +40,7 @@ def postgres_uri(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 
 def test_train_register_and_promote_on_postgres(postgres_uri: str, tmp_path: Path) -> None:
-    frame = make_training_frame(customers=120, months=14, seed=9)
+    frame = make_training_frame(customers=120, months=20, seed=9)
     settings = TrainingSettings(_env_file=None, home=tmp_path, fold_snapshots=2, max_rounds=40)
     result = train_frame_and_register(
         frame, settings, pd.Timestamp("2025-02-28"), trials=1, promote=True

@@ -15,7 +15,7 @@ from tests.conftest import make_training_frame
 from training.registration import TrainingResult, train_frame_and_register
 from training.settings import TrainingSettings
 
-AS_OF = pd.Timestamp("2025-03-31")
+AS_OF = pd.Timestamp("2025-08-31")
 
 
 @dataclass
@@ -30,7 +30,7 @@ def registry(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Registry]:
     """Two identical trainings with --promote: the first becomes champion, the second not."""
-    frame = make_training_frame(customers=150, months=15, seed=5)
+    frame = make_training_frame(customers=150, months=20, seed=5)
     settings = TrainingSettings(
         _env_file=None, home=tmp_path_factory.mktemp("home"), fold_snapshots=2, max_rounds=60
     )
@@ -75,7 +75,7 @@ def test_identical_retrain_does_not_take_the_champion(registry: Registry) -> Non
     assert second.version == "2" and not second.promoted
     assert re.fullmatch(
         r"challenger AUC (\d\.\d{4}) does not beat champion AUC \1 \(champion recipe "
-        r"refitted on the same fold\) on the last fold \(2025-01-31 to 2025-02-28\)",
+        r"refitted on the same fold\) on the last fold \(2025-06-30 to 2025-07-31\)",
         second.promotion_reason,
     ), second.promotion_reason
     assert str(client.get_model_version_by_alias("arsight", "challenger").version) == "2"
@@ -86,7 +86,7 @@ def test_run_logs_params_metrics_artifacts_and_nested_trials(registry: Registry)
     client = _client(registry)
     run = client.get_run(registry.first.run_id)
     assert run.data.params["trials"] == "2"
-    assert run.data.params["trained_as_of"] == "2025-03-31"
+    assert run.data.params["trained_as_of"] == "2025-08-31"
     assert run.data.params["data_fingerprint"] == registry.first.bundle.data_fingerprint
     assert run.data.params["horizon_days"] == "30"
     for key in (
