@@ -52,7 +52,7 @@ def empty_invoices() -> pd.DataFrame:
     """A frame with the invoice columns and no rows (a bundle without an invoice model)."""
     return pd.DataFrame({name: pd.Series(dtype="float64") for name in INVOICE_COLUMNS}).astype(
         {"invoice_id": "str", "customer_id": "str", "reasons": "str", "days_past_due": "int64"}
-        | {c: "datetime64[ns]" for c in ("issue_date", "due_date", "predicted_payment_date")}
+        | dict.fromkeys(("issue_date", "due_date", "predicted_payment_date"), "datetime64[ns]")
     )
 
 
