@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from features.catalog import categorical_names
+from features.invoice_labels import DECISION_DAYS
 from features.labels import LabelDefinition
 from models.encoding import CategoricalEncoder
 from models.invoice_model import (
@@ -69,6 +70,8 @@ TASKS: dict[str, dict[str, Any]] = {
     "days_p50": {"objective": "quantile", "alpha": 0.5, "metric": "quantile"},
     "days_p90": {"objective": "quantile", "alpha": 0.9, "metric": "quantile"},
 }
+VALID_LAG_DAYS = DECISION_DAYS + 60
+"""The tuning split's validation snapshots end this many days before the first fold's cut-off."""
 RAW = ("raw_p10", "raw_p50", "raw_p90")
 """Scored columns: the quantile models' raw forecasts (what the CQR adjustment is fitted on)."""
 
@@ -220,9 +223,16 @@ def with_interval(scored: pd.DataFrame, adjustments: dict[int, float]) -> pd.Dat
 def invoice_rounds(
     rows: pd.DataFrame, first: Fold, params: dict[str, Any], settings: InvoiceSettings
 ) -> dict[str, int]:
-    """Rounds by early stopping on a split carved out of the first fold's training rows."""
+    """Rounds by early stopping on a split carved out of the first fold's training rows.
+
+    Its validation rows are judged as known at the first fold's cut-off K, so they must be
+    decided by then: the split's block ends `VALID_LAG_DAYS` before K (an invoice open at a
+    month end is mostly due within 60 days of it).
+    """
     grace = settings.grace_days
     train_all, _ = first.split(rows)
+    lag = pd.Timedelta(days=VALID_LAG_DAYS)
+    train_all = train_all.loc[train_all["as_of"] <= first.test_start - lag]
     split = rolling_origin_folds(train_all["as_of"], 1, settings.fold_snapshots, settings.gap)[0]
     train, valid = split.split(train_all)
     train = training_rows(train, split.test_start, grace)

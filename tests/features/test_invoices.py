@@ -27,7 +27,7 @@ PAYMENTS = [
     {"payment_id": "P1", "invoice_id": "I2", "payment_date": "2024-02-15", "amount": 750.0},
     {"payment_id": "P2", "invoice_id": "I4", "payment_date": "2024-02-20", "amount": 100.0},
 ]
-SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 JAN, FEB = pd.Timestamp("2024-01-31"), pd.Timestamp("2024-02-29")
 
 
