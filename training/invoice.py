@@ -32,6 +32,7 @@ from features.catalog import categorical_names
 from features.invoice_labels import DECISION_DAYS
 from features.labels import LabelDefinition
 from models.encoding import CategoricalEncoder
+from models.interval import sorted_interval
 from models.invoice_model import (
     BUCKETS,
     DAYS_COLUMNS,
@@ -125,7 +126,10 @@ def fit_invoice_model(
     }
     recipe = {**params, "rounds": rounds, "seed": seed}
     return InvoiceModel(
-        **boosters,
+        buckets=boosters["buckets"],
+        days_p10=boosters["days_p10"],
+        days_p50=boosters["days_p50"],
+        days_p90=boosters["days_p90"],
         encoder=encoder,
         feature_names=features,
         categorical_features=categorical,
@@ -202,8 +206,7 @@ def fold_adjustments(model_rows: pd.DataFrame, folds: list[Fold]) -> dict[int, f
 def adjustment_of(rows: pd.DataFrame) -> float:
     """The CQR adjustment fitted on scored rows with known days late."""
     known = rows.loc[rows[EXACT].notna()]
-    low = np.minimum(known[RAW[0]], known[RAW[2]]).to_numpy(float)
-    high = np.maximum(known[RAW[0]], known[RAW[2]]).to_numpy(float)
+    low, high = sorted_interval(known[RAW[0]].to_numpy(float), known[RAW[2]].to_numpy(float))
     return conformal_quantile(conformity_scores(low, high, known[EXACT].to_numpy(float)))
 
 

@@ -96,7 +96,7 @@ def segment_records(scored: dict[str, pd.DataFrame], fold: int) -> dict[str, lis
 def fold_table(scored: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Every model's metrics per fold."""
     rows = [
-        {"fold": int(fold), "model": name, **invoice_metrics(group)}
+        {"fold": int(str(fold)), "model": name, **invoice_metrics(group)}
         for name, frame in scored.items()
         for fold, group in frame.groupby("fold", sort=True)
     ]
