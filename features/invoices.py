@@ -127,25 +127,28 @@ def invoice_features(tables: Tables, as_ofs: pd.Timestamp | Sequence[pd.Timestam
         `INVOICE_KEYS`, `INVOICE_CONTEXT`, then the columns below in order, all float64.
 
     Columns:
-        invoice_amount (currency): The invoice's amount as issued.
-        invoice_amount_to_customer_median_ratio (ratio): Amount over the median amount of the
-            customer's invoices issued in (t-365d, t] (this one included): above 1 is a larger
-            invoice than usual. Null for an invoice issued more than a year before t whose
-            customer issued nothing since.
-        invoice_terms_days (days): Due date minus issue date: the terms granted on it.
-        invoice_days_past_due (days): t minus the due date; negative = days left until due.
-        invoice_age_days (days): t minus the issue date.
-        invoice_paid_share (share): Payments dated <= t over the amount (partial payments so
-            far). Null without a payments table.
-        invoice_is_disputed (flag): 1 if the invoice is disputed, 0 if not. Null when the
-            invoices carry no dispute flag (the flag has no date: its current value).
-        invoice_is_paperless (flag): 1 if sent electronically, 0 on paper. Null when unknown.
-        invoice_due_days_before_month_end (days): Days from the due date to the end of its
-            month (0 = due on the last day): month-end payment runs.
-        invoice_is_due_in_quarter_end_month (flag): 1 if due in March, June, September or
-            December (cash held for the quarter's balance sheet).
-        customer_days_late_median_365d (days): Median days late (cleared - due) of the
-            customer's invoices cleared in (t-365d, t]. Null when none cleared.
+        invoice_amount (currency): Invoice amount as issued.
+        invoice_amount_to_customer_median_ratio (ratio): Amount relative to the customer's usual
+            invoice; the amount over the median amount of the customer's invoices issued in
+            (t-365d, t] (this one included), above 1 a larger invoice than usual. Null for an
+            invoice issued more than a year before t whose customer issued nothing since.
+        invoice_terms_days (days): Payment terms granted on the invoice; due date minus issue
+            date.
+        invoice_days_past_due (days): Days past due at t; t minus the due date, negative = days
+            left until due.
+        invoice_age_days (days): Invoice age at t; t minus the issue date.
+        invoice_paid_share (share): Share of the invoice already paid; payments dated <= t
+            over the amount (partial payments so far). Null without a payments table.
+        invoice_is_disputed (flag): Invoice disputed (1) or not (0). Null when the invoices
+            carry no dispute flag (the flag has no date: its current value).
+        invoice_is_paperless (flag): Invoice sent electronically (1) or on paper (0). Null
+            when unknown.
+        invoice_due_days_before_month_end (days): Days from the due date to its month end; 0 =
+            due on the last day (month-end payment runs).
+        invoice_is_due_in_quarter_end_month (flag): Due in a quarter-end month (1) or not (0);
+            March, June, September, December (cash held for the quarter's balance sheet).
+        customer_days_late_median_365d (days): Customer's median days late over the last year;
+            of its invoices cleared in (t-365d, t], cleared - due. Null when none cleared.
     """
     parts = [invoice_features_at(tables, t) for t in normalise_dates(as_ofs)]
     if not parts:
