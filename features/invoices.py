@@ -187,7 +187,16 @@ def invoice_frame(
         own features, customer ones null. Sorted as `invoice_features`, on a RangeIndex.
     """
     dates = list(pd.to_datetime(customer_frame["as_of"].unique()))
-    own = invoice_features(tables, dates)
+    return join_customer_features(
+        invoice_features(tables, dates), customer_frame, customer_features
+    )
+
+
+def join_customer_features(
+    own: pd.DataFrame, customer_frame: pd.DataFrame, customer_features: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """`invoice_features` rows joined to the customer frame's row at the same as_of (the
+    online invoice store holds the former, the server joins the online store's customers)."""
     names = feature_names() if customer_features is None else list(customer_features)
     customer = customer_frame[["customer_id", "as_of", *names]]
     joined = own.merge(customer, on=["customer_id", "as_of"], how="left", validate="m:1")

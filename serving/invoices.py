@@ -16,33 +16,24 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from features.catalog import FEATURES
-from features.invoices import INVOICE_FEATURES, invoice_frame
+from features.invoices import INVOICE_FEATURES, invoice_frame, join_customer_features
 from features.tables import Tables
 from models.bundle import ModelBundle
 from models.invoice_model import BUCKETS, DAYS_COLUMNS, InvoiceModel
+from serving.invoice_record import InvoicePrediction, Reason
 from serving.reasons import feature_texts, industry_medians, top_reasons
 
 logger = logging.getLogger(__name__)
 
-INVOICE_COLUMNS: tuple[str, ...] = (
-    "invoice_id",
-    "customer_id",
-    "issue_date",
-    "due_date",
-    "open_amount",
-    "days_past_due",
-    *BUCKETS,
-    *DAYS_COLUMNS,
-    "predicted_payment_date",
-    "reasons",
-)
-"""The columns of `invoices.parquet` and of the API's invoice answers, in order; `reasons` is
-JSON text (a list of {feature, value, contribution (days of the p50), text})."""
+INVOICE_COLUMNS: tuple[str, ...] = tuple(InvoicePrediction.model_fields)
+"""The columns of `invoices.parquet`: the fields of `InvoicePrediction`, in order; `reasons` is
+JSON text there (a list of {feature, value, contribution (days of the p50), text})."""
 EXPECTATION_HORIZON_DAYS = 30
 """expected_overdue_amount counts the open invoices falling due in (t, t + this]."""
 INDUSTRY = "customer_industry"
@@ -94,7 +85,13 @@ def predict_invoices(
     model = bundle.invoice_model
     if model is None or customer_frame.empty:
         return empty_invoices()
-    rows = invoice_rows(model, tables, customer_frame)
+    return predict_rows(model, invoice_rows(model, tables, customer_frame), top_k)
+
+
+def predict_rows(model: InvoiceModel, rows: pd.DataFrame, top_k: int) -> pd.DataFrame:
+    """`INVOICE_COLUMNS` for invoice rows (`features.invoices.invoice_frame` layout)."""
+    if rows.empty:
+        return empty_invoices()
     predictions = model.predict(rows)
     days = np.round(predictions[DAYS_COLUMNS[1]].to_numpy(float))
     frame = pd.DataFrame(
@@ -112,6 +109,48 @@ def predict_invoices(
     )
     frame = frame.sort_values(["customer_id", "due_date", "invoice_id"], kind="stable")
     return frame.reset_index(drop=True)[list(INVOICE_COLUMNS)]
+
+
+def served_invoices(
+    bundle: ModelBundle,
+    own_rows: pd.DataFrame | None,
+    store_frame: pd.DataFrame,
+    as_of: pd.Timestamp,
+    top_k: int,
+) -> dict[str, tuple[InvoicePrediction, ...]]:
+    """Every open invoice of the invoice store, predicted, grouped by customer (the server's).
+
+    Args:
+        bundle: the served bundle (none without an invoice model).
+        own_rows: `features.invoice_store.read_invoice_store` (None: no invoice store).
+        store_frame: the online store's frame, indexed by customer_id.
+        as_of: the online store's date; invoice rows of another date are stale and ignored.
+        top_k: reasons per invoice.
+    """
+    model = bundle.invoice_model
+    if model is None or own_rows is None:
+        return {}
+    current = own_rows.loc[pd.to_datetime(own_rows["as_of"]) == pd.Timestamp(as_of)]
+    if len(current) < len(own_rows):
+        logger.warning(
+            "invoice store: %d rows not as of %s ignored", len(own_rows) - len(current), as_of
+        )
+    customers = (
+        store_frame.rename_axis("customer_id").reset_index().assign(as_of=pd.Timestamp(as_of))
+    )
+    own = {s.name for s in INVOICE_FEATURES}
+    names = [n for n in model.feature_names if n not in own]
+    rows = join_customer_features(current.reset_index(drop=True), customers, names)
+    frame = predict_rows(model, rows, top_k)
+    grouped: dict[str, list[InvoicePrediction]] = {}
+    for raw in frame.to_dict("records"):
+        record: dict[str, Any] = {str(k): v for k, v in raw.items()}
+        reasons = [Reason(**r) for r in json.loads(record.pop("reasons"))]
+        for name in ("issue_date", "due_date", "predicted_payment_date"):
+            record[name] = record[name].date()
+        item = InvoicePrediction(**record, reasons=reasons)
+        grouped.setdefault(item.customer_id, []).append(item)
+    return {k: tuple(v) for k, v in grouped.items()}
 
 
 def expected_overdue_amounts(invoices: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:

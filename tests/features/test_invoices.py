@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from features.build import build_feature_frame
 from features.invoice_labels import days_late_known_by, decided_by
+from features.invoice_store import read_invoice_store, write_invoice_store
 from features.invoices import INVOICE_FEATURES, invoice_features, invoice_frame
 from tests.features.builders import invoice, make_tables
 from tests.features.test_point_in_time import BASE, T, ledgers, rewrite_after, to_tables
@@ -115,3 +116,16 @@ def test_labels_known_by_k_never_change_with_facts_after_k(
     before = labels(to_tables(ledger))
     after = labels(to_tables(rewrite_after(ledger, T + 60, data.draw)))
     pd.testing.assert_frame_equal(before, after)
+
+
+def test_invoice_store_beside_a_parquet_or_database_store_round_trips(tmp_path: Any) -> None:
+    tables = make_tables(CUSTOMERS, INVOICES, PAYMENTS)
+    expected = invoice_features(tables, FEB)
+    parquet = tmp_path / "online.parquet"
+    assert read_invoice_store(parquet) is None  # an older store: no invoices beside it
+    for store in (parquet, f"sqlite:///{tmp_path / 'online.db'}"):
+        assert write_invoice_store(tables, FEB, store) == 2
+        found = read_invoice_store(store)
+        assert found is not None
+        pd.testing.assert_frame_equal(found, expected, check_dtype=False)
+    assert (tmp_path / "online.invoices.parquet").exists()

@@ -13,19 +13,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from fastapi.testclient import TestClient
 from mlflow.tracking import MlflowClient
 
 from features.build import online_frame
 from features.tables import Tables, data_end_of
 from models.bundle import ModelBundle
 from models.invoice_model import BUCKETS
+from serving.app import create_app
 from serving.batch.job import run_batch
 from serving.batch.types import BatchRequest, BatchResult
 from serving.batch.worklist import open_invoices
 from serving.invoices import INVOICE_COLUMNS, predict_invoices
+from serving.settings import ServingSettings
 from tests.conftest import fit_tiny_invoice_model
 from tests.serving.batch_fixtures import world_dir_fixture  # noqa: F401
-from tests.serving.conftest import EXPERIMENT, Registry, make_settings
+from tests.serving.conftest import AUTH, EXPERIMENT, Registry, make_settings
 
 
 @pytest.fixture(scope="module")
@@ -36,21 +39,24 @@ def invoice_bundle(
 
 
 @pytest.fixture(scope="module")
-def run(
-    tmp_path_factory: pytest.TempPathFactory,
-    invoice_bundle: ModelBundle,
-    world_dir: Path,
-    world: Tables,
-) -> BatchResult:
+def invoice_settings(
+    tmp_path_factory: pytest.TempPathFactory, invoice_bundle: ModelBundle
+) -> ServingSettings:
+    """A registry of its own with the invoice bundle as champion, and its own store path."""
     root = tmp_path_factory.mktemp("invoice-registry")
     uri = f"sqlite:///{root / 'mlflow.db'}"
     MlflowClient(uri).create_experiment(EXPERIMENT, artifact_location=str(root / "art"))
     registry = Registry(uri, invoice_bundle)
     registry.register(invoice_bundle)
-    settings = make_settings(root, root / "store" / "online.parquet", registry)
+    return make_settings(root, root / "store" / "online.parquet", registry)
+
+
+@pytest.fixture(scope="module")
+def run(invoice_settings: ServingSettings, world_dir: Path, world: Tables) -> BatchResult:
+    """The job as of the data end; it refreshes the online store and the invoice store."""
     as_of = data_end_of(world).normalize()
-    out = root / "runs" / "scores.parquet"
-    return run_batch(BatchRequest(world_dir, as_of.date(), out, track=False), settings)
+    out = invoice_settings.home / "runs" / "scores.parquet"
+    return run_batch(BatchRequest(world_dir, as_of.date(), out, track=False), invoice_settings)
 
 
 def test_invoices_file_lists_every_open_invoice_with_its_prediction(
@@ -106,3 +112,33 @@ def test_the_invoice_model_travels_with_the_bundle_and_old_bundles_load_without(
     pd.testing.assert_frame_equal(predict_invoices(loaded, world, store_frame), expected)
     tiny_bundle.save(tmp_path / "old")
     assert ModelBundle.load(tmp_path / "old").invoice_model is None
+
+
+def test_api_answers_a_customers_open_invoices_for_crm_and_risk(
+    run: BatchResult, invoice_settings: ServingSettings
+) -> None:
+    expected = pd.read_parquet(run.paths.invoices)
+    customer = str(expected["customer_id"].value_counts().index[0])
+    mine = expected.loc[expected["customer_id"] == customer]
+    with TestClient(create_app(invoice_settings)) as client:
+        answer = client.get(f"/v1/customers/{customer}/invoices", headers=AUTH["crm"])
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert client.get(f"/v1/customers/{customer}/invoices", headers=AUTH["risk"]).is_success
+        assert client.get(f"/v1/customers/{customer}/invoices").status_code == 401
+        unknown = client.get("/v1/customers/NOPE/invoices", headers=AUTH["risk"])
+        assert unknown.status_code == 404
+        spec = client.get("/openapi.json").json()
+    assert [i["invoice_id"] for i in body["invoices"]] == mine["invoice_id"].tolist()
+    first, row = body["invoices"][0], mine.iloc[0]
+    assert first["p_paid_on_time"] == pytest.approx(row["p_paid_on_time"], rel=1e-12)
+    assert first["predicted_payment_date"] == row["predicted_payment_date"].date().isoformat()
+    assert first["reasons"] == json.loads(row["reasons"])
+    assert body["features_as_of"] == data_end_of_run(run)
+    assert "/v1/customers/{customer_id}/invoices" in spec["paths"]
+    schema = spec["components"]["schemas"]["InvoicePrediction"]["properties"]
+    assert schema["p_paid_on_time"]["examples"] == [0.58]
+
+
+def data_end_of_run(run: BatchResult) -> str:
+    return str(pd.read_parquet(run.paths.scores)["as_of"].iloc[0].date())
