@@ -27,6 +27,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from features.build import online_frame
+from features.invoice_store import write_invoice_store
 from features.portfolio import portfolio_by_month
 from features.settings import FeaturesSettings
 from features.sources.synth import SynthConfig, synthesize_to_directory
@@ -133,8 +134,9 @@ def refresh_online_store(tables: Tables, options: DemoOptions, console: Console)
     console.rule("4. Online feature store")
     frame = online_frame(tables)
     location = FeaturesSettings(home=options.home).online_store_location
-    write_online_store(frame, location)
     as_of = pd.Timestamp(frame["as_of"].max())
+    write_invoice_store(tables, as_of, location)
+    write_online_store(frame, location)
     console.print(f"{len(frame):,} customers as of {as_of:%Y-%m-%d} -> {location}")
     return as_of
 

@@ -19,6 +19,7 @@ from rich.table import Table
 from features.build import build_feature_frame, build_steps, build_training_frame, online_frame
 from features.catalog import FEATURES
 from features.errors import FeaturesError
+from features.invoice_store import write_invoice_store
 from features.labels import LabelDefinition
 from features.locations import location
 from features.settings import get_features_settings
@@ -97,9 +98,11 @@ def run_build(request: BuildRequest, console: Console) -> str:
         settings = get_features_settings()
         target = location(settings.home, request.store or settings.online_store)
         frame = online_frame(tables, as_of)
+        when = pd.Timestamp(frame["as_of"].iloc[0]) if len(frame) else as_of
+        if when is not None:  # the open invoices beside the store, written before it
+            write_invoice_store(tables, when, target)
         write_online_store(frame, target)
-        when = frame["as_of"].iloc[0].date() if len(frame) else as_of
-        return f"online store {target}: {len(frame)} customers as of {when}"
+        return f"online store {target}: {len(frame)} customers as of {when and when.date()}"
     assert request.out is not None  # check_request guarantees it
     definition = LabelDefinition(request.horizon_days, request.grace_days)
     with _progress(console) as progress:

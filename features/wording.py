@@ -68,6 +68,7 @@ def format_value(value: object, style: Style) -> str:
         "change": lambda: ("up" if v >= 0 else "down") + f" {abs(v):.0%}",
         "points": lambda: f"{v:,.1f}".removesuffix(".0"),
         "signed_points": lambda: sign + f"{v:,.1f}".removesuffix(".0"),
+        "yes_no": lambda: "yes" if v >= 0.5 else "no",
     }
     return formats[style]()
 

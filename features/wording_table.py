@@ -22,6 +22,7 @@ Style = Literal[
     "points",
     "signed_points",
     "text",
+    "yes_no",
 ]
 
 
@@ -243,5 +244,29 @@ WORDING_PATTERNS: dict[str, Wording] = {
     "customer_terms_days": _w("Payment terms", "Payment terms of {value}", "days"),
     "customer_credit_limit": _w("Credit limit", "Credit limit {value}", "amount"),
     "customer_tenure_days": _w("Customer for", "Customer for {value}", "days"),
+    # the invoice payment model's own features (features/invoices.py)
+    "invoice_amount": _w("Invoice amount", "Invoice of {value}", "amount"),
+    "invoice_amount_to_customer_median_ratio": _w(
+        "Size against the usual invoice", "Invoice is {value} the customer's usual", "ratio"
+    ),
+    "invoice_terms_days": _w("Invoice terms", "Invoice on {value} terms", "days"),
+    "invoice_days_past_due": _w(
+        "Days past due", "Invoice is {value} past its due date", "signed_days"
+    ),
+    "invoice_age_days": _w("Invoice age", "Issued {value} ago", "days"),
+    "invoice_paid_share": _w("Already paid", "{value} of the invoice is already paid", "share"),
+    "invoice_is_disputed": _w("Disputed", "Disputed invoice: {value}", "yes_no"),
+    "invoice_is_paperless": _w("Sent electronically", "Sent electronically: {value}", "yes_no"),
+    "invoice_due_days_before_month_end": _w(
+        "Due before month end", "Due {value} before the month end", "days"
+    ),
+    "invoice_is_due_in_quarter_end_month": _w(
+        "Due in a quarter-end month", "Due in a quarter-end month: {value}", "yes_no"
+    ),
+    "customer_days_late_median_365d": _w(
+        "Median days late, last year",
+        "Pays a typical invoice {value} after due (last year)",
+        "signed_days",
+    ),
 }
 """Wording per catalog name pattern (``{w}`` = the group's window, as in the docstrings)."""

@@ -9,6 +9,9 @@ definitions, the feature-pipeline version, a fingerprint of the training data, t
 constraints and the evaluation report. It is policy-free: tiers and decisions live in serving.
 Bundles trained where `delinquent_90d` is known also hold the credit-risk classifier and its
 calibrator (`delinquency_probability`); both are None in older bundles, which then predict NaN.
+Bundles trained on invoice tables also hold the invoice payment model (`invoice_model`, see
+models/invoice_model.py: per open invoice, delay-bucket probabilities and days-late quantiles);
+None in older bundles and where no invoice model could be trained.
 
 On disk (see `save`/`load`) every part has a portable format: boosters as LightGBM model text,
 the encoder and calibrator as JSON, the rest in `bundle.json`. Nothing is pickled.
@@ -29,6 +32,8 @@ from models.contributions import tree_contributions
 from models.encoding import CategoricalEncoder
 from models.errors import ArtifactError, FeatureMismatchError
 from models.interval import dso_interval
+from models.invoice_model import DIRECTORY as INVOICE_DIRECTORY
+from models.invoice_model import InvoiceModel
 
 KEY_COLUMNS = ("customer_id", "as_of")
 """Key columns a feature frame may carry; the bundle ignores them (predictions never use ids)."""
@@ -130,6 +135,7 @@ class ModelBundle:
     interval_adjustment_days: float = 0.0
     delinquency_classifier: lgb.Booster | None = None
     delinquency_calibrator: Calibrator | None = None
+    invoice_model: InvoiceModel | None = None
 
     def encode(self, features: pd.DataFrame) -> pd.DataFrame:
         """The model matrix: features in training order, categories as codes, all float64.
@@ -239,6 +245,8 @@ class ModelBundle:
         if self.delinquency_calibrator is not None:
             meta["delinquency_calibrator"] = self.delinquency_calibrator.to_dict()
         (directory / "bundle.json").write_text(json.dumps(meta, indent=2, default=str))
+        if self.invoice_model is not None:
+            self.invoice_model.save(directory / INVOICE_DIRECTORY)
 
     @classmethod
     def load(cls, directory: Path) -> ModelBundle:
@@ -246,7 +254,8 @@ class ModelBundle:
 
         A `bundle.json` without `interval_adjustment_days` (saved before the interval was
         conformalised) loads with 0.0: its interval is exactly what it served before; one
-        without a delinquency classifier file or calibrator loads with None for both.
+        without a delinquency classifier file or calibrator loads with None for both, one
+        without an `invoice_model/` directory with `invoice_model=None`.
 
         Raises:
             ArtifactError: a file is missing or unreadable.
@@ -282,6 +291,11 @@ class ModelBundle:
             delinquency_calibrator=(
                 Calibrator.from_dict(meta["delinquency_calibrator"])
                 if "delinquency_calibrator" in meta
+                else None
+            ),
+            invoice_model=(
+                InvoiceModel.load(directory / INVOICE_DIRECTORY)
+                if (directory / INVOICE_DIRECTORY).is_dir()
                 else None
             ),
         )

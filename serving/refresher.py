@@ -22,6 +22,7 @@ import logging
 import threading
 
 from features.errors import StoreError
+from features.invoice_store import read_invoice_store
 from features.store import read_online_store, store_version
 from models.errors import ModelError
 from serving.deadline import Deadline
@@ -161,7 +162,16 @@ class Refresher:
                     lambda: read_online_store(self.store_location),
                 )
             )
-            served = build_served(ref, bundle, store, token, self.policy, self.top_k)
+            invoices = (
+                old.invoice_rows  # type: ignore[union-attr]
+                if same_store
+                else self._store_deadline.run(
+                    "store",
+                    f"invoice store beside {self.store_location}",
+                    lambda: read_invoice_store(self.store_location),
+                )
+            )
+            served = build_served(ref, bundle, store, token, self.policy, self.top_k, invoices)
         except (ServingError, StoreError, ModelError, OSError) as exc:
             kind = "consistency" if isinstance(exc, ConsistencyError) else "load"
             self.set_problem(kind, str(exc))

@@ -23,6 +23,8 @@ import pandas as pd
 from features.store import OnlineStore
 from models.bundle import ModelBundle
 from serving.errors import ConsistencyError
+from serving.invoice_record import InvoicePrediction
+from serving.invoices import served_invoices
 from serving.model_loader import ModelRef
 from serving.policy import Policy
 from serving.record import OUTPUT_FIELDS, Reason, Reasons
@@ -55,6 +57,11 @@ class Served:
     deal_context: Mapping[str, DealContext] = field(default_factory=dict)
     answers: Mapping[str, CustomerScore] = field(default_factory=dict)
     """The API answer of every scored customer, built once with the snapshot (read-only)."""
+    invoice_rows: pd.DataFrame | None = None
+    """The invoice store read with the store (`features.invoice_store`; None without one)."""
+    invoices: Mapping[str, tuple[InvoicePrediction, ...]] = field(default_factory=dict)
+    """Every open invoice's prediction by customer, scored with the snapshot
+    (`serving.invoices.served_invoices`; empty without an invoice model or store)."""
 
     @property
     def features_as_of(self) -> date:
@@ -108,9 +115,16 @@ def check_consistent(ref: ModelRef, bundle: ModelBundle, store: OnlineStore) -> 
 
 
 def build_served(
-    ref: ModelRef, bundle: ModelBundle, store: OnlineStore, token: str, policy: Policy, top_k: int
+    ref: ModelRef,
+    bundle: ModelBundle,
+    store: OnlineStore,
+    token: str,
+    policy: Policy,
+    top_k: int,
+    invoice_rows: pd.DataFrame | None = None,
 ) -> Served:
-    """Check the pair and score every customer of the store that has features."""
+    """Check the pair and score every customer of the store that has features, and every open
+    invoice of `invoice_rows` (the invoice store beside it) where the bundle can."""
     check_consistent(ref, bundle, store)
     policy.check_columns(store.frame.columns)
     frame = store.frame
@@ -134,6 +148,10 @@ def build_served(
         contributions=contributions,
         deal_context=MappingProxyType(deal_contexts(frame, policy)),
         answers=MappingProxyType(answers),
+        invoice_rows=invoice_rows,
+        invoices=MappingProxyType(
+            served_invoices(bundle, invoice_rows, frame, store.features_as_of, top_k)
+        ),
     )
 
 

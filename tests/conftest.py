@@ -8,7 +8,9 @@ real public ledger lives, if anywhere.
   per model, a Platt calibrator) on any frame with the real features and labels, with the
   delinquency model where the frame has delinquent_90d (serving refuses a bundle without it);
 - `fit_small_bundle`: the same four boosters through the training code's `fit_models`, with the
-  recipe kept (for promotion, which refits a champion's recipe).
+  recipe kept (for promotion, which refits a champion's recipe);
+- `fit_tiny_invoice_model`: the invoice payment model (5 trees per booster) on the invoice rows
+  of real tables at the snapshots of a real training frame.
 """
 
 from __future__ import annotations
@@ -25,9 +27,13 @@ from sklearn.linear_model import LogisticRegression
 from features.build import FEATURE_PIPELINE_VERSION
 from features.catalog import categorical_names, feature_names
 from features.labels import LabelDefinition
+from features.tables import Tables, data_end_of
 from models.bundle import Calibrator, ModelBundle
 from models.encoding import CategoricalEncoder
+from models.invoice_model import InvoiceModel
 from training.dataset import DELINQUENT, categorical_columns, feature_columns
+from training.invoice import TASKS, fit_invoice_model
+from training.invoice_data import build_invoice_rows, training_rows
 from training.train import (
     DEFAULT_PARAMS,
     DELINQUENCY_TASK,
@@ -203,3 +209,10 @@ def fit_small_bundle(
         data_fingerprint="tests",
         params={**recipe.params, "rounds": recipe.rounds, "seed": recipe.seed},
     )
+
+
+def fit_tiny_invoice_model(tables: Tables, frame: pd.DataFrame, rounds: int = 5) -> InvoiceModel:
+    """The invoice model on every decided invoice row of `tables` at `frame`'s snapshots."""
+    rows = training_rows(build_invoice_rows(tables, frame), data_end_of(tables), grace_days=0)
+    params = {**DEFAULT_PARAMS, "num_threads": 1}
+    return fit_invoice_model(params, dict.fromkeys(TASKS, rounds), rows, seed=0, grace_days=0)

@@ -13,6 +13,15 @@ from models.bundle import ModelBundle
 
 CLASSIFICATION = ("auc", "pr_auc", "brier", "log_loss", "ece", "lift_top_decile")
 REGRESSION = ("dso_mae", "dso_rmse", "dso_coverage_p10_p90")
+INVOICE = (
+    "mae_days",
+    "rmse_days",
+    "within_3_days",
+    "within_7_days",
+    "bucket_log_loss",
+    "coverage_p10_p90",
+    "days_rows",
+)
 
 
 @dataclass(frozen=True)
@@ -114,6 +123,48 @@ def credit_section(bundle: ModelBundle) -> list[str]:
     ]
 
 
+def invoice_section(bundle: ModelBundle) -> list[str]:
+    """The invoice payment model: outputs, censoring, backtest beside its baselines."""
+    section = bundle.report.get("invoice")
+    if section is None:
+        return []
+    lines = [
+        "## Collections: the invoice payment model",
+        "- Per open invoice: `p_paid_on_time` (by due + "
+        f"{bundle.label_definition.get('grace_days', 0)} grace days), `p_late_1_30`, "
+        "`p_late_31_60`, `p_late_61_90`, `p_late_over_90` (sum to 1), "
+        "`predicted_days_late_p10/p50/p90` and `predicted_payment_date` (due + p50), with "
+        "TreeSHAP reasons of the p50.",
+    ]
+    if "skipped" in section:
+        return [*lines, f"- Not trained: {section['skipped']}.", ""]
+    folds = section.get("folds", [])
+    last = folds[-1] if folds else {}
+    interval = section.get("interval", {})
+    coverage = interval.get("held_out_coverage")
+    ratios = ", ".join(
+        f"{name.removeprefix('mae_ratio_over_')} {fmt(value)}"
+        for name, value in section.get("margins", {}).items()
+    )
+    return [
+        *lines,
+        "- Censoring: a model trained at cut-off K learns only from invoices due at least 90 "
+        "days before K (their bucket is decided; one still open is known to be over 90 days "
+        "late and enters the quantile models at its lower bound). Test rows still open at "
+        "the data end are judged only where their bucket is decided.",
+        f"- Same folds as the customer models; last fold tested on {last.get('test_start', '?')}"
+        f" to {last.get('test_end', '?')}. p10-p90 conformalised (CQR) by "
+        f"{interval.get('adjustment_days', 0.0):+.1f} days"
+        + (f"; held-out coverage {coverage:.1%}" if coverage is not None else "")
+        + ".",
+        "",
+        *metrics_table(section.get("last_fold", {}), INVOICE),
+        "",
+        f"MAE of the model over each baseline's (below 1 is better): {ratios}.",
+        "",
+    ]
+
+
 def render_model_card(bundle: ModelBundle, context: CardContext) -> str:
     """The card as markdown."""
     report = bundle.report
@@ -154,6 +205,7 @@ def render_model_card(bundle: ModelBundle, context: CardContext) -> str:
         margin_line(report),
         "",
         *credit_section(bundle),
+        *invoice_section(bundle),
         "## Limits",
         "- Scores are only as current as the feature snapshot they are computed from.",
         "- Segments with fewer than 30 labelled rows have no metrics in the report.",

@@ -20,7 +20,8 @@ from features.tables import Tables
 from models.bundle import ModelBundle
 from training import tracking
 from training.backtest import MODEL
-from training.dataset import OVERDUE, feature_columns, labelled
+from training.dataset import OVERDUE, feature_columns, labelled, tables_known_by
+from training.invoice_data import build_invoice_rows
 from training.model_card import CardContext, render_model_card
 from training.plots import plot_beeswarm, plot_calibration, plot_dso_residuals, plot_roc
 from training.promotion import decide_promotion
@@ -169,9 +170,11 @@ def develop_and_register(
     trials: int | None = None,
     timeout: float | None = None,
     promote: bool = False,
+    invoices: pd.DataFrame | None = None,
 ) -> tuple[Development, TrainingResult, tracking.TrackingStore]:
     """One training run on a labelled frame: develop, log, register, maybe promote.
 
+    `invoices` (`training.invoice_data.build_invoice_rows`) adds the invoice payment model.
     Returns the development, the result and the store, for callers that go on comparing
     (`training.retrain`); `train_frame_and_register` keeps only the result.
     """
@@ -180,8 +183,9 @@ def develop_and_register(
     timeout = settings.timeout_seconds if timeout is None else timeout
     tags = {"trained_as_of": trained_as_of.date().isoformat()}
     with tracking.training_run(store, f"train-{trained_as_of.date()}", tags) as run_id:
+        callbacks = [tracking.trial_logger(store, run_id)]
         development = develop(
-            frame, settings, definition, trials, timeout, [tracking.trial_logger(store, run_id)]
+            frame, settings, definition, trials, timeout, callbacks, invoices, trained_as_of
         )
         result = register_development(
             development, frame, settings, trained_as_of, promote, (store, run_id)
@@ -197,9 +201,11 @@ def train_frame_and_register(
     trials: int | None = None,
     timeout: float | None = None,
     promote: bool = False,
+    invoices: pd.DataFrame | None = None,
 ) -> TrainingResult:
-    """`train_and_register` on a labelled frame already built (tests, notebooks)."""
-    args = (frame, settings, trained_as_of, definition, trials, timeout, promote)
+    """`train_and_register` on a labelled frame already built (tests, notebooks); with
+    `invoices` (`training.invoice_data.build_invoice_rows`) the invoice model too."""
+    args = (frame, settings, trained_as_of, definition, trials, timeout, promote, invoices)
     return develop_and_register(*args)[1]
 
 
@@ -225,4 +231,8 @@ def train_and_register(
     """
     frame, end = build_frame(tables, as_of, definition)
     logger.info("training frame: %d rows x %d columns as of %s", *frame.shape, end.date())
-    return train_frame_and_register(frame, settings, end, definition, trials, timeout, promote)
+    known = tables_known_by(tables, end)
+    invoices = build_invoice_rows(known, frame, settings.invoice_max_rows, settings.seed)
+    logger.info("invoice rows: %d", len(invoices))
+    args = (frame, settings, end, definition, trials, timeout, promote, invoices)
+    return train_frame_and_register(*args)

@@ -30,6 +30,8 @@ class TrainingSettings(BaseSettings):
         seed: the one seed of sampler, LightGBM and baselines.
         max_rounds: upper bound on boosting rounds (early stopping picks fewer).
         threads: LightGBM threads per model (1 is fastest on a busy shared machine).
+        invoice_max_rows: cap on the invoice model's training rows (a seeded sample above it;
+            the multiclass booster fits 5 trees a round, so rows are its cost).
         mlflow_tracking_uri: MLflow tracking/registry URI (`MLFLOW_TRACKING_URI`); default the
             embedded SQLite store under `<home>/models/` (the one serving reads).
     """
@@ -48,6 +50,7 @@ class TrainingSettings(BaseSettings):
     seed: int = 0
     max_rounds: int = Field(default=1000, ge=10)
     threads: int = Field(default=1, ge=1)
+    invoice_max_rows: int = Field(default=50_000, ge=100)
     mlflow_tracking_uri: str | None = Field(
         default=None, validation_alias=AliasChoices("MLFLOW_TRACKING_URI", "mlflow_tracking_uri")
     )

@@ -114,10 +114,13 @@ def report_metrics(report: dict[str, Any]) -> dict[str, float]:
     """The run's metrics: last-fold metrics of the model (bare) and each baseline (prefixed
     with its name), and the model's AUC margins (`margin_auc_over_<baseline>`); the same for
     the delinquency model under `delinquency_` (`delinquency_auc`, `delinquency_logistic_auc`,
-    `delinquency_margin_auc_over_logistic`, ...)."""
+    `delinquency_margin_auc_over_logistic`, ...) and the invoice model under `invoice_`
+    (`invoice_mae_days`, `invoice_paid_on_due_date_mae_days`,
+    `invoice_margin_mae_ratio_over_customer_median_days_late`, ...)."""
     metrics: dict[str, float] = {}
     credit = report.get("delinquency", {})
-    for section, prefix in ((report, ""), (credit, "delinquency_")):
+    invoice = report.get("invoice", {})
+    for section, prefix in ((report, ""), (credit, "delinquency_"), (invoice, "invoice_")):
         for name, values in section.get("last_fold", {}).items():
             metrics |= finite_metrics(values, prefix if name == "model" else f"{prefix}{name}_")
         margins = {k: v for k, v in section.get("margins", {}).items() if v is not None}

@@ -5,7 +5,8 @@ order: the tables as known on the as-of date; the labelled snapshot frame; the r
 folds; one time-based tuning split (outside the objective); Optuna; rounds by
 early stopping; the backtest of the tuned recipe and every baseline on the same folds, which
 also chooses the calibrator; the same for the delinquency classifier where delinquent_90d is
-known (training/delinquency.py); the final fit on every labelled row and the report. Then, in
+known (training/delinquency.py); the invoice payment model on the same folds where invoice rows
+are given (training/invoice.py); the final fit on every labelled row and the report. Then, in
 `training.registration`: plots and card, MLflow logging, registration as `challenger` and, with
 `promote`, the champion decision.
 """
@@ -39,6 +40,7 @@ from training.dataset import (
 )
 from training.delinquency import DelinquencyDevelopment, delinquency_report, develop_delinquency
 from training.errors import DatasetError
+from training.invoice import InvoiceDevelopment, develop_invoice, invoice_settings
 from training.report import build_report
 from training.settings import TrainingSettings
 from training.train import (
@@ -69,6 +71,7 @@ class Development:
     recipe: Recipe
     trials: int
     delinquency: DelinquencyDevelopment | None = None
+    invoice: InvoiceDevelopment | None = None
 
 
 def build_frame(
@@ -119,10 +122,15 @@ def develop(
     trials: int,
     timeout: float | None = None,
     trial_callbacks: list[TrialCallback] | None = None,
+    invoices: pd.DataFrame | None = None,
+    data_end: pd.Timestamp | None = None,
 ) -> Development:
     """Tune, backtest against the baselines, calibrate and fit the final bundle (no MLflow).
 
-    Longer than a screen only because it lists the bundle's fields, one per line.
+    `invoices` (`training.invoice_data.build_invoice_rows`) adds the invoice payment model,
+    judged with outcomes known at `data_end` (default: the frame's last snapshot + horizon +
+    grace, where its labels end). Longer than a screen only because it lists the bundle's
+    fields, one per line.
     """
     gap = definition.horizon_days + definition.grace_days
     folds = rolling_origin_folds(
@@ -137,10 +145,18 @@ def develop(
     delinquency = develop_delinquency(frame, recipe, settings, definition)
     recipe = delinquency.recipe
     credit = delinquency.backtest
+    end = frame["as_of"].max() + pd.Timedelta(days=gap) if data_end is None else data_end
+    invoice = develop_invoice(
+        invoices, folds, recipe.params, invoice_settings(settings, definition, end)
+    )
     final = fit_models(
         recipe, frame, CORE_TASKS if credit is None else (*CORE_TASKS, DELINQUENCY_TASK)
     )
-    report = {**build_report(backtest, frame), "delinquency": delinquency_report(delinquency)}
+    report = {
+        **build_report(backtest, frame),
+        "delinquency": delinquency_report(delinquency),
+        "invoice": invoice.report,
+    }
     bundle = ModelBundle(
         classifier=final.boosters["classifier"],
         regressor=final.boosters["regressor"],
@@ -160,5 +176,6 @@ def develop(
         interval_adjustment_days=backtest.interval_adjustment_days,
         delinquency_classifier=final.boosters.get(DELINQUENCY_TASK),
         delinquency_calibrator=None if credit is None else credit.calibrator,
+        invoice_model=invoice.model,
     )
-    return Development(bundle, backtest, recipe, trials, delinquency)
+    return Development(bundle, backtest, recipe, trials, delinquency, invoice)

@@ -111,6 +111,7 @@ def write_companions(
     write_parquet(frames.alerts, paths.alerts, {**meta, "kind": "alerts"})
     write_parquet(frames.worklist, paths.worklist, {**meta, "kind": "worklist"})
     write_parquet(frames.invoices, paths.worklist_invoices, {**meta, "kind": "worklist_invoices"})
+    write_parquet(run.invoices, paths.invoices, {**meta, "kind": "invoices"})
 
 
 def record_in_audit(run: ScoringRun, frames: RunFrames) -> None:

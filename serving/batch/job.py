@@ -23,8 +23,10 @@ from __future__ import annotations
 import logging
 
 import pandas as pd
+from sqlalchemy.exc import SQLAlchemyError
 
 from features.errors import StoreError
+from features.invoice_store import write_invoice_store
 from features.store import read_online_store, write_online_store
 from serving.batch.finish import finish_run
 from serving.batch.history import find_previous
@@ -59,12 +61,14 @@ def newer_store_exists(settings: ServingSettings, as_of: pd.Timestamp) -> bool:
 
 
 def refresh_store(run: ScoringRun) -> None:
-    """Write the run's features to the online store, unless not asked or a backfill."""
+    """Write the run's features to the online store (its open invoices beside it, first),
+    unless not asked or a backfill."""
     if not run.request.refresh_store or newer_store_exists(run.settings, run.as_of):
         return
     try:
+        write_invoice_store(run.tables, run.as_of, run.settings.online_store_location)
         write_online_store(run.frame, run.settings.online_store_location)
-    except StoreError as exc:
+    except (StoreError, OSError, SQLAlchemyError) as exc:
         raise BatchError(str(exc), ExitCode.UNAVAILABLE) from exc
 
 

@@ -69,6 +69,11 @@ class OutputPaths:
         return self.directory / "worklist_invoices.parquet"
 
     @property
+    def invoices(self) -> Path:
+        """Every invoice open at the as-of date with its payment prediction."""
+        return self.directory / "invoices.parquet"
+
+    @property
     def contributions(self) -> Path:
         return self.directory / "contributions.parquet"
 
@@ -96,6 +101,7 @@ class OutputPaths:
             self.alerts,
             self.worklist,
             self.worklist_invoices,
+            self.invoices,
         ]
 
 

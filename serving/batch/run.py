@@ -2,7 +2,9 @@
 
 `build_run` loads and validates the data directory, loads the champion and the policy,
 builds the features as of DATE with the one feature pipeline, scores them in chunks with the
-online service's scoring function and assembles one row per customer. The finishing steps
+online service's scoring function and assembles one row per customer, and predicts every open
+invoice with the bundle's invoice model (`serving.invoices`; the customers'
+`expected_overdue_amount` then comes from it). The finishing steps
 (`serving.batch.finish`) are functions of the resulting `ScoringRun`.
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -23,6 +25,7 @@ from serving.batch.rejects import check_rejects, validated_tables
 from serving.batch.rows import assemble_rows, score_chunks
 from serving.batch.types import BatchError, BatchRequest, ExitCode, Progress
 from serving.errors import PolicyError
+from serving.invoices import empty_invoices, predict_invoices, with_invoice_expectation
 from serving.scoring import build_reason_context
 from serving.settings import ServingSettings
 
@@ -42,6 +45,8 @@ class ScoringRun:
         rejects: the rejected input rows (`serving.batch.rejects.reject_rows`).
         fingerprint: `data_fingerprint` of the validated tables.
         reject_share: rejected rows over rows read.
+        invoices: one row per invoice open at DATE with its payment prediction
+            (`serving.invoices.INVOICE_COLUMNS`; no rows without an invoice model).
     """
 
     request: BatchRequest
@@ -56,6 +61,7 @@ class ScoringRun:
     rejects: pd.DataFrame
     fingerprint: str
     reject_share: float
+    invoices: pd.DataFrame = field(default_factory=empty_invoices)
 
     @property
     def as_of(self) -> pd.Timestamp:
@@ -124,9 +130,13 @@ def build_run(
     features = frame.set_index("customer_id", drop=False)
     scores, points = _score(features, champion, settings, request, progress)
     rows = assemble_rows(tables, rejects, features, scores, as_of, champion.policy)
+    scored = frame.loc[frame["customer_id"].isin(scores.index)]
+    invoices = predict_invoices(champion.bundle, tables, scored, settings.reasons_top_k)
+    has_model = champion.bundle.invoice_model is not None
+    rows = with_invoice_expectation(rows, invoices, as_of, has_model)
     return ScoringRun(
         request, settings, paths, champion, tables, frame, features, rows, points, rejects,
-        data_fingerprint(tables), share,
+        data_fingerprint(tables), share, invoices,
     )  # fmt: skip
 
 

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from features.catalog import FEATURES
+from features.invoices import INVOICE_FEATURES
 from features.wording import fill_sentence, format_value, wording_for
 
 INTERVAL_OR_COLUMN = re.compile(r"[\[\]_]|\(t|t-\d|t\+\d|\bt\b")
@@ -24,10 +25,11 @@ LONG_VALUES = {
     "points": 12.5,
     "signed_points": -2.5,
     "text": "construction",
+    "yes_no": 1.0,
 }
 
 
-@pytest.mark.parametrize("spec", FEATURES, ids=lambda s: s.name)
+@pytest.mark.parametrize("spec", [*FEATURES, *INVOICE_FEATURES], ids=lambda s: s.name)
 def test_every_feature_is_worded_within_the_limits(spec) -> None:  # type: ignore[no-untyped-def]
     wording = wording_for(spec.name)
     assert wording is not None, f"{spec.name} has no wording in features/wording.py"

@@ -65,6 +65,7 @@ def test_api_conforms_to_its_schema(
         "GET /metrics",
         "GET /readyz",
         "GET /v1/customers/{customer_id}",
+        "GET /v1/customers/{customer_id}/invoices",
         "GET /v1/model",
         "POST /v1/deals/assess",
         "POST /v1/scores",
