@@ -19,6 +19,7 @@ from rich.table import Table
 from serving.policy import TIERS
 
 EXAMPLES = 3
+INVOICES_EACH = 4
 
 
 def tier_mix_table(scores: pd.DataFrame) -> Table:
@@ -40,6 +41,12 @@ def tier_mix_table(scores: pd.DataFrame) -> Table:
     return table
 
 
+def _riskiest(scores: pd.DataFrame) -> list[str]:
+    """Scored customer ids, highest credit risk first."""
+    scored = scores.loc[scores["scored"]]
+    return scored.sort_values("delinquency_probability", ascending=False)["customer_id"].tolist()
+
+
 def _reasons(value: object, top: int = 2) -> str:
     """The first `top` reason sentences of a JSON reasons cell."""
     reasons = json.loads(value) if isinstance(value, str) else list(value)  # type: ignore[arg-type]
@@ -49,8 +56,7 @@ def _reasons(value: object, top: int = 2) -> str:
 def examples_table(scores: pd.DataFrame, first_customer: str) -> Table:
     """The first customer and the riskiest ones: tier, both probabilities, terms, reasons."""
     scored = scores.loc[scores["scored"]].set_index("customer_id")
-    riskiest = scored.sort_values("delinquency_probability", ascending=False).index[:EXAMPLES]
-    ids = list(dict.fromkeys([first_customer, *riskiest]))
+    ids = list(dict.fromkeys([first_customer, *_riskiest(scores)[:EXAMPLES]]))
     table = Table(title="A few customers, as the API answers about them")
     for column in ("customer", "tier", "credit risk", "late next 30d", "terms", "why (credit)"):
         table.add_column(column, overflow="fold")
@@ -72,8 +78,35 @@ def examples_table(scores: pd.DataFrame, first_customer: str) -> Table:
     return table
 
 
+def invoices_table(invoices: pd.DataFrame, customers: list[str]) -> Table:
+    """The open invoices of `customers`: due date, amount, predicted payment, bucket odds."""
+    table = Table(title="Their open invoices: when they will be paid (invoice model)")
+    for column in ("customer", "invoice", "due", "open", "predicted payment", "on time",
+                   "1-30 late", "over 30 late"):  # fmt: skip
+        table.add_column(column, justify="right" if column in ("open",) else "left")
+    rows = invoices.loc[invoices["customer_id"].isin(customers)]
+    for row in rows.groupby("customer_id", sort=False).head(INVOICES_EACH).itertuples():
+        over = row.p_late_31_60 + row.p_late_61_90 + row.p_late_over_90
+        table.add_row(
+            str(row.customer_id),
+            str(row.invoice_id),
+            f"{row.due_date:%Y-%m-%d}",
+            f"{row.open_amount:,.0f}",
+            f"{row.predicted_payment_date:%Y-%m-%d} "
+            f"({row.predicted_days_late_p10:+.0f} to {row.predicted_days_late_p90:+.0f} d)",
+            f"{row.p_paid_on_time:.0%}",
+            f"{row.p_late_1_30:.0%}",
+            f"{over:.0%}",
+        )
+    return table
+
+
 def print_scoring_report(scores_path: Path, first_customer: str, console: Console) -> None:
-    """The tier mix and the example customers of one run's scores file."""
+    """The tier mix, the example customers and their open invoices of one run."""
     scores = pd.read_parquet(scores_path)
     console.print(tier_mix_table(scores))
     console.print(examples_table(scores, first_customer))
+    invoices_path = scores_path.parent / "invoices.parquet"
+    if invoices_path.is_file():
+        shown = [first_customer, *_riskiest(scores)[:1]]
+        console.print(invoices_table(pd.read_parquet(invoices_path), shown))

@@ -9,6 +9,8 @@ what a risk officer reads around them, all from the served snapshot:
   (features/wording.py); they add up exactly to delinquency probability - its base;
 - recommended terms from `serving.policy.recommend_terms` (tier, segment, agreed terms);
 - invoice aging and DSO today from the online store's features;
+- the open invoices with their predicted payment date and delay-bucket probabilities, as
+  `GET /v1/customers/{id}/invoices` answers them (`Served.invoices`);
 - health signals at t-180d, t-90d and t: the store holds each signal's latest value and its
   changes over 90 and 180 days (`features.health`), so value(t - d) = latest - change_d.
 """
@@ -23,6 +25,7 @@ import pandas as pd
 from features.wording import format_value
 from serving.audit import AuditLog
 from serving.auth import Role
+from serving.invoice_record import InvoicePrediction
 from serving.policy import Terms, recommend_terms
 from serving.reasons import wording_of
 from serving.routes.customers import customer as customer_answer
@@ -61,6 +64,7 @@ class CustomerView:
     waterfall: tuple[float, list[tuple[str, float]]] | None
     aging: list[tuple[str, float]] | None
     signals: list[SignalSeries]
+    invoices: tuple[InvoicePrediction, ...] = ()
 
 
 def _number(value: object) -> float | None:
@@ -131,4 +135,5 @@ def build_customer_view(
         waterfall=None if latest is None else waterfall_steps(served, row),
         aging=[(label, _number(record.get(col)) or 0.0) for label, col in AGING],
         signals=signal_series(record, pd.Timestamp(served.features_as_of)),
+        invoices=served.invoices.get(customer_id, ()),
     )

@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 SCORES_NAME = "scores.parquet"
 TREND_MONTHS = 24
 ALERTS_SHOWN = 25
+AT_RISK_SHOWN = 15
 SORTABLE = {
     "rank": "rank",
     "customer": "customer_id",
@@ -90,6 +91,7 @@ class PortfolioView:
     alerts_total: int = 0
     worklist: pd.DataFrame | None = None
     worklist_total: int = 0
+    at_risk_invoices: pd.DataFrame | None = None
     trend: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -166,12 +168,25 @@ def build_portfolio_view(
         if worklist is not None:
             view.worklist_total = len(worklist)
             view.worklist = sorted_worklist(worklist, sort, descending).head(limit)
+        if view.latest.paths.invoices.is_file():
+            view.at_risk_invoices = likely_over_30(pd.read_parquet(view.latest.paths.invoices))
     trend = portfolio_trend(data_dir)
     if isinstance(trend, str):
         view.notes.append(trend)
     else:
         view.trend = trend
     return view
+
+
+def likely_over_30(invoices: pd.DataFrame, shown: int = AT_RISK_SHOWN) -> pd.DataFrame:
+    """The open invoices most likely to be paid more than 30 days late (or never), by that
+    probability and then amount at stake, with `p_late_over_30` added."""
+    over = invoices[["p_late_31_60", "p_late_61_90", "p_late_over_90"]].sum(axis=1)
+    ranked = invoices.assign(p_late_over_30=over, at_stake=over * invoices["open_amount"])
+    ranked = ranked.sort_values(
+        ["p_late_over_30", "at_stake", "invoice_id"], ascending=[False, False, True]
+    )
+    return ranked.head(shown).reset_index(drop=True)
 
 
 def portfolio_trend(data_dir: Path) -> pd.DataFrame | str:

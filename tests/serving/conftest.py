@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +27,7 @@ from models.bundle import ModelBundle
 from models.pyfunc import log_bundle
 from serving.app import create_app
 from serving.settings import ServingSettings
-from tests.conftest import fit_tiny_bundle
+from tests.conftest import fit_tiny_bundle, fit_tiny_invoice_model
 
 KEYS = {"crm": "crm-key-123", "risk": "risk-key-456", "admin": "admin-key-789"}
 AUTH = {role: {"Authorization": f"Bearer {key}"} for role, key in KEYS.items()}
@@ -69,8 +69,10 @@ def training_frame(world: Tables) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="session")
-def tiny_bundle(training_frame: pd.DataFrame) -> ModelBundle:
-    return fit_tiny_bundle(training_frame)
+def tiny_bundle(world: Tables, training_frame: pd.DataFrame) -> ModelBundle:
+    """The served bundle of the serving tests: every model a production bundle holds."""
+    bundle = fit_tiny_bundle(training_frame)
+    return replace(bundle, invoice_model=fit_tiny_invoice_model(world, training_frame))
 
 
 @pytest.fixture(scope="session")

@@ -33,8 +33,15 @@ def test_one_row_per_customer_with_the_contract_columns(two_runs: TwoRuns, world
     assert set(scores["model_name"]) == {"arsight"}
     assert set(scores["model_version"]) == {"1"}
     assert set(scores["policy_version"]) == {"2026.12-1"}
-    expected = scores["overdue_probability"] * scores["amount_due_next_30d"]
-    np.testing.assert_array_equal(scores["expected_overdue_amount"], expected)
+    # the invoice model's expectation: open amount x P(not paid on time), invoices due soon
+    invoices = pd.read_parquet(two_runs.second.paths.invoices)
+    as_of = two_runs.second_as_of
+    soon = invoices.loc[
+        (invoices["due_date"] > as_of) & (invoices["due_date"] <= as_of + pd.Timedelta(days=30))
+    ]
+    late = (soon["open_amount"] * (1 - soon["p_paid_on_time"])).groupby(soon["customer_id"])
+    expected = scores["customer_id"].map(late.sum()).fillna(0.0)
+    np.testing.assert_allclose(scores["expected_overdue_amount"], expected, rtol=1e-12)
     assert (scores["dso_30d_p10"] <= scores["dso_30d_p90"]).all()
 
 

@@ -95,6 +95,25 @@ def run_on_spark(
             spark.stop()
 
 
+def refuse_invoice_model(champion: Champion) -> None:
+    """Refuse a champion with an invoice payment model: this engine does not score invoices.
+
+    Its partitions carry customer feature rows only, so it can write neither invoices.parquet
+    nor the invoice model's expected_overdue_amount; running anyway would give numbers that
+    differ from the pandas engine's without saying so.
+
+    Raises:
+        BatchError: exit 2, naming the model and the way out.
+    """
+    if champion.bundle.invoice_model is not None:
+        raise BatchError(
+            f"{champion.ref.uri} holds an invoice payment model, which the Spark engine does "
+            "not score yet (no invoices.parquet, no invoice-based expected_overdue_amount): "
+            "score with --engine pandas",
+            ExitCode.BAD_INPUT,
+        )
+
+
 def run_spark_batch(
     request: BatchRequest,
     settings: ServingSettings,
@@ -112,6 +131,7 @@ def run_spark_batch(
         logger.info("%s exists: skipped (use --force to rewrite)", paths.scores)
         return skipped_result(paths)
     champion = load_model(settings)
+    refuse_invoice_model(champion)
     as_of = pd.Timestamp(request.as_of)
     partitions = default_partitions(spark, spark_settings)
     rows, read = feature_rows(spark, request.directory, as_of, partitions)

@@ -298,3 +298,33 @@ def test_data_is_escaped_on_the_portfolio(
         page = client.get("/ui/").text
     assert payload not in page
     assert "<td>&lt;img src=x onerror=&#34;alert(1)&#34;&gt;</td>" in page
+
+
+def test_customer_page_lists_the_open_invoices_as_the_api(
+    risk_client: TestClient, two_runs: TwoRuns
+) -> None:
+    customer_id = str(pd.read_parquet(two_runs.second.paths.worklist)["customer_id"].iloc[0])
+    api = risk_client.get(f"/v1/customers/{customer_id}/invoices", headers=AUTH["risk"]).json()
+    assert api["invoices"], "the worklist's first customer has open invoices"
+    page = risk_client.get(f"/ui/customers/{customer_id}").text
+    table = page.split('<table id="invoices">')[1].split("</table>")[0]
+    rows = table.split("<tbody>")[1].split("</tbody>")[0]
+    assert rows.count("<tr>") == len(api["invoices"])
+    first = api["invoices"][0]
+    assert f"<td>{first['invoice_id']}</td><td>{first['due_date']}</td>" in rows
+    assert f"<td>{first['predicted_payment_date']} <small>(" in rows
+    assert f'<td class="num">{first["p_paid_on_time"]:.0%}</td>' in rows
+
+
+def test_portfolio_lists_the_invoices_most_likely_over_30_days(
+    risk_client: TestClient, two_runs: TwoRuns
+) -> None:
+    invoices = pd.read_parquet(two_runs.second.paths.invoices)
+    over = invoices[["p_late_31_60", "p_late_61_90", "p_late_over_90"]].sum(axis=1)
+    worst = invoices.assign(o=over, s=over * invoices["open_amount"]).sort_values(
+        ["o", "s", "invoice_id"], ascending=[False, False, True]
+    )
+    page = risk_client.get("/ui/").text
+    table = page.split('<table id="at-risk-invoices">')[1].split("</table>")[0]
+    shown = re.findall(r"<tr><td>([^<]+)</td><td><a href", table)
+    assert shown == worst["invoice_id"].head(15).tolist()

@@ -23,11 +23,12 @@ from typer.testing import CliRunner
 from arsight.cli import app
 from features.sources.synth import SynthConfig, generate_world
 from features.tables import Tables, data_end_of, read_raw_tables, write_tables
+from models.bundle import ModelBundle
 from serving.batch.job import run_batch
 from serving.batch.rows import FLOAT_COLUMNS
 from serving.batch.types import BatchError, BatchRequest, BatchResult, ExitCode
 from serving.settings import ServingSettings, get_serving_settings
-from tests.serving.conftest import Registry, make_settings
+from tests.serving.conftest import EXPERIMENT, Registry, make_settings
 
 pyspark = pytest.importorskip("pyspark")
 
@@ -73,15 +74,29 @@ class BothEngines:
 
 
 @pytest.fixture(scope="module")
+def customer_registry(
+    tmp_path_factory: pytest.TempPathFactory, tiny_bundle: ModelBundle
+) -> Registry:
+    """A registry whose champion scores customers only: the engine refuses invoice models."""
+    root = tmp_path_factory.mktemp("customer-registry")
+    uri = f"sqlite:///{root / 'mlflow.db'}"
+    MlflowClient(uri).create_experiment(EXPERIMENT, artifact_location=str(root / "art"))
+    bundle = replace(tiny_bundle, invoice_model=None)
+    registry = Registry(uri, bundle)
+    registry.register(bundle)
+    return registry
+
+
+@pytest.fixture(scope="module")
 def both(
-    tmp_path_factory: pytest.TempPathFactory, registry: Registry, spark: SparkSession
+    tmp_path_factory: pytest.TempPathFactory, customer_registry: Registry, spark: SparkSession
 ) -> BothEngines:
     world = generate_world(SynthConfig(customers=10_000, months=15, seed=3))
     as_of = data_end_of(world).normalize()
     data = tmp_path_factory.mktemp("world10k")
     write_tables(_with_odd_customers(world, as_of), data)
     home = tmp_path_factory.mktemp("spark-home")
-    settings = make_settings(home, home / "store" / "online.parquet", registry)
+    settings = make_settings(home, home / "store" / "online.parquet", customer_registry)
     base = BatchRequest(data, as_of.date(), home / "pandas" / "scores.parquet")
     pandas_result = run_batch(replace(base, track=False, refresh_store=False), settings)
     request = replace(base, out=home / "spark" / "scores.parquet", refresh_store=False)
@@ -192,14 +207,14 @@ def test_ledger_partitions_give_back_the_raw_tables(
 
 
 def test_invoice_ids_repeated_across_customers_exit_2(
-    tmp_path: Path, world: Tables, registry: Registry, spark: SparkSession
+    tmp_path: Path, world: Tables, customer_registry: Registry, spark: SparkSession
 ) -> None:
     invoices = world.invoices.copy()
     invoices.loc[invoices.index[-1], "invoice_id"] = invoices["invoice_id"].iloc[0]
     data = tmp_path / "data"
     data.mkdir()
     write_tables(replace(world, invoices=invoices), data)
-    settings = make_settings(tmp_path, tmp_path / "store.parquet", registry)
+    settings = make_settings(tmp_path, tmp_path / "store.parquet", customer_registry)
     out = tmp_path / "run" / "scores.parquet"
     request = BatchRequest(data, data_end_of(world).date(), out, track=False)
     with pytest.raises(BatchError) as caught:
@@ -281,3 +296,18 @@ def test_cli_pandas_engine_refuses_a_spark_output_directory(both: BothEngines) -
         f"error: --out {out}: a directory (Spark engine output); expected a file"
     )
     assert (out / "_SUCCESS").is_file()
+
+
+def test_a_champion_with_an_invoice_model_is_refused(
+    both: BothEngines, registry: Registry, spark: SparkSession, tmp_path: Path
+) -> None:
+    settings = make_settings(tmp_path, tmp_path / "store" / "online.parquet", registry)
+    request = replace(both.request, out=tmp_path / "spark" / "scores.parquet")
+    with pytest.raises(BatchError) as err:
+        run_spark_batch(request, settings, spark, SPARK)
+    assert err.value.exit_code == ExitCode.BAD_INPUT
+    assert str(err.value) == (
+        "models:/arsight/1 holds an invoice payment model, which the Spark engine does not "
+        "score yet (no invoices.parquet, no invoice-based expected_overdue_amount): score with "
+        "--engine pandas"
+    )
