@@ -160,9 +160,16 @@ def build_training(
 
 
 def train_model(
-    frame: pd.DataFrame, end: pd.Timestamp, options: DemoOptions, console: Console
+    tables: Tables,
+    frame: pd.DataFrame,
+    end: pd.Timestamp,
+    options: DemoOptions,
+    console: Console,
 ) -> str:
-    """Backtest, tune, register and promote; print the model card."""
+    """Backtest, tune, register and promote the customer, credit and invoice models; print the
+    model card."""
+    from training.dataset import tables_known_by
+    from training.invoice_data import build_invoice_rows
     from training.registration import train_frame_and_register
     from training.settings import TrainingSettings
     from training.tune import follow_application_log_level
@@ -171,10 +178,18 @@ def train_model(
     follow_application_log_level()
     console.rule("5. Train, backtest, register and promote")
     settings = TrainingSettings(home=options.home, trials=options.trials, seed=options.seed)
+    known = tables_known_by(tables, end)
+    invoices = build_invoice_rows(known, frame, settings.invoice_max_rows, settings.seed)
     status = f"tuning ({options.trials} trials), backtesting {settings.folds} folds, fitting"
     with console.status(status):
         result = train_frame_and_register(
-            frame, settings, end, DEFAULT_DEFINITION, trials=options.trials, promote=True
+            frame,
+            settings,
+            end,
+            DEFAULT_DEFINITION,
+            trials=options.trials,
+            promote=True,
+            invoices=invoices,
         )
     console.print(
         Panel(result.model_card, title=f"Model card: {result.model_name} v{result.version}")
@@ -239,7 +254,7 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> None:
     console.print(portfolio_table(tables))
     frame, end = build_training(tables, options, console)
     as_of = refresh_online_store(tables, options, console)
-    train_model(frame, end, options, console)
+    train_model(tables, frame, end, options, console)
     customer_id = str(tables.customers["customer_id"].iloc[0])
     score_portfolio(data_dir, as_of, settings, customer_id, console)
     console.rule("7. Serve")
