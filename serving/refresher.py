@@ -21,9 +21,11 @@ import gc
 import logging
 import threading
 
+import pandas as pd
+
 from features.errors import StoreError
 from features.invoice_store import read_invoice_store
-from features.store import read_online_store, store_version
+from features.store import OnlineStore, read_online_store, store_version
 from models.errors import ModelError
 from serving.deadline import Deadline
 from serving.errors import ConsistencyError, ModelLoadError, ModelNotReadyError, ServingError
@@ -132,6 +134,20 @@ class Refresher:
         self.clear_problem("registry")
         return ref
 
+    def _read_stores(self) -> tuple[OnlineStore, pd.DataFrame | None]:
+        """The online store and the invoice store beside it, each within the store deadline."""
+        store = self._store_deadline.run(
+            "store",
+            f"online store {self.store_location}",
+            lambda: read_online_store(self.store_location),
+        )
+        invoices = self._store_deadline.run(
+            "store",
+            f"invoice store beside {self.store_location}",
+            lambda: read_invoice_store(self.store_location),
+        )
+        return store, invoices
+
     def _store_token(self) -> str:
         """The store's version token, under the store deadline."""
         what = f"online store {self.store_location}"
@@ -152,25 +168,10 @@ class Refresher:
                 self.clear_problem("consistency", "load")  # what is served is what is there
                 return False
             bundle = old.bundle if old is not None and old.ref == ref else self.source.load(ref)
-            same_store = old is not None and old.store_token == token
-            store = (
-                old.store  # type: ignore[union-attr]
-                if same_store
-                else self._store_deadline.run(
-                    "store",
-                    f"online store {self.store_location}",
-                    lambda: read_online_store(self.store_location),
-                )
-            )
-            invoices = (
-                old.invoice_rows  # type: ignore[union-attr]
-                if same_store
-                else self._store_deadline.run(
-                    "store",
-                    f"invoice store beside {self.store_location}",
-                    lambda: read_invoice_store(self.store_location),
-                )
-            )
+            if old is not None and old.store_token == token:
+                store, invoices = old.store, old.invoice_rows
+            else:
+                store, invoices = self._read_stores()
             served = build_served(ref, bundle, store, token, self.policy, self.top_k, invoices)
         except (ServingError, StoreError, ModelError, OSError) as exc:
             kind = "consistency" if isinstance(exc, ConsistencyError) else "load"

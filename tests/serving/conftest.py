@@ -43,6 +43,15 @@ class Registry:
     uri: str
     bundle: ModelBundle
 
+    @classmethod
+    def create(cls, root: Path, bundle: ModelBundle) -> Registry:
+        """A new store under `root` with `bundle` registered as `arsight` v1, champion."""
+        uri = f"sqlite:///{root / 'mlflow.db'}"
+        MlflowClient(uri).create_experiment(EXPERIMENT, artifact_location=str(root / "art"))
+        registry = cls(uri, bundle)
+        registry.register(bundle)
+        return registry
+
     def register(
         self, bundle: ModelBundle, alias: str | None = "champion", name: str = "arsight"
     ) -> str:

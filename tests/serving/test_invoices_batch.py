@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
-from mlflow.tracking import MlflowClient
 
 from features.build import online_frame
 from features.tables import Tables, data_end_of
@@ -27,7 +26,7 @@ from serving.batch.worklist import open_invoices
 from serving.invoices import INVOICE_COLUMNS, predict_invoices
 from serving.settings import ServingSettings
 from tests.serving.batch_fixtures import world_dir_fixture  # noqa: F401
-from tests.serving.conftest import AUTH, EXPERIMENT, Registry, make_settings
+from tests.serving.conftest import AUTH, Registry, make_settings
 
 
 @pytest.fixture(scope="module")
@@ -42,10 +41,7 @@ def invoice_settings(
 ) -> ServingSettings:
     """A registry of its own with the invoice bundle as champion, and its own store path."""
     root = tmp_path_factory.mktemp("invoice-registry")
-    uri = f"sqlite:///{root / 'mlflow.db'}"
-    MlflowClient(uri).create_experiment(EXPERIMENT, artifact_location=str(root / "art"))
-    registry = Registry(uri, invoice_bundle)
-    registry.register(invoice_bundle)
+    registry = Registry.create(root, invoice_bundle)
     return make_settings(root, root / "store" / "online.parquet", registry)
 
 

@@ -28,7 +28,7 @@ from serving.batch.job import run_batch
 from serving.batch.rows import FLOAT_COLUMNS
 from serving.batch.types import BatchError, BatchRequest, BatchResult, ExitCode
 from serving.settings import ServingSettings, get_serving_settings
-from tests.serving.conftest import EXPERIMENT, Registry, make_settings
+from tests.serving.conftest import Registry, make_settings
 
 pyspark = pytest.importorskip("pyspark")
 
@@ -79,12 +79,7 @@ def customer_registry(
 ) -> Registry:
     """A registry whose champion scores customers only: the engine refuses invoice models."""
     root = tmp_path_factory.mktemp("customer-registry")
-    uri = f"sqlite:///{root / 'mlflow.db'}"
-    MlflowClient(uri).create_experiment(EXPERIMENT, artifact_location=str(root / "art"))
-    bundle = replace(tiny_bundle, invoice_model=None)
-    registry = Registry(uri, bundle)
-    registry.register(bundle)
-    return registry
+    return Registry.create(root, replace(tiny_bundle, invoice_model=None))
 
 
 @pytest.fixture(scope="module")
