@@ -28,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from benchmarks.ceiling import latent_columns, oracle_metrics
+from benchmarks.invoice_gates import print_invoice_gates
 from benchmarks.tiers import print_tier_gates, severe_outcome
 from features.build import FEATURE_PIPELINE_VERSION, build_training_frame
 from features.labels import LabelDefinition
@@ -37,9 +38,10 @@ from features.tables import data_end_of
 from features.validate import load_valid_tables
 from training.backtest import MODEL
 from training.baselines import make_baselines
-from training.dataset import DSO, OVERDUE, feature_columns, labelled
+from training.dataset import DSO, OVERDUE, feature_columns, labelled, tables_known_by
 from training.errors import DatasetError
 from training.evaluate import evaluate_scored
+from training.invoice_data import build_invoice_rows
 from training.report import PRIOR_LATE_SHARE
 from training.scoring import score_frame, window_snapshots
 from training.settings import TrainingSettings
@@ -152,41 +154,46 @@ def settings_for(
 
 def synthetic_frame(
     customers: int, months: int, seed: int, cache: Path | None
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The labelled frame of a synthetic world, its hidden truth per row (`benchmarks.ceiling`)
-    and the severe outcomes (60+ days past due or default within 90 days, `benchmarks.tiers`).
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The labelled frame of a synthetic world, its hidden truth per row (`benchmarks.ceiling`),
+    the severe outcomes (60+ days past due or default within 90 days, `benchmarks.tiers`) and
+    the invoice rows of the invoice payment model (`training.invoice_data.build_invoice_rows`).
 
-    All three are read from / written to `cache` if given (keyed by size, seed and pipeline).
+    All four are read from / written to `cache` if given (keyed by size, seed and pipeline).
     """
     name = f"{customers}-{months}-{seed}-v{FEATURE_PIPELINE_VERSION}.parquet"
-    paths = (
-        None if cache is None else [cache / f"{k}-{name}" for k in ("frame", "latent", "severe")]
-    )
+    parts = ("frame", "latent", "severe", "invoices")
+    paths = None if cache is None else [cache / f"{k}-{name}" for k in parts]
     if paths is not None and all(p.exists() for p in paths):
-        frame, latent, severe = (pd.read_parquet(p) for p in paths)
-        return frame, latent, severe
+        frame, latent, severe, invoices = (pd.read_parquet(p) for p in paths)
+        return frame, latent, severe, invoices
     world = generate_world(
         SynthConfig(customers=customers, months=months, seed=seed), include_latent=True
     )
-    frame, _ = build_frame(world.tables, None, LabelDefinition())
+    frame, end = build_frame(world.tables, None, LabelDefinition())
     latent = latent_columns(world, frame)
     defaults = world.traits.set_index("customer_id")["default_date"].dropna()
     severe = severe_outcome(world.tables, defaults, sorted(frame["as_of"].unique()))
+    invoices = build_invoice_rows(tables_known_by(world.tables, end), frame)
     if paths is not None:
         paths[0].parent.mkdir(parents=True, exist_ok=True)
-        for part, path in zip((frame, latent, severe), paths, strict=True):
+        for part, path in zip((frame, latent, severe, invoices), paths, strict=True):
             part.to_parquet(path)
-    return frame, latent, severe
+    return frame, latent, severe, invoices
 
 
 def synthetic(args: argparse.Namespace) -> bool:
     """Backtest quality on a synthetic world."""
     started = time.perf_counter()
-    frame, latent, severe = synthetic_frame(args.customers, args.months, args.seed, args.cache)
+    frame, latent, severe, invoices = synthetic_frame(
+        args.customers, args.months, args.seed, args.cache
+    )
     end = frame["as_of"].max()
     built = time.perf_counter()
     settings = settings_for(frame, args.trials, args.timeout, args.seed)
-    development = develop(frame, settings, LabelDefinition(), args.trials, args.timeout)
+    development = develop(
+        frame, settings, LabelDefinition(), args.trials, args.timeout, invoices=invoices
+    )
     done = time.perf_counter()
     fold = development.backtest.last_fold
     print(
@@ -205,6 +212,7 @@ def synthetic(args: argparse.Namespace) -> bool:
     ok = print_gates(metrics)
     ok &= print_delinquency(development)
     ok &= print_tier_gates(development, frame, severe, latent)
+    ok &= print_invoice_gates(development)
     if args.ceiling and latent is not None:
         print_ceiling(metrics, oracle_metrics(frame, latent, fold))
     return ok
@@ -247,7 +255,8 @@ def ibm(args: argparse.Namespace) -> bool:
     with tempfile.TemporaryDirectory(prefix="arsight-ibm-") as tmp:
         import_ibm_ar(IBM_CSV, Path(tmp))
         tables = load_valid_tables(Path(tmp))
-    frame, _ = build_frame(tables, IBM_AS_OF, LabelDefinition())
+    frame, end = build_frame(tables, IBM_AS_OF, LabelDefinition())
+    invoices = build_invoice_rows(tables_known_by(tables, end), frame)
     settings = settings_for(frame, args.trials, args.timeout, args.seed)
     print(
         f"\nIBM ledger: {len(tables.customers)} customers, {len(tables.invoices)} invoices; "
@@ -255,10 +264,18 @@ def ibm(args: argparse.Namespace) -> bool:
         f"({frame['as_of'].nunique()} month ends, "
         f"folds of {settings.fold_snapshots} months)"
     )
-    development = develop(frame, settings, LabelDefinition(), args.trials, args.timeout)
+    development = develop(
+        frame, settings, LabelDefinition(), args.trials, args.timeout, invoices=invoices
+    )
     metrics = ibm_metrics(tables, frame, development, args.seed)
     print_metrics("After the as-of date (out of time)", metrics)
-    return print_gates(metrics)
+    ok = print_gates(metrics)
+    return (
+        print_invoice_gates(
+            development, "IBM invoice days late (backtest before the as-of)", bar=1.0
+        )
+        and ok
+    )
 
 
 def main() -> None:
