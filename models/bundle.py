@@ -7,11 +7,9 @@ models/interval.py), plus everything needed to use and audit them:
 the ordered feature list, which features are categorical and how they are encoded, the label
 definitions, the feature-pipeline version, a fingerprint of the training data, the monotone
 constraints and the evaluation report. It is policy-free: tiers and decisions live in serving.
-Bundles trained where `delinquent_90d` is known also hold the credit-risk classifier and its
-calibrator (`delinquency_probability`); both are None in older bundles, which then predict NaN.
-Bundles trained on invoice tables also hold the invoice payment model (`invoice_model`, see
-models/invoice_model.py: per open invoice, delay-bucket probabilities and days-late quantiles);
-None in older bundles and where no invoice model could be trained.
+Where `delinquent_90d` is known it also holds the credit-risk classifier and its calibrator
+(`delinquency_probability`, NaN in older bundles), and where invoices were given the invoice
+payment model (`invoice_model`, models/invoice_model.py; None in older bundles).
 
 On disk (see `save`/`load`) every part has a portable format: boosters as LightGBM model text,
 the encoder and calibrator as JSON, the rest in `bundle.json`. Nothing is pickled.

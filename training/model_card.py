@@ -166,34 +166,16 @@ def invoice_section(bundle: ModelBundle) -> list[str]:
 
 
 def render_model_card(bundle: ModelBundle, context: CardContext) -> str:
-    """The card as markdown."""
+    """The card as markdown: what it predicts, how it was built, each model's backtest, limits."""
     report = bundle.report
     folds = report.get("folds", [])
     last = folds[-1] if folds else {}
-    monotone = ", ".join(f"`{k}` ({'+' if v > 0 else '-'})" for k, v in bundle.monotone.items())
-    version = f"version {context.version}" if context.version else ""
-    calibration = report.get("calibration", {}).get("method", "unknown")
     lines = [
-        f"# Model card: {context.model_name} {version}".rstrip(),
+        f"# Model card: {context.model_name} {_version(context)}".rstrip(),
         "",
-        "## What it predicts",
-        "- `overdue_probability`: calibrated probability that an invoice of the customer falling "
-        f"due in the next {bundle.label_definition.get('horizon_days', 30)} days is paid late "
-        f"(grace {bundle.label_definition.get('grace_days', 0)} days).",
-        "- `dso_30d` with a p10-p90 interval: the customer's DSO 30 days ahead, in days.",
-        "- Reasons: exact TreeSHAP contributions of every feature for both models.",
+        *predicts_lines(bundle),
         "",
-        "## How it was built",
-        f"- Trained as of {context.trained_as_of} on {context.training_rows} snapshot rows; "
-        f"feature pipeline {bundle.pipeline_version}; "
-        f"data fingerprint `{bundle.data_fingerprint[:16]}`.",
-        f"- {len(bundle.feature_names)} features ({len(bundle.categorical_features)} categorical, "
-        "native LightGBM handling).",
-        f"- LightGBM, {context.trials} Optuna trials (seeded TPE, pruning); calibration: "
-        f"{calibration} (chosen on held-out folds by Brier).",
-        f"- Monotone constraints: {monotone or 'none'}.",
-        interval_line(bundle),
-        f"- MLflow run `{context.run_id}`." if context.run_id else "",
+        *built_lines(bundle, context),
         "",
         "## Out-of-time performance (last backtest fold)",
         f"Trained on snapshots up to {last.get('train_end', '?')}, tested on "
@@ -209,7 +191,55 @@ def render_model_card(bundle: ModelBundle, context: CardContext) -> str:
         "## Limits",
         "- Scores are only as current as the feature snapshot they are computed from.",
         "- Segments with fewer than 30 labelled rows have no metrics in the report.",
-        "- The probability is a ranking and planning aid, not a credit decision; the risk policy "
-        "in serving turns it into tiers and deal decisions.",
+        "- The probabilities are ranking and planning aids, not credit decisions; the risk "
+        "policy in serving turns the credit risk into tiers and deal decisions.",
     ]
     return "\n".join(line for line in lines if line is not None) + "\n"
+
+
+def _version(context: CardContext) -> str:
+    return f"version {context.version}" if context.version else ""
+
+
+def predicts_lines(bundle: ModelBundle) -> list[str]:
+    """ "What it predicts": the two questions (credit, collections) and the DSO forecast."""
+    definition = bundle.label_definition
+    lines = ["## What it predicts"]
+    if bundle.delinquency_classifier is not None:
+        lines.append(
+            "- `delinquency_probability` (credit: sets the risk tier): calibrated probability "
+            f"that an invoice of the customer is more than {definition.get('delinquent_days', 30)}"
+            f" days past due within {definition.get('delinquency_horizon_days', 90)} days."
+        )
+    lines += [
+        "- `overdue_probability` (collections): calibrated probability that an invoice of the "
+        f"customer falling due in the next {definition.get('horizon_days', 30)} days is paid "
+        f"late (grace {definition.get('grace_days', 0)} days).",
+        "- `dso_30d` with a p10-p90 interval: the customer's DSO 30 days ahead, in days.",
+    ]
+    if bundle.invoice_model is not None:
+        lines.append(
+            "- Per open invoice: the delay-bucket probabilities, days late p10/p50/p90 and the "
+            "predicted payment date (invoice payment model)."
+        )
+    lines.append("- Reasons: exact TreeSHAP contributions of every feature for every model.")
+    return lines
+
+
+def built_lines(bundle: ModelBundle, context: CardContext) -> list[str | None]:
+    """ "How it was built": data, features, tuning, calibration, constraints, interval, run."""
+    monotone = ", ".join(f"`{k}` ({'+' if v > 0 else '-'})" for k, v in bundle.monotone.items())
+    calibration = bundle.report.get("calibration", {}).get("method", "unknown")
+    return [
+        "## How it was built",
+        f"- Trained as of {context.trained_as_of} on {context.training_rows} snapshot rows; "
+        f"feature pipeline {bundle.pipeline_version}; "
+        f"data fingerprint `{bundle.data_fingerprint[:16]}`.",
+        f"- {len(bundle.feature_names)} features ({len(bundle.categorical_features)} categorical, "
+        "native LightGBM handling).",
+        f"- LightGBM, {context.trials} Optuna trials (seeded TPE, pruning); calibration: "
+        f"{calibration} (chosen on held-out folds by Brier).",
+        f"- Monotone constraints: {monotone or 'none'}.",
+        interval_line(bundle),
+        f"- MLflow run `{context.run_id}`." if context.run_id else "",
+    ]
