@@ -1,6 +1,7 @@
 """What every test package shares: the factories of tiny real models and frames, and where the
 real public ledger lives, if anywhere.
 
+- `tiny_world`: a synthetic world and its training frame from the real feature code;
 - `make_training_frame`: a small labelled snapshot frame shaped like
   `features.build.build_training_frame` output, customers with a latent riskiness that drives
   both their history features and their outcomes, so a model learns something in a few trees;
@@ -24,9 +25,11 @@ import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from features.build import FEATURE_PIPELINE_VERSION
+from features.build import FEATURE_PIPELINE_VERSION, build_training_frame
 from features.catalog import categorical_names, feature_names
 from features.labels import LabelDefinition
+from features.snapshots import month_end_snapshots
+from features.sources.synth import SynthConfig, generate_world
 from features.tables import Tables, data_end_of
 from models.bundle import Calibrator, ModelBundle
 from models.encoding import CategoricalEncoder
@@ -64,6 +67,12 @@ def ibm_ar_csv() -> Path:
 
 INDUSTRIES = np.array(["construction", "retail", "software", "wholesale"])
 SEGMENTS = np.array(["small", "medium", "large"])
+
+
+def tiny_world(customers: int, months: int, seed: int) -> tuple[Tables, pd.DataFrame]:
+    """A synthetic world and its labelled month-end training frame (the real feature code)."""
+    world = generate_world(SynthConfig(customers=customers, months=months, seed=seed))
+    return world, build_training_frame(world, month_end_snapshots(world))
 
 
 def make_training_frame(customers: int = 300, months: int = 18, seed: int = 0) -> pd.DataFrame:

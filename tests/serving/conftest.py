@@ -18,16 +18,14 @@ import pytest
 from fastapi.testclient import TestClient
 from mlflow.tracking import MlflowClient
 
-from features.build import build_training_frame, online_frame
-from features.snapshots import month_end_snapshots
-from features.sources.synth import SynthConfig, generate_world
+from features.build import online_frame
 from features.store import write_online_store
 from features.tables import Tables
 from models.bundle import ModelBundle
 from models.pyfunc import log_bundle
 from serving.app import create_app
 from serving.settings import ServingSettings
-from tests.conftest import fit_tiny_bundle, fit_tiny_invoice_model
+from tests.conftest import fit_tiny_bundle, fit_tiny_invoice_model, tiny_world
 
 KEYS = {"crm": "crm-key-123", "risk": "risk-key-456", "admin": "admin-key-789"}
 AUTH = {role: {"Authorization": f"Bearer {key}"} for role, key in KEYS.items()}
@@ -68,13 +66,18 @@ class Registry:
 
 
 @pytest.fixture(scope="session")
-def world() -> Tables:
-    return generate_world(SynthConfig(customers=300, months=15, seed=3))
+def world_and_frame() -> tuple[Tables, pd.DataFrame]:
+    return tiny_world(customers=300, months=15, seed=3)
 
 
 @pytest.fixture(scope="session")
-def training_frame(world: Tables) -> pd.DataFrame:
-    return build_training_frame(world, month_end_snapshots(world))
+def world(world_and_frame: tuple[Tables, pd.DataFrame]) -> Tables:
+    return world_and_frame[0]
+
+
+@pytest.fixture(scope="session")
+def training_frame(world_and_frame: tuple[Tables, pd.DataFrame]) -> pd.DataFrame:
+    return world_and_frame[1]
 
 
 @pytest.fixture(scope="session")

@@ -10,12 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.build import build_training_frame
 from features.labels import LabelDefinition
-from features.snapshots import month_end_snapshots
-from features.sources.synth import SynthConfig, generate_world
 from features.tables import Tables, data_end_of
 from models.invoice_model import BUCKETS
+from tests.conftest import tiny_world
 from training.dataset import OVERDUE, labelled, rolling_origin_folds
 from training.invoice import InvoiceDevelopment, develop_invoice, invoice_settings
 from training.invoice_data import (
@@ -37,13 +35,18 @@ DEFINITION = LabelDefinition()
 
 
 @pytest.fixture(scope="module")
-def world() -> Tables:
-    return generate_world(SynthConfig(customers=80, months=20, seed=4))
+def world_and_frame() -> tuple[Tables, pd.DataFrame]:
+    return tiny_world(customers=80, months=20, seed=4)
 
 
 @pytest.fixture(scope="module")
-def frame(world: Tables) -> pd.DataFrame:
-    return build_training_frame(world, month_end_snapshots(world))
+def world(world_and_frame: tuple[Tables, pd.DataFrame]) -> Tables:
+    return world_and_frame[0]
+
+
+@pytest.fixture(scope="module")
+def frame(world_and_frame: tuple[Tables, pd.DataFrame]) -> pd.DataFrame:
+    return world_and_frame[1]
 
 
 @pytest.fixture(scope="module")
