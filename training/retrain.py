@@ -53,6 +53,7 @@ def retrain(
     definition: LabelDefinition = DEFAULT_DEFINITION,
     trials: int | None = None,
     timeout: float | None = None,
+    invoices: pd.DataFrame | None = None,
 ) -> Retrained:
     """Tune, backtest and register a challenger on `frame`; never touches `champion`.
 
@@ -63,9 +64,11 @@ def retrain(
         definition: the label definition the frame was built with.
         trials: Optuna trials (default `settings.trials`); 0 keeps the default parameters.
         timeout: seconds for the search (default `settings.timeout_seconds`).
+        invoices: invoice rows (`training.invoice_data.build_invoice_rows`) for the invoice
+            payment model; without them the challenger has none.
     """
     development, result, store = develop_and_register(
-        frame, settings, trained_as_of, definition, trials, timeout, promote=False
+        frame, settings, trained_as_of, definition, trials, timeout, False, invoices
     )
     logger.info("%s version %s registered as challenger", result.model_name, result.version)
     return Retrained(development, result, frame, store.experiment_id)
