@@ -166,6 +166,8 @@ def _alert_frame(
     ids: pd.Index, now: pd.DataFrame, before: pd.DataFrame, picked: list[tuple[str, float]]
 ) -> pd.DataFrame:
     """ALERT_COLUMNS of the alerts `ids` from both runs' rows and the movers picked."""
+    # a previous run written before the credit model has no delinquency columns: NaN there
+    before = before.reindex(columns=before.columns.union([RISK, BASE], sort=False))
     frame = pd.DataFrame(
         {
             "customer_id": ids.astype("str"),

@@ -172,3 +172,16 @@ def test_cli_without_alerts_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         get_serving_settings.cache_clear()
     assert result.exit_code == 0
     assert result.stdout.strip() == "no alerts recorded yet: run `arsight score` first"
+
+
+def test_a_previous_run_from_before_the_credit_model_gives_tier_changes() -> None:
+    previous = _scores("2025-01-31", ["green", "red", "yellow"], [0.3, 0.9, 0.3], [0.1] * 3)
+    previous = previous.drop(columns=["delinquency_probability", "base_delinquency_probability"])
+    current = _scores("2025-02-28", ["orange", "yellow", "yellow"], [0.4, 0.4, 0.3], [0.1] * 3)
+    alerts = find_alerts(current, previous, pd.DataFrame(index=current.index), None)
+    assert alerts["customer_id"].tolist() == ["A"]
+    row = alerts.iloc[0]
+    assert (row["previous_risk_tier"], row["risk_tier"]) == ("green", "orange")
+    assert np.isnan(row["previous_delinquency_probability"])
+    assert row["delinquency_probability"] == 0.4
+    assert row["movers"] == "[]"
