@@ -47,8 +47,23 @@ def _days(v: float) -> str:
     return "1 day" if round(v) == 1 else f"{v:,.0f} days"
 
 
+def _vs_due(v: float) -> str:
+    """Days relative to a due date: "3 days after due", "on the due date"."""
+    if round(v) == 0:
+        return "on the due date"
+    return _days(abs(v)) + (" after due" if v > 0 else " before due")
+
+
+def _past_due(v: float) -> str:
+    """An open invoice's days past due: "5 days past due", "due in 10 days", "due today"."""
+    if round(v) == 0:
+        return "due today"
+    return f"{_days(v)} past due" if v > 0 else f"due in {_days(-v)}"
+
+
 def format_value(value: object, style: Style) -> str:
-    """A value as a risk officer reads it: 45%, 62 days, +5 days, 12,500, down 30%."""
+    """A value as a risk officer reads it: 45%, 62 days, +5 days, 3 days after due,
+    12,500, down 30%."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "unknown"
     if style == "text" or not isinstance(value, int | float | np.number):
@@ -60,6 +75,8 @@ def format_value(value: object, style: Style) -> str:
         "signed_share": lambda: f"{sign}{v * 100:.0f} points",
         "days": lambda: _days(v),
         "signed_days": lambda: ("-" if v < 0 else sign) + _days(abs(v)),
+        "vs_due": lambda: _vs_due(v),
+        "past_due": lambda: _past_due(v),
         "amount": lambda: f"{v:,.0f}",
         "signed_amount": lambda: f"{sign}{v:,.0f}",
         "count": lambda: f"{v:,.0f}",

@@ -13,6 +13,8 @@ Style = Literal[
     "signed_share",
     "days",
     "signed_days",
+    "vs_due",
+    "past_due",
     "amount",
     "signed_amount",
     "count",
@@ -70,18 +72,18 @@ WORDING_PATTERNS: dict[str, Wording] = {
     ),
     "customer_days_late_mean_{w}d": _w(
         "Average days late, last {w} days",
-        "Paid on average {value} after the due date in the last {w} days",
-        "signed_days",
+        "Paid on average {value}, last {w} days",
+        "vs_due",
     ),
     "customer_days_late_p90_{w}d": _w(
         "Days late, worst tenth, last {w} days",
-        "One invoice in ten paid {value} or more after due, last {w} days",
-        "signed_days",
+        "1 in 10 invoices paid later than {value}, last {w} days",
+        "vs_due",
     ),
     "customer_days_late_max_{w}d": _w(
         "Most days late, last {w} days",
-        "Paid at worst {value} after the due date in the last {w} days",
-        "signed_days",
+        "Paid at worst {value}, last {w} days",
+        "vs_due",
     ),
     "customer_dispute_share_{w}d": _w(
         "Disputed share, last {w} days",
@@ -250,9 +252,7 @@ WORDING_PATTERNS: dict[str, Wording] = {
         "Size against the usual invoice", "Invoice is {value} the customer's usual", "ratio"
     ),
     "invoice_terms_days": _w("Invoice terms", "Invoice on {value} terms", "days"),
-    "invoice_days_past_due": _w(
-        "Days past due", "Invoice is {value} past its due date", "signed_days"
-    ),
+    "invoice_days_past_due": _w("Days past due", "Invoice is {value}", "past_due"),
     "invoice_age_days": _w("Invoice age", "Issued {value} ago", "days"),
     "invoice_paid_share": _w("Already paid", "{value} of the invoice is already paid", "share"),
     "invoice_is_disputed": _w("Disputed", "Disputed invoice: {value}", "yes_no"),
@@ -265,8 +265,8 @@ WORDING_PATTERNS: dict[str, Wording] = {
     ),
     "customer_days_late_median_365d": _w(
         "Median days late, last year",
-        "Pays a typical invoice {value} after due (last year)",
-        "signed_days",
+        "Pays a typical invoice {value} (last year)",
+        "vs_due",
     ),
 }
 """Wording per catalog name pattern (``{w}`` = the group's window, as in the docstrings)."""

@@ -18,7 +18,7 @@ from typing import Literal, get_args
 
 from serving.errors import AuthError, ForbiddenError
 
-Role = Literal["crm", "risk", "admin"]
+Role = Literal["crm", "risk", "collections", "admin"]
 ROLES: tuple[str, ...] = get_args(Role)
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 

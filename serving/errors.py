@@ -63,3 +63,15 @@ class AuditError(ServingError):
     """An audit row could not be written; the decision is not returned unrecorded (HTTP 503)."""
 
     status_code = 503
+
+
+class UnknownActionError(ServingError):
+    """No collections action has this id (HTTP 404)."""
+
+    status_code = 404
+
+
+class ActionClosedError(ServingError):
+    """The action was superseded; outcomes go on the invoice's current action (HTTP 409)."""
+
+    status_code = 409

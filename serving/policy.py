@@ -20,6 +20,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from serving.collections.ladder_policy import Ladder
 from serving.errors import PolicyError
 
 Tier = Literal["green", "yellow", "orange", "red"]
@@ -116,6 +117,7 @@ class Policy(_Strict):
     default_layer: str
     tier_terms: dict[Tier, TierTerms]
     deals: DealRules
+    dunning: Ladder
 
     @model_validator(mode="after")
     def _check(self) -> Policy:

@@ -5,11 +5,8 @@ real public ledger lives, if anywhere.
 - `make_training_frame`: a small labelled snapshot frame shaped like
   `features.build.build_training_frame` output, customers with a latent riskiness that drives
   both their history features and their outcomes, so a model learns something in a few trees;
-- `fit_tiny_bundle`: the tiny bundle of the serving tests, fitted directly with LightGBM (10 trees
-  per model, a Platt calibrator) on any frame with the real features and labels, with the
-  delinquency model where the frame has delinquent_90d (serving refuses a bundle without it);
-- `fit_small_bundle`: the same four boosters through the training code's `fit_models`, with the
-  recipe kept (for promotion, which refits a champion's recipe);
+- `fit_tiny_bundle`: the one tiny bundle (a few trees per model through the training code's
+  `fit_models`, Platt calibrators, the recipe kept) on any frame with features and labels;
 - `fit_tiny_invoice_model`: the invoice payment model (5 trees per booster) on the invoice rows
   of real tables at the snapshots of a real training frame.
 """
@@ -23,10 +20,8 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.linear_model import LogisticRegression
 
 from features.build import FEATURE_PIPELINE_VERSION, build_training_frame
-from features.catalog import categorical_names, feature_names
 from features.labels import LabelDefinition
 from features.snapshots import month_end_snapshots
 from features.sources.synth import SynthConfig, generate_world
@@ -34,17 +29,11 @@ from features.tables import Tables, data_end_of
 from models.bundle import Calibrator, ModelBundle
 from models.encoding import CategoricalEncoder
 from models.invoice_model import InvoiceModel
-from training.dataset import DELINQUENT, categorical_columns, feature_columns
+from training.calibrate import fit_calibrator
+from training.dataset import DELINQUENT, DSO, OVERDUE, categorical_columns, feature_columns
 from training.invoice import TASKS, fit_invoice_model
 from training.invoice_data import build_invoice_rows, training_rows
-from training.train import (
-    DEFAULT_PARAMS,
-    DELINQUENCY_TASK,
-    TASK_IGNORED_FEATURES,
-    TASK_PARAMS,
-    Recipe,
-    fit_models,
-)
+from training.train import CORE_TASKS, DEFAULT_PARAMS, DELINQUENCY_TASK, Recipe, fit_models
 
 
 def pytest_configure() -> None:
@@ -122,102 +111,61 @@ def make_training_frame(customers: int = 300, months: int = 18, seed: int = 0) -
     return frame
 
 
-def _booster(
-    params: dict[str, object], x: pd.DataFrame, y: pd.Series, cats: list[str], rounds: int = 10
-) -> lgb.Booster:
-    base = {
-        "num_leaves": 7,
-        "learning_rate": 0.2,
-        "min_data_in_leaf": 20,
-        "verbose": -1,
-        "seed": 0,
-        "deterministic": True,
-        "num_threads": 1,
-    }
-    data = lgb.Dataset(x, y, categorical_feature=cats, free_raw_data=False)
-    return lgb.train({**base, **params}, data, num_boost_round=rounds)
+TINY_PARAMS: dict[str, object] = {"num_leaves": 7, "learning_rate": 0.2, "min_data_in_leaf": 20}
+"""Small trees, fast learning: a few rounds learn the frame's signal."""
 
 
 def fit_tiny_bundle(
-    frame: pd.DataFrame, names: list[str] | None = None, rounds: int = 10
+    frame: pd.DataFrame,
+    names: list[str] | None = None,
+    rounds: int = 10,
+    calibrator: Calibrator | None = None,
 ) -> ModelBundle:
-    """Classifier, DSO regressor, p10/p90 and a Platt calibrator on `frame`, `rounds` trees each."""
-    names = names or feature_names()
-    cats = [c for c in categorical_names() if c in names]
-    encoder = CategoricalEncoder(cats).fit(frame)
-    x = encoder.transform(frame[names])
-    late = frame["overdue_30d"].notna()
-    dso = frame["dso_30d"].notna()
-    y_late, y_dso = frame.loc[late, "overdue_30d"], frame.loc[dso, "dso_30d"]
+    """The tiny bundle every test uses, fitted by the training code's `fit_models`.
 
-    def regressor(params: dict[str, object]) -> lgb.Booster:
-        return _booster(params, x[dso], y_dso, cats, rounds)
-
-    classifier = _booster({"objective": "binary"}, x[late], y_late, cats, rounds)
-    raw = classifier.predict(x[late], raw_score=True).reshape(-1, 1)
-    platt = LogisticRegression().fit(raw, y_late.astype(int))
-    credit, credit_calibrator = _tiny_credit_model(frame, x, cats, rounds)
-    return ModelBundle(
-        classifier=classifier,
-        regressor=regressor({"objective": "regression"}),
-        regressor_p10=regressor({"objective": "quantile", "alpha": 0.1}),
-        regressor_p90=regressor({"objective": "quantile", "alpha": 0.9}),
-        calibrator=Calibrator(
-            "platt", slope=float(platt.coef_[0, 0]), intercept=float(platt.intercept_[0])
-        ),
-        encoder=encoder,
-        feature_names=list(names),
-        categorical_features=cats,
-        pipeline_version=FEATURE_PIPELINE_VERSION,
-        label_definition={"horizon_days": 30, "grace_days": 0, "dso_window_days": 90},
-        data_fingerprint="tests",
-        metrics={"auc": 0.75},
-        delinquency_classifier=credit,
-        delinquency_calibrator=credit_calibrator,
-    )
-
-
-def _tiny_credit_model(
-    frame: pd.DataFrame, x: pd.DataFrame, cats: list[str], rounds: int
-) -> tuple[lgb.Booster | None, Calibrator | None]:
-    """The delinquency classifier and its Platt calibrator where `frame` has delinquent_90d.
-
-    Trained as training does: blind to the features of `TASK_IGNORED_FEATURES`.
+    Classifier, DSO regressor, p10/p90 on `names` (default: every feature column of `frame`),
+    `rounds` trees each, plus the delinquency model where `frame` has delinquent_90d (serving
+    refuses a bundle without it); Platt calibrators fitted in sample unless `calibrator` is
+    given; the recipe is kept (promotion refits a champion's recipe).
     """
-    if DELINQUENT not in frame or frame[DELINQUENT].nunique() < 2:
-        return None, None
-    known = frame[DELINQUENT].notna()
-    blank = [n for n in TASK_IGNORED_FEATURES[DELINQUENCY_TASK] if n in x]
-    train = x[known].assign(**dict.fromkeys(blank, np.nan))
-    y = frame.loc[known, DELINQUENT]
-    booster = _booster({"objective": "binary"}, train, y, cats, rounds)
-    raw = booster.predict(x[known], raw_score=True).reshape(-1, 1)
-    platt = LogisticRegression().fit(raw, y.astype(int))
-    return booster, Calibrator(
-        "platt", slope=float(platt.coef_[0, 0]), intercept=float(platt.intercept_[0])
-    )
-
-
-def fit_small_bundle(
-    frame: pd.DataFrame, rounds: int = 5, calibrator: Calibrator | None = None
-) -> ModelBundle:
-    """The four boosters on every labelled row of `frame`, `rounds` trees each, recipe kept."""
-    recipe = Recipe(dict(DEFAULT_PARAMS), dict.fromkeys(TASK_PARAMS, rounds), seed=0)
-    models = fit_models(recipe, frame)
+    names = names or feature_columns(frame)
+    labels = [c for c in (OVERDUE, DSO, DELINQUENT) if c in frame]
+    train = frame[["customer_id", "as_of", *names, *labels]]
+    credit = DELINQUENT in frame and frame[DELINQUENT].nunique() >= 2
+    tasks = (*CORE_TASKS, DELINQUENCY_TASK) if credit else CORE_TASKS
+    recipe = Recipe(dict(TINY_PARAMS), dict.fromkeys(tasks, rounds), seed=0)
+    models = fit_models(recipe, train, tasks)
+    boosters = models.boosters
     return ModelBundle(
-        classifier=models.boosters["classifier"],
-        regressor=models.boosters["regressor"],
-        regressor_p10=models.boosters["regressor_p10"],
-        regressor_p90=models.boosters["regressor_p90"],
-        calibrator=calibrator or Calibrator("platt", slope=0.8, intercept=-0.1),
+        classifier=boosters["classifier"],
+        regressor=boosters["regressor"],
+        regressor_p10=boosters["regressor_p10"],
+        regressor_p90=boosters["regressor_p90"],
+        calibrator=calibrator or _platt(boosters["classifier"], models.encoder, train, OVERDUE),
         encoder=models.encoder,
-        feature_names=feature_columns(frame),
-        categorical_features=categorical_columns(frame),
-        pipeline_version="1",
+        feature_names=list(names),
+        categorical_features=categorical_columns(train),
+        pipeline_version=FEATURE_PIPELINE_VERSION,
         label_definition=LabelDefinition().to_dict(),
         data_fingerprint="tests",
+        metrics={"auc": 0.75},
         params={**recipe.params, "rounds": recipe.rounds, "seed": recipe.seed},
+        delinquency_classifier=boosters.get(DELINQUENCY_TASK),
+        delinquency_calibrator=(
+            _platt(boosters[DELINQUENCY_TASK], models.encoder, train, DELINQUENT)
+            if credit
+            else None
+        ),
     )
+
+
+def _platt(
+    booster: lgb.Booster, encoder: CategoricalEncoder, frame: pd.DataFrame, label: str
+) -> Calibrator:
+    """Platt scaling of `booster`'s raw scores on the rows of `frame` where `label` is known."""
+    known = frame[frame[label].notna()]
+    raw = booster.predict(encoder.transform(known[booster.feature_name()]), raw_score=True)
+    return fit_calibrator("platt", raw, known[label].to_numpy(dtype=int))
 
 
 def fit_tiny_invoice_model(tables: Tables, frame: pd.DataFrame, rounds: int = 5) -> InvoiceModel:

@@ -3,7 +3,9 @@
 Each step is a function of the `ScoringRun` (and of what earlier steps computed). Order
 matters for "never half-written": the files are written into the run's staging directory
 (companions first), then the alerts go to the audit database (replaced per date, so repeating
-is harmless), then the MLflow run is logged, the scores file is written last and the staged
+is harmless) with the day's collections actions (`serving.collections.generate`: planned
+idempotently per date), the open actions are written as actions.parquet, then the MLflow run
+is logged, the scores file is written last and the staged
 run committed and installed (`serving.batch.outputs.commit`). A job killed anywhere before
 the commit leaves the run directory as it was (the next run deletes the staging directory and
 does the whole job again); after it, the next run completes the install.
@@ -28,6 +30,7 @@ from serving.batch.run import ScoringRun
 from serving.batch.tracking import ScoringRunRecord, log_scoring_run, trained_as_of
 from serving.batch.types import BatchError, BatchResult, ExitCode
 from serving.batch.worklist import build_worklist, worklist_invoices
+from serving.collections.generate import ActionsOfDay, generate_actions
 
 
 @dataclass(frozen=True)
@@ -114,16 +117,38 @@ def write_companions(
     write_parquet(run.invoices, paths.invoices, {**meta, "kind": "invoices"})
 
 
-def record_in_audit(run: ScoringRun, frames: RunFrames) -> None:
-    """The run's alerts into the audit database; exit code 3 if it is unavailable."""
+def record_in_audit(run: ScoringRun, frames: RunFrames) -> ActionsOfDay:
+    """The run's alerts and the day's collections actions into the audit database; the
+    actions open at the date. Exit code 3 if the database is unavailable."""
     url = run.settings.audit_url
     try:
         audit = AuditLog(url)
         audit.migrate()
         record_alerts(audit.engine, frames.alerts, run.as_of.date(), run.champion.provenance())
+        policy = run.champion.policy
+        actions = generate_actions(
+            audit.engine,
+            policy.dunning,
+            policy.version,
+            ladder_input(run, frames),
+            run.as_of.date(),
+        )
         audit.dispose()
     except sa.exc.SQLAlchemyError as exc:
         raise BatchError(f"audit database {url}: {exc}", ExitCode.UNAVAILABLE) from exc
+    return actions
+
+
+def ladder_input(run: ScoringRun, frames: RunFrames) -> pd.DataFrame:
+    """The open invoices' predictions with their customer's tier and the ledger's dispute flag."""
+    invoices = run.invoices
+    tiers = frames.rows.set_index("customer_id")["risk_tier"]
+    ledger = run.tables.invoices.set_index("invoice_id")
+    disputed = ledger["disputed"] if "disputed" in ledger else pd.Series(False, index=ledger.index)
+    return invoices.assign(
+        risk_tier=invoices["customer_id"].map(tiers).astype("str"),
+        disputed=invoices["invoice_id"].map(disputed).fillna(False).astype(bool),
+    )
 
 
 def track(
@@ -160,7 +185,8 @@ def finish_run(run: ScoringRun) -> BatchResult:
     meta = run_metadata(run, frames)
     staged = run.paths.staging()
     write_companions(run, frames, meta, staged)
-    record_in_audit(run, frames)
+    actions = record_in_audit(run, frames)
+    write_parquet(actions.actions, staged.actions, {**meta, "kind": "actions"})
     run_id = track(run, frames, meta, metrics)
     summary = {k: repr(v) for k, v in metrics.items()}
     write_parquet(frames.rows, staged.scores, {**meta, **summary, "kind": "scores"})

@@ -74,6 +74,11 @@ class OutputPaths:
         return self.directory / "invoices.parquet"
 
     @property
+    def actions(self) -> Path:
+        """The collections actions open at the as-of date (`serving.collections.generate`)."""
+        return self.directory / "actions.parquet"
+
+    @property
     def contributions(self) -> Path:
         return self.directory / "contributions.parquet"
 
@@ -102,6 +107,7 @@ class OutputPaths:
             self.worklist,
             self.worklist_invoices,
             self.invoices,
+            self.actions,
         ]
 
 

@@ -32,3 +32,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     503: {"model": ErrorResponse, "description": "Not ready, or the audit log is unavailable"},
     **OPEN_RESPONSES,
 }
+
+ACTION_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ERROR_RESPONSES,
+    404: {"model": ErrorResponse, "description": "Unknown action"},
+    409: {"model": ErrorResponse, "description": "The action was superseded by a newer one"},
+}

@@ -16,6 +16,8 @@ LONG_VALUES = {
     "signed_share": -0.123,
     "days": 1234.0,
     "signed_days": -123.0,
+    "vs_due": -123.0,
+    "past_due": -123.0,
     "amount": 123_456_789.0,
     "signed_amount": -12_345_678.0,
     "count": 1234.0,
@@ -65,3 +67,16 @@ def test_sentences_read_as_business_words() -> None:
     assert fill_sentence(trend, None) == "Change in days late: unknown"
     assert wording_for("customer_noise") is None
     assert wording_for("customer_late_share_count_abcd") is None
+
+
+def test_days_against_the_due_date_read_as_before_or_after() -> None:
+    mean = wording_for("customer_days_late_mean_365d")
+    assert mean is not None
+    assert fill_sentence(mean, -18.2) == "Paid on average 18 days before due, last 365 days"
+    assert fill_sentence(mean, 1.0) == "Paid on average 1 day after due, last 365 days"
+    assert fill_sentence(mean, 0.3) == "Paid on average on the due date, last 365 days"
+    past_due = wording_for("invoice_days_past_due")
+    assert past_due is not None
+    assert fill_sentence(past_due, -10.0) == "Invoice is due in 10 days"
+    assert fill_sentence(past_due, 5.0) == "Invoice is 5 days past due"
+    assert fill_sentence(past_due, 0.0) == "Invoice is due today"

@@ -28,7 +28,7 @@ from features.build import build_feature_frame
 from features.sources.synth import SynthConfig, synthesize_to_directory
 from features.tables import data_end_of
 from features.validate import load_valid_tables
-from tests.conftest import fit_small_bundle
+from tests.conftest import fit_tiny_bundle
 from training import tracking
 from training.explain import explain_customer
 from training.settings import TrainingSettings
@@ -85,7 +85,7 @@ def champion(world: Path) -> str:
     settings = TrainingSettings(_env_file=None, home=world / "home")
     store = tracking.open_store(settings)
     frame, _ = build_frame(load_valid_tables(world / "data"), None, DEFAULT_DEFINITION)
-    bundle = fit_small_bundle(frame)
+    bundle = fit_tiny_bundle(frame)
     with tracking.training_run(store, "seed-champion", {}) as run_id:
         version = tracking.register_bundle(
             store, run_id, bundle, "arsight", frame[bundle.feature_names].head(5), "seed champion"

@@ -8,12 +8,14 @@ training frame, so the tests run the real bundle, registry, store and app, fast.
 from __future__ import annotations
 
 import shutil
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from mlflow.tracking import MlflowClient
@@ -27,7 +29,12 @@ from serving.app import create_app
 from serving.settings import ServingSettings
 from tests.conftest import fit_tiny_bundle, fit_tiny_invoice_model, tiny_world
 
-KEYS = {"crm": "crm-key-123", "risk": "risk-key-456", "admin": "admin-key-789"}
+KEYS = {
+    "crm": "crm-key-123",
+    "risk": "risk-key-456",
+    "collections": "collections-key-246",
+    "admin": "admin-key-789",
+}
 AUTH = {role: {"Authorization": f"Bearer {key}"} for role, key in KEYS.items()}
 
 
@@ -150,3 +157,22 @@ def scored_ids(store_frame: pd.DataFrame) -> list[str]:
     ids = store_frame["customer_id"].astype(str).tolist()
     assert len(ids) == len(np.unique(ids))
     return ids
+
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh database on the local PostgreSQL, dropped afterwards."""
+    name = f"arsight_audit_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg.connect(PG_ADMIN, autocommit=True)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 not reachable: {exc}")
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        admin.close()

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
-import psycopg
 import pytest
 import sqlalchemy as sa
 from alembic.config import Config
@@ -20,7 +17,6 @@ from serving.audit import MIGRATIONS, VERSION_TABLE, AuditLog
 from serving.errors import AuditError
 from tests.serving.conftest import AUTH, Registry, make_settings
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 CONCURRENT = 40
 
 
@@ -104,22 +100,6 @@ def test_audit_outage_is_503_and_counted(
     assert response.status_code == 503
     assert response.json()["detail"] == "audit log unavailable: the decision was not recorded"
     assert "arsight_audit_write_failures_total 1.0" in metrics
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh database on the local PostgreSQL, dropped afterwards."""
-    name = f"arsight_audit_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = psycopg.connect(PG_ADMIN, autocommit=True)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 not reachable: {exc}")
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.close()
 
 
 @pytest.mark.postgres

@@ -12,7 +12,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from models.bundle import Calibrator
-from tests.conftest import fit_small_bundle, make_training_frame
+from tests.conftest import fit_tiny_bundle, make_training_frame
 from training.backtest import BacktestResult
 from training.compare import (
     METRICS_SHOWN,
@@ -134,7 +134,7 @@ def real_backtest(frame: pd.DataFrame) -> BacktestResult:
 def test_champion_refitted_on_the_fold_matches_the_promotion_verdict(
     frame: pd.DataFrame, real_backtest: BacktestResult
 ) -> None:
-    champion = fit_small_bundle(frame, calibrator=Calibrator("platt", slope=1.0))
+    champion = fit_tiny_bundle(frame, calibrator=Calibrator("platt", slope=1.0))
 
     comparison = compare_last_fold(real_backtest, frame, champion)
     table = metrics_table(comparison)
@@ -149,13 +149,13 @@ def test_champion_with_other_features_is_refitted_on_the_fold_with_its_own_featu
     frame: pd.DataFrame, real_backtest: BacktestResult
 ) -> None:
     own = frame.drop(columns=["customer_noise"])
-    champion = fit_small_bundle(own)
+    champion = fit_tiny_bundle(own)
 
     comparison = compare_last_fold(real_backtest, frame, champion)
 
     train, test = real_backtest.last_fold.split(own)
     test = labelled(test, OVERDUE)
-    refitted = fit_small_bundle(train)  # the champion's recipe on the fold's training rows only
+    refitted = fit_tiny_bundle(train)  # the champion's recipe on the fold's training rows only
     expected = champion.calibrator.transform(
         refitted.raw_overdue_score(test[champion.feature_names])
     )
@@ -173,7 +173,7 @@ def test_champion_with_other_features_is_refitted_on_the_fold_with_its_own_featu
 def test_champion_without_a_recipe_is_scored_as_trained_through_its_calibrator(
     frame: pd.DataFrame, real_backtest: BacktestResult
 ) -> None:
-    champion = fit_small_bundle(frame.drop(columns=["customer_noise"]))
+    champion = fit_tiny_bundle(frame.drop(columns=["customer_noise"]))
     champion.params = {}
 
     comparison = compare_last_fold(real_backtest, frame, champion)
@@ -189,7 +189,7 @@ def test_champion_without_a_recipe_is_scored_as_trained_through_its_calibrator(
 def test_champion_needing_an_unknown_feature_is_left_out_with_the_reason(
     frame: pd.DataFrame, real_backtest: BacktestResult
 ) -> None:
-    champion = fit_small_bundle(frame)
+    champion = fit_tiny_bundle(frame)
     champion = replace(champion, feature_names=[*champion.feature_names, "customer_gone_days"])
 
     comparison = compare_last_fold(real_backtest, frame, champion, baselines=False)

@@ -8,7 +8,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from models.bundle import ModelBundle
-from tests.conftest import fit_small_bundle, make_training_frame
+from tests.conftest import fit_tiny_bundle, make_training_frame
 from training.explain import (
     explain_customer,
     importance_table,
@@ -36,7 +36,7 @@ def frame() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def bundle(frame: pd.DataFrame) -> ModelBundle:
-    return fit_small_bundle(frame, rounds=8)
+    return fit_tiny_bundle(frame, rounds=8)
 
 
 @pytest.fixture(scope="module")

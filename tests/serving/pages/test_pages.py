@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
 from serving.app import create_app
 from serving.pages.session import SESSION_COOKIE
@@ -150,7 +151,7 @@ def test_customer_page_shows_the_api_answer(risk_client: TestClient, two_runs: T
     assert f'<dd id="dso">{latest["dso_30d"]:,.1f} days' in text
     assert f"(10-90%: {latest['dso_30d_p10']:,.1f} days – {latest['dso_30d_p90']:,.1f} days" in text
     for reason in latest["reasons"]["delinquency"] + latest["reasons"]["overdue"]:
-        assert f"<li>{html.escape(reason['text'])} <small>" in text
+        assert f"<li>{escape(reason['text'])} <small>" in text
     for label in (
         "Why: contributions to the credit risk (30+ days behind within 90 days)",
         "DSO today and in 30 days, with the 10-90% interval",
@@ -211,7 +212,7 @@ def test_deal_page_decides_like_the_api_and_is_audited(
         f'id="decision" class="decision decision-{api["decision"]}">{decision}</span>' in page.text
     )
     for condition in api["conditions"]:
-        assert f"<li>{html.escape(condition)}</li>" in page.text
+        assert f"<li>{escape(condition)}</li>" in page.text
     audit = risk_client.app.state.audit  # type: ignore[attr-defined]
     rows = audit.history(customer_id)
     assert [(r["endpoint"], r["caller_role"]) for r in rows] == [

@@ -1,0 +1,216 @@
+"""The nightly collections step: plan the day's actions, keep them in the store, list them.
+
+`generate_actions` is idempotent per date: planning reads only actions planned before the
+date (`serving.collections.history`), ids are stable (`serving.collections.ladder.action_id`),
+existing rows are never inserted again, and superseding is a function of the day's plan. Run
+twice for the same date, it leaves the store and `actions.parquet` as one run did. Everything
+it writes for a date is one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from serving.collections.history import invoice_history, read_history
+from serving.collections.ladder import late_over_30, plan_actions
+from serving.collections.ladder_policy import Ladder
+from serving.collections.store import collection_actions
+
+ACTIONS_FILE_COLUMNS: tuple[str, ...] = (
+    "action_id",
+    "invoice_id",
+    "customer_id",
+    "stage",
+    "owner_role",
+    "channel",
+    "due_date",
+    "days_past_due",
+    "open_amount",
+    "predicted_payment_date",
+    "p_late_over_30",
+    "risk_tier",
+    "reason",
+    "message",
+    "rules_fired",
+    "planned_on",
+)
+"""The columns of `actions.parquet`: every action open at the date, with today's figures
+(days past due, open amount and the model's prediction as of the date, not as planned)."""
+BATCH = 500
+"""Ids per IN (...) list: well below SQLite's and PostgreSQL's parameter limits."""
+
+
+@dataclass(frozen=True)
+class ActionsOfDay:
+    """The open actions at a date (`ACTIONS_FILE_COLUMNS`) and what the planning counted."""
+
+    actions: pd.DataFrame
+    counts: dict[str, int]
+
+
+def generate_actions(
+    engine: Engine,
+    ladder: Ladder,
+    policy_version: str,
+    invoices: pd.DataFrame,
+    as_of: date,
+) -> ActionsOfDay:
+    """Plan `as_of`, write the plan, and return the actions open at `as_of`.
+
+    Args:
+        engine: the audit database, migrated.
+        ladder: the policy's dunning ladder.
+        policy_version: written on every new action.
+        invoices: every invoice open at `as_of` with its prediction (`invoices.parquet` rows),
+            its customer's `risk_tier` and the ledger's `disputed` flag.
+        as_of: the date planned.
+    """
+    actions, outcomes = read_history(engine, as_of)
+    history = invoice_history(
+        invoices["invoice_id"], actions, outcomes, as_of, ladder.paid_hold_days
+    )
+    planned, counts = plan_actions(ladder, invoices.join(history), as_of)
+    with engine.begin() as connection:
+        _close_finished(connection, set(invoices["invoice_id"].astype("str")), as_of)
+        _supersede(connection, planned, as_of)
+        counts["new_actions"] = _insert_new(connection, planned, policy_version)
+    return ActionsOfDay(open_actions(engine, invoices, as_of), counts)
+
+
+def _chunks(values: Sequence[str]) -> Iterator[list[str]]:
+    for start in range(0, len(values), BATCH):
+        yield list(values[start : start + BATCH])
+
+
+def _close_finished(connection: Connection, open_ids: set[str], as_of: date) -> None:
+    """Invoices no longer open: their open actions are superseded, their history retired."""
+    table = collection_actions.c
+    known = connection.execute(
+        sa.select(table.invoice_id).distinct().where(table.invoice_open.is_(True))
+    )
+    finished = sorted({row.invoice_id for row in known} - open_ids)
+    for ids in _chunks(finished):
+        connection.execute(
+            collection_actions.update()
+            .where(table.invoice_id.in_(ids), table.status == "open", table.as_of < as_of)
+            .values(status="superseded", closed_on=as_of, closed_reason="invoice no longer open")
+        )
+        connection.execute(
+            collection_actions.update()
+            .where(table.invoice_id.in_(ids), table.as_of < as_of)
+            .values(invoice_open=False)
+        )
+
+
+def _supersede(connection: Connection, planned: pd.DataFrame, as_of: date) -> None:
+    """Earlier open actions of an invoice with a new action are superseded by it."""
+    if planned.empty:
+        return
+    table = collection_actions.c
+    statement = (
+        collection_actions.update()
+        .where(
+            table.invoice_id == sa.bindparam("b_invoice"),
+            table.status == "open",
+            table.as_of < as_of,
+        )
+        .values(status="superseded", closed_on=as_of, closed_reason=sa.bindparam("b_reason"))
+    )
+    connection.execute(
+        statement,
+        [
+            {"b_invoice": invoice, "b_reason": f"superseded by {action}"}
+            for invoice, action in zip(planned["invoice_id"], planned["action_id"], strict=True)
+        ],
+    )
+
+
+def _insert_new(connection: Connection, planned: pd.DataFrame, policy_version: str) -> int:
+    """Insert the planned actions not in the store yet; the number inserted."""
+    ids = planned["action_id"].tolist()
+    existing: set[str] = set()
+    for chunk in _chunks(ids):
+        found = connection.execute(
+            sa.select(collection_actions.c.action_id).where(
+                collection_actions.c.action_id.in_(chunk)
+            )
+        )
+        existing |= {row.action_id for row in found}
+    new = planned[~planned["action_id"].isin(existing)]
+    if new.empty:
+        return 0
+    now = datetime.now(UTC)
+    rows = [
+        {
+            **row,
+            "rules_fired": json.loads(row["rules_fired"]),
+            "policy_version": policy_version,
+            "status": "open",
+            "invoice_open": True,
+            "created_at": now,
+        }
+        for row in new.to_dict("records")
+    ]
+    connection.execute(collection_actions.insert(), rows)
+    return len(rows)
+
+
+def open_actions(engine: Engine, invoices: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """The actions open at `as_of` with today's figures, sorted by owner role, stage, id."""
+    table = collection_actions.c
+    query = sa.select(
+        table.action_id,
+        table.invoice_id,
+        table.customer_id,
+        table.stage,
+        table.owner_role,
+        table.channel,
+        table.due_date,
+        table.risk_tier,
+        table.reason,
+        table.message,
+        table.rules_fired,
+        table.as_of.label("planned_on"),
+    ).where(table.status == "open", table.as_of <= as_of, table.invoice_open.is_(True))
+    with engine.connect() as connection:
+        stored = pd.DataFrame(connection.execute(query).mappings().all())
+    return actions_file(stored, invoices, as_of)
+
+
+def actions_file(stored: pd.DataFrame, invoices: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """`ACTIONS_FILE_COLUMNS` from stored actions and the day's invoice predictions."""
+    if stored.empty:
+        return empty_actions()
+    today = invoices.set_index("invoice_id")
+    ids = stored["invoice_id"]
+    frame = stored.assign(
+        due_date=pd.to_datetime(stored["due_date"]),
+        planned_on=pd.to_datetime(stored["planned_on"]),
+        days_past_due=(pd.Timestamp(as_of) - pd.to_datetime(stored["due_date"])).dt.days,
+        open_amount=ids.map(today["open_amount"]).astype("float64"),
+        predicted_payment_date=pd.to_datetime(ids.map(today["predicted_payment_date"])),
+        p_late_over_30=ids.map(late_over_30(today)).astype("float64"),
+        rules_fired=stored["rules_fired"].map(json.dumps),
+    )
+    order = ["owner_role", "stage", "action_id"]
+    return frame.sort_values(order, ignore_index=True)[list(ACTIONS_FILE_COLUMNS)]
+
+
+def empty_actions() -> pd.DataFrame:
+    """The actions file with no rows (no invoice model, or nothing to do)."""
+    dtypes = {
+        "days_past_due": "int64",
+        "open_amount": "float64",
+        "p_late_over_30": "float64",
+        "due_date": "datetime64[ns]",
+        "predicted_payment_date": "datetime64[ns]",
+        "planned_on": "datetime64[ns]",
+    }
+    return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, "str")) for c in ACTIONS_FILE_COLUMNS})

@@ -1,0 +1,81 @@
+"""The dunning ladder as policy: stages by days from the due date, and the rules that let risk
+drive it (`dunning:` in serving/policy_default.yaml; DOMAIN "Collections escalation").
+
+A stage is reached when an open invoice is at least `day` days past its due date (negative:
+before it). Three rules let the model and the tier decide what the calendar alone would not:
+
+- a pre-due stage (day < 0) goes only to invoices the model expects to be paid late, or to
+  customers outside the `reliable_tiers` (a reliable customer whose invoice is predicted on
+  time is not chased before it is late: over-chasing good customers costs orders);
+- a stage with `needs_agreement` (the lawyer's letter, legal action) goes out only when the
+  customer's tier is in `escalate_tiers` or the model gives the invoice at least
+  `escalate_p_late_over_30` of being paid more than 30 days late (or never), and the invoice
+  is not disputed; otherwise a person decides first (the `review` stage);
+- outcomes hold the ladder: a promise to pay until its date (broken: the next stage at once),
+  a dispute until it is resolved, a reported payment for `paid_hold_days`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+OwnerRole = Literal["account_manager", "collections", "relationship_manager", "legal"]
+OWNER_ROLES: tuple[str, ...] = ("account_manager", "collections", "relationship_manager", "legal")
+Channel = Literal["email", "phone", "letter", "court", "internal"]
+TierName = Literal["green", "yellow", "orange", "red"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Stage(_Strict):
+    """One rung: reached `day` days after the due date (negative: before), done by `owner_role`.
+
+    `template` is the message, with {invoice_id}, {customer_id}, {open_amount}, {due_date},
+    {days_past_due} and {predicted_payment_date} filled in per action.
+    """
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    day: int
+    owner_role: OwnerRole
+    channel: Channel
+    template: str = Field(min_length=1)
+    needs_agreement: bool = False
+
+
+class ReviewStage(_Strict):
+    """What replaces a stage that needs agreement when tier and model do not agree."""
+
+    owner_role: OwnerRole
+    channel: Channel
+    template: str = Field(min_length=1)
+
+
+class Ladder(_Strict):
+    """The whole ladder: stages in increasing `day`, and the rules that let risk drive it."""
+
+    stages: list[Stage] = Field(min_length=1)
+    review: ReviewStage
+    reliable_tiers: list[TierName]
+    on_time_probability: float = Field(gt=0.0, le=1.0)
+    escalate_tiers: list[TierName]
+    escalate_p_late_over_30: float = Field(gt=0.0, le=1.0)
+    paid_hold_days: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _check(self) -> Ladder:
+        days = [s.day for s in self.stages]
+        if days != sorted(set(days)):
+            raise ValueError(f"dunning.stages: `day` must strictly increase, got {days}")
+        names = [s.name for s in self.stages]
+        if len(set(names)) != len(names):
+            raise ValueError(f"dunning.stages: names must be unique, got {names}")
+        return self
+
+    def stage_index_at(self, days_past_due: int) -> int:
+        """The index of the highest stage reached at `days_past_due`; -1 before the first."""
+        reached = [i for i, s in enumerate(self.stages) if s.day <= days_past_due]
+        return reached[-1] if reached else -1
