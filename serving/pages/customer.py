@@ -25,6 +25,8 @@ import pandas as pd
 from features.wording import format_value
 from serving.audit import AuditLog
 from serving.auth import Role
+from serving.collections.outcomes import list_actions
+from serving.collections.records import ActionRecord
 from serving.invoice_record import InvoicePrediction
 from serving.policy import Terms, recommend_terms
 from serving.reasons import wording_of
@@ -65,6 +67,7 @@ class CustomerView:
     aging: list[tuple[str, float]] | None
     signals: list[SignalSeries]
     invoices: tuple[InvoicePrediction, ...] = ()
+    actions: tuple[ActionRecord, ...] = ()
 
 
 def _number(value: object) -> float | None:
@@ -114,8 +117,9 @@ def build_customer_view(
     """The page's content; UnknownCustomerError (404) as for the API."""
     answer = customer_answer(role, customer_id, served=served, audit=audit, request_id=request_id)
     frame = served.store.frame
+    actions = tuple(reversed(list_actions(audit.engine, customer_id=customer_id)))
     if customer_id not in frame.index:
-        return CustomerView(answer, None, None, None, None, None, None, [])
+        return CustomerView(answer, None, None, None, None, None, None, [], actions=actions)
     row = frame.loc[[customer_id]]
     record = row.iloc[0]
     names = served.policy.context
@@ -136,4 +140,5 @@ def build_customer_view(
         aging=[(label, _number(record.get(col)) or 0.0) for label, col in AGING],
         signals=signal_series(record, pd.Timestamp(served.features_as_of)),
         invoices=served.invoices.get(customer_id, ()),
+        actions=actions,
     )

@@ -40,7 +40,7 @@ COOKIE_PATH = "/ui"
 MAX_AGE_SECONDS = 8 * 3600
 LOGIN_MAX_AGE_SECONDS = 15 * 60
 MAX_SESSIONS = 10_000
-PAGE_ROLES: tuple[Role, ...] = ("risk",)
+PAGE_ROLES: tuple[Role, ...] = ("risk", "collections")
 
 
 @lru_cache(maxsize=1)

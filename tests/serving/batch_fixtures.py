@@ -8,6 +8,7 @@ by name: `from tests.serving.batch_fixtures import two_runs_fixture` registers `
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,3 +76,11 @@ def two_runs_fixture(
         results.append(run_batch(BatchRequest(world_dir, as_of.date(), out), settings))
     _BUILT["two_runs"] = TwoRuns(world_dir, home, settings, *results, first_as_of, second_as_of)
     return _BUILT["two_runs"]  # type: ignore[return-value]
+
+
+def copy_of_audit(runs: TwoRuns, directory: Path) -> str:
+    """A copy of the runs' SQLite audit database (both nights' alerts and actions) in
+    `directory`, as a URL: a test recording outcomes keeps them out of the other tests."""
+    target = directory / "audit-copy.db"
+    shutil.copyfile(runs.settings.audit_url.removeprefix("sqlite:///"), target)
+    return f"sqlite:///{target}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,20 +10,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from serving.app import create_app
-from tests.serving.batch_fixtures import TwoRuns, two_runs_fixture, world_dir_fixture  # noqa: F401
+from tests.serving.batch_fixtures import TwoRuns, copy_of_audit, two_runs_fixture, world_dir_fixture  # noqa: F401
 from tests.serving.conftest import AUTH
 
 
 @pytest.fixture
 def client(two_runs: TwoRuns, tmp_path: Path) -> Iterator[TestClient]:
-    """The app on a copy of the fixture runs' audit database (both nights' actions), so the
-    outcomes recorded here stay out of the other tests' store."""
-    settings = two_runs.settings.model_copy(update={"home": tmp_path})
-    source = two_runs.settings.audit_url.removeprefix("sqlite:///")
-    target = Path(settings.audit_url.removeprefix("sqlite:///"))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
-    settings = settings.model_copy(update={"online_store": two_runs.settings.online_store})
+    """The app on a copy of the fixture runs' audit database (both nights' actions)."""
+    url = copy_of_audit(two_runs, tmp_path)
+    settings = two_runs.settings.model_copy(update={"audit_db_url": url})
     with TestClient(create_app(settings)) as client:
         yield client
 

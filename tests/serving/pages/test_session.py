@@ -71,11 +71,13 @@ def test_expired_sessions_are_refused() -> None:
     assert SessionSigner("secret").load_session(token) is None
 
 
-def test_only_risk_and_admin_keys_open_pages() -> None:
+def test_only_risk_collections_and_admin_keys_open_pages() -> None:
     assert start_session(KEYS, "a-key").role == "admin"
     with pytest.raises(ForbiddenError) as forbidden:
         start_session(KEYS, "c-key")
-    assert str(forbidden.value) == "role 'crm' may not call this endpoint; allowed: ['risk']"
+    assert str(forbidden.value) == (
+        "role 'crm' may not call this endpoint; allowed: ['risk', 'collections']"
+    )
     with pytest.raises(AuthError, match="^invalid API key$"):
         start_session(KEYS, "nope")
 

@@ -1,0 +1,74 @@
+"""The Today page: each owner role's open actions, one-click outcomes behind the CSRF token."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from fastapi.testclient import TestClient
+
+from serving.app import create_app
+from tests.serving.batch_fixtures import TwoRuns, copy_of_audit
+from tests.serving.conftest import AUTH, KEYS, Registry
+from tests.serving.pages.conftest import csrf_of, pages_settings_for, sign_in
+
+
+def test_today_lists_the_roles_actions_and_records_a_click(
+    tmp_path: Path, two_runs: TwoRuns, registry: Registry
+) -> None:
+    url = copy_of_audit(two_runs, tmp_path)
+    settings = pages_settings_for(tmp_path, two_runs, registry, audit_db_url=url)
+    written = pd.read_parquet(two_runs.second.paths.actions)
+    role = str(written["owner_role"].iloc[0])
+    mine = written[written["owner_role"] == role]
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        assert sign_in(client, KEYS["collections"])[0] == 303
+        page = client.get(f"/ui/today?owner_role={role}")
+        assert page.status_code == 200
+        assert f"{len(mine)} open actions for the {role.replace('_', ' ')} on" in page.text
+        for action_id in mine["action_id"]:
+            assert f'<tr id="{action_id}">' in page.text
+        action_id = str(mine["action_id"].iloc[0])
+        target = f"/ui/today/actions/{action_id}/outcome"
+        forged = client.post(target, data={"csrf": "nope", "outcome": "paid", "owner_role": role})
+        assert forged.status_code == 403
+        assert "Invalid form token: reload the page." in forged.text
+        csrf = csrf_of(page.text)
+        missing = client.post(
+            target, data={"csrf": csrf, "outcome": "promise_to_pay", "owner_role": role}
+        )
+        assert missing.status_code == 422
+        assert "promise_date is required when outcome is promise_to_pay" in missing.text
+        done = client.post(target, data={"csrf": csrf, "outcome": "contacted", "owner_role": role})
+        assert (done.status_code, done.headers["location"]) == (
+            303,
+            f"/ui/today?owner_role={role}",
+        )
+        after = client.get(f"/ui/today?owner_role={role}")
+        assert f'<tr id="{action_id}">' not in after.text
+        action = client.get(f"/v1/collections/actions/{action_id}", headers=AUTH["collections"])
+        assert [(o["outcome"], o["caller_role"]) for o in action.json()["outcomes"]] == [
+            ("contacted", "collections")
+        ]
+
+
+def test_the_customer_page_shows_its_actions_and_promises(
+    tmp_path: Path, two_runs: TwoRuns, registry: Registry
+) -> None:
+    url = copy_of_audit(two_runs, tmp_path)
+    settings = pages_settings_for(tmp_path, two_runs, registry, audit_db_url=url)
+    action = pd.read_parquet(two_runs.second.paths.actions).iloc[0]
+    promise = {"outcome": "promise_to_pay", "promise_date": "2030-01-31", "promise_amount": 250.0}
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        recorded = client.post(
+            f"/v1/collections/actions/{action['action_id']}/outcome",
+            json=promise,
+            headers=AUTH["collections"],
+        )
+        assert recorded.status_code == 200
+        assert sign_in(client, KEYS["risk"])[0] == 303
+        page = client.get(f"/ui/customers/{action['customer_id']}")
+    assert page.status_code == 200
+    table = page.text.split('<table id="actions">')[1].split("</table>")[0]
+    assert f"<td>{action['invoice_id']}</td>" in table
+    assert "promise to pay by 2030-01-31 (250) <small>(collections, " in table
