@@ -58,15 +58,17 @@ class DemoKeys:
 
     risk: str
     crm: str
+    collections: str
     admin: str
 
     def as_setting(self) -> str:
-        return f"risk:{self.risk},crm:{self.crm},admin:{self.admin}"
+        return f"risk:{self.risk},crm:{self.crm},collections:{self.collections},admin:{self.admin}"
 
 
 def demo_keys() -> DemoKeys:
-    """Fresh random API keys for the three roles."""
-    return DemoKeys(*(f"demo-{role}-{secrets.token_hex(8)}" for role in ("risk", "crm", "admin")))
+    """Fresh random API keys for the four roles."""
+    roles = ("risk", "crm", "collections", "admin")
+    return DemoKeys(*(f"demo-{role}-{secrets.token_hex(8)}" for role in roles))
 
 
 def serving_settings(options: DemoOptions, keys: DemoKeys) -> ServingSettings:
@@ -259,7 +261,8 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> None:
     score_portfolio(data_dir, as_of, settings, customer_id, console)
     console.rule("7. Serve")
     console.print(
-        f"demo keys: risk={keys.risk}  crm={keys.crm}  admin={keys.admin}\n"
+        f"demo keys: risk={keys.risk}  crm={keys.crm}  collections={keys.collections}  "
+        f"admin={keys.admin}\n"
         f"pages: http://127.0.0.1:{options.port}/  API docs: http://127.0.0.1:{options.port}/docs"
     )
     console.print(curl_examples(keys, options.port, customer_id), soft_wrap=True, highlight=False)

@@ -101,8 +101,33 @@ def invoices_table(invoices: pd.DataFrame, customers: list[str]) -> Table:
     return table
 
 
+ACTIONS_EACH = 2
+"""Actions shown per stage: a taste of every rung of the ladder."""
+
+
+def actions_table(actions: pd.DataFrame) -> Table:
+    """Today's collections actions, a few per stage, and how many there are of each."""
+    counts = actions["stage"].value_counts()
+    table = Table(title=f"Today's collections actions ({len(actions):,} open; a few per stage)")
+    for column in ("stage", "of", "owner", "customer", "invoice", "days past due", "open", "why"):
+        table.add_column(column, justify="right" if column in ("of", "open") else "left")
+    shown = actions.sort_values(["days_past_due", "action_id"])
+    for row in shown.groupby("stage", sort=False).head(ACTIONS_EACH).itertuples():
+        table.add_row(
+            str(row.stage),
+            f"{counts[row.stage]:,}",
+            str(row.owner_role),
+            str(row.customer_id),
+            str(row.invoice_id),
+            str(row.days_past_due),
+            f"{row.open_amount:,.0f}",
+            str(row.reason),
+        )
+    return table
+
+
 def print_scoring_report(scores_path: Path, first_customer: str, console: Console) -> None:
-    """The tier mix, the example customers and their open invoices of one run."""
+    """The tier mix, the example customers, their open invoices and today's actions."""
     scores = pd.read_parquet(scores_path)
     console.print(tier_mix_table(scores))
     console.print(examples_table(scores, first_customer))
@@ -110,3 +135,6 @@ def print_scoring_report(scores_path: Path, first_customer: str, console: Consol
     if invoices_path.is_file():
         shown = [first_customer, *_riskiest(scores)[:1]]
         console.print(invoices_table(pd.read_parquet(invoices_path), shown))
+    actions_path = scores_path.parent / "actions.parquet"
+    if actions_path.is_file():
+        console.print(actions_table(pd.read_parquet(actions_path)))
