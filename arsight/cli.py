@@ -8,6 +8,7 @@ import os
 import typer
 
 from features.cli import data_app, features_app
+from features.report_cli import report_app
 from serving.batch.cli import alerts, score
 from serving.cli import serve
 from training.cli import evaluate, train
@@ -25,6 +26,7 @@ app = typer.Typer(
 )
 app.add_typer(data_app, name="data")
 app.add_typer(features_app, name="features")
+app.add_typer(report_app, name="report")
 app.command("train")(train)
 app.command("evaluate")(evaluate)
 app.command("score")(score)

@@ -20,7 +20,8 @@ from pathlib import Path
 import pandas as pd
 
 from features.errors import FeaturesError
-from features.portfolio import portfolio_by_month
+from features.kpis import PORTFOLIO, kpis_by_month
+from features.portfolio import month_ends_of, portfolio_by_month
 from features.validate import validate_directory
 from serving.batch.outputs import OutputPaths, read_metadata
 from serving.policy import TIERS
@@ -42,6 +43,18 @@ SORTABLE = {
     "oldest": "oldest_overdue_days",
 }
 """Worklist sort keys accepted in the query string -> column."""
+
+KPI_PANEL = (
+    ("dso_days", "DSO", "days"),
+    ("best_possible_dso_days", "Best-possible DSO", "days"),
+    ("average_days_delinquent", "Average days delinquent", "days"),
+    ("cei", "Collection effectiveness index", "share"),
+    ("on_time_collection_rate", "Collected on time (of the amount due)", "share"),
+    ("collection_rate", "Collection rate", "share"),
+    ("overdue_share", "Overdue share of receivables", "share"),
+    ("over_90_share", "Over 90 days past due", "share"),
+)
+"""The KPIs on the portfolio page: (column of features.kpis, label, how the value is written)."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +106,26 @@ class PortfolioView:
     worklist_total: int = 0
     at_risk_invoices: pd.DataFrame | None = None
     trend: pd.DataFrame | None = None
+    kpis: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+
+    def kpi_rows(self) -> list[dict[str, object]]:
+        """The portfolio's KPIs of the last month with the change on the month before."""
+        if self.kpis is None or self.kpis.empty:
+            return []
+        portfolio = self.kpis[self.kpis["industry"] == PORTFOLIO].set_index("month_end")
+        latest = portfolio.iloc[-1]
+        before = portfolio.iloc[-2] if len(portfolio) > 1 else None
+        return [
+            {
+                "name": name,
+                "label": label,
+                "style": style,
+                "value": latest[name],
+                "change": None if before is None else latest[name] - before[name],
+            }
+            for name, label, style in KPI_PANEL
+        ]
 
     def alert_rows(self) -> list[dict[str, object]]:
         """Early warnings as records, `movers` parsed from its JSON text."""
@@ -174,7 +206,7 @@ def build_portfolio_view(
     if isinstance(trend, str):
         view.notes.append(trend)
     else:
-        view.trend = trend
+        view.trend, view.kpis = trend
     return view
 
 
@@ -189,8 +221,9 @@ def likely_over_30(invoices: pd.DataFrame, shown: int = AT_RISK_SHOWN) -> pd.Dat
     return ranked.head(shown).reset_index(drop=True)
 
 
-def portfolio_trend(data_dir: Path) -> pd.DataFrame | str:
-    """Portfolio DSO by month end (last 24 months), or a sentence saying why there is none."""
+def portfolio_trend(data_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame] | str:
+    """Portfolio DSO by month end (last 24 months) and the KPIs of the last two months, or a
+    sentence saying why there are none."""
     if not data_dir.is_dir():
         return (
             f"No portfolio DSO trend: data directory {data_dir} not found "
@@ -204,7 +237,7 @@ def portfolio_trend(data_dir: Path) -> pd.DataFrame | str:
 @lru_cache(maxsize=4)
 def _cached_trend(
     directory: str, signature: tuple[tuple[str, int, int], ...]
-) -> pd.DataFrame | str:
+) -> tuple[pd.DataFrame, pd.DataFrame] | str:
     """`portfolio_trend` for one state of the directory (`signature` is the cache key)."""
     del signature  # only part of the cache key
     try:
@@ -215,4 +248,5 @@ def _cached_trend(
         return f"No portfolio DSO trend: the tables in {directory} break the data contract."
     trend = portfolio_by_month(report.tables)
     logger.info("portfolio trend computed over %d month ends from %s", len(trend), directory)
-    return trend.tail(TREND_MONTHS).reset_index(drop=True)
+    kpis = kpis_by_month(report.tables, list(month_ends_of(report.tables)[-2:]))
+    return trend.tail(TREND_MONTHS).reset_index(drop=True), kpis

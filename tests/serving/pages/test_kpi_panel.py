@@ -1,0 +1,29 @@
+"""The portfolio page's KPI panel: the last month's collections KPIs and their change."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from features.kpis import kpis_by_month
+from features.portfolio import month_ends_of
+from features.tables import Tables
+from tests.serving.conftest import KEYS
+from tests.serving.pages.conftest import sign_in
+
+
+def test_the_portfolio_page_shows_the_kpis_of_the_last_month(
+    pages_client: TestClient, world: Tables
+) -> None:
+    assert sign_in(pages_client, KEYS["risk"])[0] == 303
+    page = pages_client.get("/ui/").text
+    months = month_ends_of(world)[-2:]
+    kpis = kpis_by_month(world, months)
+    portfolio = kpis[kpis["industry"] == "all"].set_index("month_end")
+    last, before = portfolio.iloc[-1], portfolio.iloc[-2]
+    assert f"Collections KPIs, {months[-1]:%B %Y}</h2>" in page
+    dso = page.split('<tr id="kpi-dso_days">')[1].split("</tr>")[0]
+    assert f'<td class="num">{last["dso_days"]:,.1f} days</td>' in dso
+    assert f"{last['dso_days'] - before['dso_days']:+.1f} days" in dso
+    cei = page.split('<tr id="kpi-cei">')[1].split("</tr>")[0]
+    assert f'<td class="num">{last["cei"]:.1%}</td>' in cei
+    assert f"{(last['cei'] - before['cei']) * 100:+.1f} pts" in cei
