@@ -34,7 +34,8 @@ def test_keys_file_of_hashes(tmp_path: Path) -> None:
     with pytest.raises(ValueError) as info:
         parse_keys_file(path)
     assert str(info.value) == (
-        f"{path} line 1: unknown role 'boss'; expected one of ['crm', 'risk', 'admin']"
+        f"{path} line 1: unknown role 'boss'; "
+        "expected one of ['crm', 'risk', 'collections', 'admin']"
     )
 
 
