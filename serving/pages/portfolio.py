@@ -2,10 +2,11 @@
 
 The batch job (`arsight score`) writes one directory per run below the runs directory
 (`runs/<date>/scores.parquet` plus alerts.parquet and worklist.parquet beside it, see
-`serving.batch.outputs`); the scores file's metadata carries the run's tier counts and expected
-overdue amount. The page shows the latest run and compares its tier counts with the run
-before. The portfolio DSO trend is `features.portfolio.portfolio_by_month` over the data
-directory, the same definition as the customer feature, cached until a table file changes.
+`serving.batch.outputs`; `serving.runs.find_runs` lists them); the scores file's metadata
+carries the run's tier counts and expected overdue amount. The page shows the latest run and
+compares its tier counts with the run before. The portfolio DSO trend is
+`features.portfolio.portfolio_by_month` over the data directory, the same definition as the
+customer feature, cached until a table file changes.
 Whatever is missing is returned as a plain sentence for the page, never raised.
 """
 
@@ -23,12 +24,11 @@ from features.errors import FeaturesError
 from features.kpis import PORTFOLIO, kpis_by_month
 from features.portfolio import month_ends_of, portfolio_by_month
 from features.validate import validate_directory
-from serving.batch.outputs import OutputPaths, read_metadata
 from serving.policy import TIERS
+from serving.runs import Run, find_runs
 
 logger = logging.getLogger(__name__)
 
-SCORES_NAME = "scores.parquet"
 TREND_MONTHS = 24
 ALERTS_SHOWN = 25
 AT_RISK_SHOWN = 15
@@ -55,32 +55,6 @@ KPI_PANEL = (
     ("over_90_share", "Over 90 days past due", "share"),
 )
 """The KPIs on the portfolio page: (column of features.kpis, label, how the value is written)."""
-
-
-@dataclass(frozen=True)
-class Run:
-    """One completed scoring run: its as-of date, scores file and metadata."""
-
-    as_of: str
-    paths: OutputPaths
-    meta: dict[str, str]
-
-    def tier_counts(self) -> dict[str, int]:
-        return {t: int(float(self.meta.get(f"tier_{t}", "0"))) for t in TIERS}
-
-    def expected_overdue_amount(self) -> float | None:
-        value = self.meta.get("expected_overdue_amount")
-        return None if value is None else float(value)
-
-
-def find_runs(runs_dir: Path) -> list[Run]:
-    """Completed runs below `runs_dir` (a scores file is written last), oldest first."""
-    runs = []
-    for path in runs_dir.glob(f"*/{SCORES_NAME}") if runs_dir.is_dir() else []:
-        meta = read_metadata(path)
-        if meta is not None and meta.get("kind") == "scores" and "as_of" in meta:
-            runs.append(Run(meta["as_of"], OutputPaths(path), meta))
-    return sorted(runs, key=lambda r: (r.as_of, r.paths.directory.name))
 
 
 @dataclass(frozen=True)
