@@ -44,8 +44,8 @@ from models.invoice_model import (
     days_late_quantiles,
     known_floor,
 )
-from training.dataset import Fold, rolling_origin_folds
 from training.cash_backtest import MEAN_DELAY, cash_backtest
+from training.dataset import Fold, rolling_origin_folds
 from training.errors import DatasetError
 from training.intervals import conformal_quantile, conformity_scores
 from training.invoice_data import (
