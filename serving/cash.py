@@ -101,6 +101,17 @@ def past_receipts(tables: Tables, as_of: pd.Timestamp, weeks: int = PAST_WEEKS) 
     return pd.DataFrame({"week_start": starts, "received": sums[::-1].astype("float64")})
 
 
+def portfolio_cash(run: Run) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """The run's portfolio forecast (13 weeks) and received weeks; None where not written."""
+    paths = run.paths
+    forecast = None
+    if paths.cash_forecast.is_file():
+        frame = pd.read_parquet(paths.cash_forecast)
+        forecast = frame.loc[frame["industry"] == PORTFOLIO].reset_index(drop=True)
+    received = pd.read_parquet(paths.cash_received) if paths.cash_received.is_file() else None
+    return forecast, received
+
+
 def latest_cash_run(runs_dir: Path) -> Run:
     """The latest completed run, which must hold a cash forecast.
 

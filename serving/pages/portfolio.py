@@ -24,6 +24,7 @@ from features.errors import FeaturesError
 from features.kpis import PORTFOLIO, kpis_by_month
 from features.portfolio import month_ends_of, portfolio_by_month
 from features.validate import validate_directory
+from serving.cash import portfolio_cash
 from serving.policy import TIERS
 from serving.runs import Run, find_runs
 
@@ -81,6 +82,8 @@ class PortfolioView:
     at_risk_invoices: pd.DataFrame | None = None
     trend: pd.DataFrame | None = None
     kpis: pd.DataFrame | None = None
+    cash_forecast: pd.DataFrame | None = None
+    cash_received: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
 
     def kpi_rows(self) -> list[dict[str, object]]:
@@ -176,6 +179,7 @@ def build_portfolio_view(
             view.worklist = sorted_worklist(worklist, sort, descending).head(limit)
         if view.latest.paths.invoices.is_file():
             view.at_risk_invoices = likely_over_30(pd.read_parquet(view.latest.paths.invoices))
+        view.cash_forecast, view.cash_received = portfolio_cash(view.latest)
     trend = portfolio_trend(data_dir)
     if isinstance(trend, str):
         view.notes.append(trend)
