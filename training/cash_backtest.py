@@ -83,7 +83,7 @@ def date_weeks(rows: pd.DataFrame, t: pd.Timestamp, grace_days: int) -> pd.DataF
 
 def needed_shock(weeks: pd.DataFrame) -> np.ndarray:
     """Per week, the smallest relative shock whose band would have held its actual receipts."""
-    error = np.abs(weeks["actual"] - weeks["model"]).to_numpy(float) / Z_90
+    error = (weeks["actual"] - weeks["model"]).abs().to_numpy(float) / Z_90
     excess = np.sqrt(np.maximum(error**2 - weeks["model_sd"].to_numpy(float) ** 2, 0.0))
     model = weeks["model"].to_numpy(float)
     ratio = excess / np.where(model > 0, model, 1.0)

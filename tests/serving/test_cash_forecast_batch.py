@@ -186,6 +186,7 @@ def test_api_errors_are_exact(api: TestClient, two_runs: TwoRuns) -> None:
     answer = api.get("/v1/cash-forecast", params=both, headers=risk)
     assert answer.status_code == 422
     assert answer.json()["detail"] == "customer_id, industry: give one of them, not both"
+    assert api.get("/v1/cash-forecast", headers=AUTH["collections"]).status_code == 200
     assert api.get("/v1/cash-forecast", headers=AUTH["crm"]).status_code == 403
     assert api.get("/v1/cash-forecast").status_code == 401
 
