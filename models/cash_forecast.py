@@ -41,6 +41,8 @@ stored with the invoice model (`InvoiceModel.cash_band_shock`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -151,25 +153,40 @@ def forecast_receipts(
         `by` (when given), then `FORECAST_COLUMNS`: 13 rows per group (groups sorted; the
         portfolio: 13 rows, zeros without invoices).
     """
+    return forecast_by(invoices, as_of, grace_days, shock, [by])[0]
+
+
+def forecast_by(
+    invoices: pd.DataFrame,
+    as_of: pd.Timestamp,
+    grace_days: int,
+    shock: float,
+    groupings: Sequence[str | None],
+) -> list[pd.DataFrame]:
+    """`forecast_receipts` for several groupings at once (the payment probabilities of the
+    invoices are computed once; the nightly job wants portfolio, industries and customers)."""
     probabilities = weekly_probabilities(invoices, as_of, grace_days)
     amount = invoices["open_amount"].to_numpy(float)[:, None]
     expected = amount * probabilities
     spread = amount * np.sqrt(probabilities * (1.0 - probabilities))
-    keys = [by, "customer_id"] if by not in (None, "customer_id") else ["customer_id"]
-    weeks = range(HORIZON_WEEKS)
+    keys = ["customer_id", *sorted({g for g in groupings if g not in (None, "customer_id")})]
+    weeks = list(range(HORIZON_WEEKS))
     frame = invoices[keys].reset_index(drop=True)
     per_customer = (
         pd.concat([frame, pd.DataFrame(expected), pd.DataFrame(spread).add_prefix("sd_")], axis=1)
         .groupby(keys, sort=True, dropna=False)
         .sum()
     )
-    mean = per_customer[list(weeks)]
-    variance = per_customer[[f"sd_{k}" for k in weeks]].pow(2).set_axis(list(weeks), axis=1)
-    if by is None:
-        mean, variance = mean.sum().to_frame().T, variance.sum().to_frame().T
-    elif by != "customer_id":
-        mean, variance = mean.groupby(level=by).sum(), variance.groupby(level=by).sum()
-    return band_frame(mean, variance, shock, as_of, by)
+    mean = per_customer[weeks]
+    variance = per_customer[[f"sd_{k}" for k in weeks]].pow(2).set_axis(weeks, axis=1)
+    results = []
+    for by in groupings:
+        if by is None:
+            group_mean, group_variance = mean.sum().to_frame().T, variance.sum().to_frame().T
+        else:
+            group_mean, group_variance = (f.groupby(level=by).sum() for f in (mean, variance))
+        results.append(band_frame(group_mean, group_variance, shock, as_of, by))
+    return results
 
 
 def band_frame(

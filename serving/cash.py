@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from features.tables import Tables
-from models.cash_forecast import FORECAST_COLUMNS, forecast_receipts
+from models.cash_forecast import FORECAST_COLUMNS, forecast_by
 from models.invoice_model import InvoiceModel
 from serving.cash_record import CashForecastResponse, CashWeek
 from serving.errors import NoRunError, QueryError, UnknownCustomerError, UnknownIndustryError
@@ -76,9 +76,10 @@ def cash_frames(
         return CashFrames(empty_forecast("industry"), empty_forecast("customer_id"), received)
     rows = with_industry(invoices, tables)
     grace, shock = model.grace_days, model.cash_band_shock
-    portfolio = forecast_receipts(rows, as_of, grace, shock).assign(industry=PORTFOLIO)
-    industries = forecast_receipts(rows, as_of, grace, shock, by="industry")
-    customers = forecast_receipts(rows, as_of, grace, shock, by="customer_id")
+    portfolio, industries, customers = forecast_by(
+        rows, as_of, grace, shock, [None, "industry", "customer_id"]
+    )
+    portfolio = portfolio.assign(industry=PORTFOLIO)
     columns = ["industry", *FORECAST_COLUMNS]
     both = pd.concat([portfolio[columns], industries[columns]], ignore_index=True)
     return CashFrames(
