@@ -126,8 +126,24 @@ def actions_table(actions: pd.DataFrame) -> Table:
     return table
 
 
+def cash_table(forecast: pd.DataFrame) -> Table:
+    """The portfolio's 13-week cash-collection forecast: expected receipts and the p10-p90."""
+    weeks = forecast.loc[forecast["industry"] == "all"]
+    total = weeks["expected_receipts"].sum()
+    table = Table(title=f"Cash expected in the next 13 weeks: {total:,.0f} (p10-p90 per week)")
+    for column in ("week starting", "expected", "p10", "p90"):
+        table.add_column(column, justify="left" if column == "week starting" else "right")
+    for row in weeks.itertuples():
+        table.add_row(
+            pd.Timestamp(row.week_start).date().isoformat(),
+            *(f"{v:,.0f}" for v in (row.expected_receipts, row.p10, row.p90)),
+        )
+    return table
+
+
 def print_scoring_report(scores_path: Path, first_customer: str, console: Console) -> None:
-    """The tier mix, the example customers, their open invoices and today's actions."""
+    """The tier mix, the example customers, their open invoices, today's actions and the
+    13-week cash forecast."""
     scores = pd.read_parquet(scores_path)
     console.print(tier_mix_table(scores))
     console.print(examples_table(scores, first_customer))
@@ -138,3 +154,6 @@ def print_scoring_report(scores_path: Path, first_customer: str, console: Consol
     actions_path = scores_path.parent / "actions.parquet"
     if actions_path.is_file():
         console.print(actions_table(pd.read_parquet(actions_path)))
+    cash_path = scores_path.parent / "cash_forecast.parquet"
+    if cash_path.is_file():
+        console.print(cash_table(pd.read_parquet(cash_path)))

@@ -122,6 +122,8 @@ class InvoiceModel:
         categorical_features: the encoded ones.
         grace_days: days after the due date that still count as paid on time.
         interval_adjustment_days: CQR adjustment of the p10-p90 interval (0.0: raw).
+        cash_band_shock: relative portfolio shock of the cash forecast's band, fitted out of
+            time by the cash backtest (`models.cash_forecast`; 0.0: none fitted).
         params: LightGBM parameters, rounds and seed (the recipe).
     """
 
@@ -135,6 +137,7 @@ class InvoiceModel:
     grace_days: int = 0
     interval_adjustment_days: float = 0.0
     params: dict[str, Any] = field(default_factory=dict)
+    cash_band_shock: float = 0.0
 
     def matrix(self, rows: pd.DataFrame) -> np.ndarray:
         """The encoded float64 matrix of the model's features (other columns are ignored:
@@ -185,6 +188,7 @@ class InvoiceModel:
             "categorical_features": self.categorical_features,
             "grace_days": self.grace_days,
             "interval_adjustment_days": self.interval_adjustment_days,
+            "cash_band_shock": self.cash_band_shock,
             "params": self.params,
             "encoder": self.encoder.to_dict(),
         }
@@ -213,4 +217,5 @@ class InvoiceModel:
             grace_days=int(meta["grace_days"]),
             interval_adjustment_days=float(meta["interval_adjustment_days"]),
             params=dict(meta["params"]),
+            cash_band_shock=float(meta.get("cash_band_shock", 0.0)),  # absent before the forecast
         )

@@ -35,6 +35,24 @@ class UnknownCustomerError(ServingError):
     status_code = 404
 
 
+class UnknownIndustryError(ServingError):
+    """The industry is not among the latest cash forecast's industries (HTTP 404)."""
+
+    status_code = 404
+
+
+class NoRunError(ServingError):
+    """No completed nightly run (or none with the asked output) to answer from (HTTP 503)."""
+
+    status_code = 503
+
+
+class QueryError(ServingError):
+    """Query parameters that cannot be answered together (HTTP 422)."""
+
+    status_code = 422
+
+
 class NoFeaturesError(ServingError):
     """The customer is known but the online store holds no features for it (HTTP 409)."""
 

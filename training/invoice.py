@@ -14,6 +14,9 @@ the training rows' median where it has none), `paid_on_due_date` (0 days late) a
 `lightgbm_untuned` (LightGBM defaults, learning rate 0.05, 200 rounds). Every prediction of
 every model is floored at the known bound (an invoice open at t is at least t + 1 - due late).
 
+Cash forecast: the model's scored test rows are also the 13-week cash forecast's backtest
+(training/cash_backtest.py), whose out-of-time band shock the final model keeps.
+
 Interval: CQR as for the DSO interval (training/intervals.py): fold k's adjustment is fitted
 on the earlier folds' held-out rows whose days late were known at fold k's cut-off (fold 1:
 none, 0.0); the bundle's on every fold's held-out rows with known days late.
@@ -41,6 +44,7 @@ from models.invoice_model import (
     days_late_quantiles,
     known_floor,
 )
+from training.cash_backtest import MEAN_DELAY, cash_backtest
 from training.dataset import Fold, rolling_origin_folds
 from training.errors import DatasetError
 from training.intervals import conformal_quantile, conformity_scores
@@ -183,9 +187,8 @@ def score_fold(
         "lightgbm_untuned": predict_raw(untuned, test),
     }
     context = test[["invoice_id", "customer_id", "as_of", "due_date", OUTCOME, EXACT, BUCKET]]
-    context = context.join(
-        test[[c for c in ("customer_industry", "customer_segment") if c in test]]
-    )
+    extra = ("customer_industry", "customer_segment", "open_amount", MEAN_DELAY)
+    context = context.join(test[[c for c in extra if c in test]])
     context = context.assign(fold=fold.number, floor=known_floor(test[DAYS_PAST_DUE].to_numpy()))
     return {name: context.join(scored) for name, scored in predictions.items()}
 
@@ -274,6 +277,8 @@ def develop_invoice(
     model = fit_invoice_model(params, rounds, final_rows, settings.seed, settings.grace_days)
     model.interval_adjustment_days = final_q
     report = invoice_report(scored, folds, adjustments, final_q, len(rows), len(final_rows))
+    report["cash_forecast"] = cash_backtest(scored[MODEL], settings.data_end, settings.grace_days)
+    model.cash_band_shock = float(report["cash_forecast"].get("shock", 0.0))
     return InvoiceDevelopment(model, report)
 
 

@@ -165,6 +165,30 @@ def invoice_section(bundle: ModelBundle) -> list[str]:
     ]
 
 
+def cash_section(bundle: ModelBundle) -> list[str]:
+    """The 13-week cash forecast's backtest (training/cash_backtest.py), where there is one."""
+    section = bundle.report.get("invoice", {}).get("cash_forecast")
+    if section is None or "skipped" in section:
+        return (
+            []
+            if section is None
+            else ["## Cash forecast", f"- No backtest: {section['skipped']}.", ""]
+        )
+    wape = section["wape"]
+    return [
+        "## Cash forecast (13 weeks)",
+        f"- Backtested out of time at {', '.join(section['dates'])}: expected receipts per "
+        "week of the invoices open at each date against what was received (WAPE), beside "
+        "'paid on the due date' and 'due date + the customer's average delay'.",
+        "",
+        *metrics_table(wape, ("weeks_1_4", "weeks_1_13")),
+        "",
+        f"- p10-p90 band: relative shock {section['shock']:.3f} (fitted out of time); weeks "
+        f"inside the band {section['coverage_p10_p90']:.1%}.",
+        "",
+    ]
+
+
 def render_model_card(bundle: ModelBundle, context: CardContext) -> str:
     """The card as markdown: what it predicts, how it was built, each model's backtest, limits."""
     report = bundle.report
@@ -188,6 +212,7 @@ def render_model_card(bundle: ModelBundle, context: CardContext) -> str:
         "",
         *credit_section(bundle),
         *invoice_section(bundle),
+        *cash_section(bundle),
         "## Limits",
         "- Scores are only as current as the feature snapshot they are computed from.",
         "- Segments with fewer than 30 labelled rows have no metrics in the report.",

@@ -116,7 +116,8 @@ def report_metrics(report: dict[str, Any]) -> dict[str, float]:
     the delinquency model under `delinquency_` (`delinquency_auc`, `delinquency_logistic_auc`,
     `delinquency_margin_auc_over_logistic`, ...) and the invoice model under `invoice_`
     (`invoice_mae_days`, `invoice_paid_on_due_date_mae_days`,
-    `invoice_margin_mae_ratio_over_customer_median_days_late`, ...)."""
+    `invoice_margin_mae_ratio_over_customer_median_days_late`, ...) and its cash forecast
+    under `cash_` (`cash_wape_weeks_1_4`, `cash_due_date_wape_weeks_1_4`, ...)."""
     metrics: dict[str, float] = {}
     credit = report.get("delinquency", {})
     invoice = report.get("invoice", {})
@@ -125,6 +126,12 @@ def report_metrics(report: dict[str, Any]) -> dict[str, float]:
             metrics |= finite_metrics(values, prefix if name == "model" else f"{prefix}{name}_")
         margins = {k: v for k, v in section.get("margins", {}).items() if v is not None}
         metrics |= finite_metrics(margins, f"{prefix}margin_")
+    cash = invoice.get("cash_forecast", {})
+    for name, values in cash.get("wape", {}).items():
+        scores = {k: v for k, v in values.items() if v is not None}
+        metrics |= finite_metrics(scores, f"cash_{'' if name == 'model' else name + '_'}wape_")
+    if "coverage_p10_p90" in cash:
+        metrics["cash_coverage_p10_p90"] = float(cash["coverage_p10_p90"])
     return metrics
 
 

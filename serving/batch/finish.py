@@ -30,6 +30,7 @@ from serving.batch.run import ScoringRun
 from serving.batch.tracking import ScoringRunRecord, log_scoring_run, trained_as_of
 from serving.batch.types import BatchError, BatchResult, ExitCode
 from serving.batch.worklist import build_worklist, worklist_invoices
+from serving.cash import cash_frames
 from serving.collections.generate import ActionsOfDay, generate_actions
 
 
@@ -115,6 +116,21 @@ def write_companions(
     write_parquet(frames.worklist, paths.worklist, {**meta, "kind": "worklist"})
     write_parquet(frames.invoices, paths.worklist_invoices, {**meta, "kind": "worklist_invoices"})
     write_parquet(run.invoices, paths.invoices, {**meta, "kind": "invoices"})
+    write_cash_forecast(run, meta, paths)
+
+
+def write_cash_forecast(run: ScoringRun, meta: dict[str, str], paths: OutputPaths) -> None:
+    """The 13-week cash forecast and the weeks received before it (`serving.cash`)."""
+    model = run.champion.bundle.invoice_model
+    frames = cash_frames(run.invoices, run.tables, run.as_of, model)
+    shock = {"cash_band_shock": repr(0.0 if model is None else model.cash_band_shock)}
+    write_parquet(frames.portfolio, paths.cash_forecast, {**meta, **shock, "kind": "cash_forecast"})
+    write_parquet(
+        frames.customers,
+        paths.cash_forecast_customers,
+        {**meta, **shock, "kind": "cash_forecast_customers"},
+    )
+    write_parquet(frames.received, paths.cash_received, {**meta, "kind": "cash_received"})
 
 
 def record_in_audit(run: ScoringRun, frames: RunFrames) -> ActionsOfDay:

@@ -79,6 +79,21 @@ class OutputPaths:
         return self.directory / "actions.parquet"
 
     @property
+    def cash_forecast(self) -> Path:
+        """Expected receipts per week, 13 weeks: the portfolio, then each industry."""
+        return self.directory / "cash_forecast.parquet"
+
+    @property
+    def cash_forecast_customers(self) -> Path:
+        """Expected receipts per week, 13 weeks, per customer with open invoices."""
+        return self.directory / "cash_forecast_customers.parquet"
+
+    @property
+    def cash_received(self) -> Path:
+        """Cash received in each of the 13 weeks up to the as-of date."""
+        return self.directory / "cash_received.parquet"
+
+    @property
     def contributions(self) -> Path:
         return self.directory / "contributions.parquet"
 
@@ -108,6 +123,9 @@ class OutputPaths:
             self.worklist_invoices,
             self.invoices,
             self.actions,
+            self.cash_forecast,
+            self.cash_forecast_customers,
+            self.cash_received,
         ]
 
 

@@ -236,3 +236,84 @@ def waterfall_chart(
         )
         body.append(_text(right + 4, top + 16, shown, anchor="start", css="value"))
     return _svg(title, body, height=height)
+
+
+PAST = "#7f8c8d"
+
+
+def _received_bars(
+    xs: Sequence[float], past: Sequence[tuple[str, float]], y: Scale, width: float, fmt: Format
+) -> list[str]:
+    """Grey bars of the cash received in past weeks."""
+    parts = []
+    for x, (label, value) in zip(xs, past, strict=False):
+        top, bottom = sorted((y(value), y(0.0)))
+        parts.append(
+            f'<rect x="{round(x - width / 2, 2)}" y="{top}" width="{round(width, 2)}" '
+            f'height="{round(bottom - top, 2)}" fill="{PAST}" class="received">'
+            f"<title>{escape(label)}: received {escape(fmt(value))}</title></rect>"
+        )
+    return parts
+
+
+def _expected_band(
+    xs: Sequence[float], future: Sequence[tuple[str, float, float, float]], y: Scale, fmt: Format
+) -> list[str]:
+    """The shaded p10-p90 band, the expected line and a point per forecast week."""
+    upper = [f"{x},{y(high)}" for x, (_, _, _, high) in zip(xs, future, strict=True)]
+    lower = [f"{x},{y(low)}" for x, (_, _, low, _) in zip(xs, future, strict=True)]
+    line = " ".join(
+        f"{'M' if i == 0 else 'L'}{x},{y(f[1])}"
+        for i, (x, f) in enumerate(zip(xs, future, strict=True))
+    )
+    parts = [
+        f'<polygon points="{" ".join(upper + lower[::-1])}" fill="{BAND}" class="band"/>',
+        f'<path d="{line}" class="line" fill="none" stroke="{NEUTRAL}"/>',
+    ]
+    for x, (label, expected, low, high) in zip(xs, future, strict=True):
+        parts.append(
+            f'<circle cx="{x}" cy="{y(expected)}" r="3" fill="{NEUTRAL}"><title>{escape(label)}: '
+            f"expected {escape(fmt(expected))} (p10 {escape(fmt(low))}, p90 {escape(fmt(high))})"
+            "</title></circle>"
+        )
+    return parts
+
+
+def cash_chart(
+    past: Sequence[tuple[str, float]],
+    future: Sequence[tuple[str, float, float, float]],
+    *,
+    title: str,
+    fmt: Format = compact,
+) -> Markup:
+    """Weekly cash: received weeks as grey bars, then expected receipts as a line over the
+    shaded p10-p90 band; a dashed line marks the as-of date between them.
+
+    Args:
+        past: (week label, received) per past week, oldest first.
+        future: (week label, expected, p10, p90) per forecast week.
+    """
+    values = [v for _, v in past] + [x for _, *rest in future for x in rest]
+    if not future:
+        return _svg(title, [_text(WIDTH / 2, HEIGHT / 2, "no data")])
+    if not drawable(values):
+        return _svg(title, [_text(WIDTH / 2, HEIGHT / 2, CANNOT_DRAW)])
+    lo, hi = nice_range(values)
+    y = Scale(lo, hi, HEIGHT - PAD_BOTTOM, PAD_TOP)
+    labels = [label for label, _ in past] + [label for label, *_ in future]
+    step = (WIDTH - PAD_LEFT - PAD_RIGHT) / len(labels)
+    xs = [round(PAD_LEFT + step * (i + 0.5), 2) for i in range(len(labels))]
+    body = [_text(PAD_LEFT, 16, title, anchor="start", css="title"), *_y_axis(y, fmt)]
+    body += _received_bars(xs, past, y, step * 0.7, fmt)
+    body += _expected_band(xs[len(past) :], future, y, fmt)
+    if past:
+        edge = round(PAD_LEFT + step * len(past), 2)
+        body.append(
+            f'<line x1="{edge}" x2="{edge}" y1="{PAD_TOP}" y2="{HEIGHT - PAD_BOTTOM}" '
+            'class="grid" stroke-dasharray="4 3"/>'
+        )
+    every = max(1, math.ceil(len(labels) / 8))
+    for i, (x, label) in enumerate(zip(xs, labels, strict=True)):
+        if i % every == 0:
+            body.append(_text(x, HEIGHT - PAD_BOTTOM + 16, label, css="tick"))
+    return _svg(title, body)

@@ -2,10 +2,11 @@
 
 The batch job (`arsight score`) writes one directory per run below the runs directory
 (`runs/<date>/scores.parquet` plus alerts.parquet and worklist.parquet beside it, see
-`serving.batch.outputs`); the scores file's metadata carries the run's tier counts and expected
-overdue amount. The page shows the latest run and compares its tier counts with the run
-before. The portfolio DSO trend is `features.portfolio.portfolio_by_month` over the data
-directory, the same definition as the customer feature, cached until a table file changes.
+`serving.batch.outputs`; `serving.runs.find_runs` lists them); the scores file's metadata
+carries the run's tier counts and expected overdue amount. The page shows the latest run and
+compares its tier counts with the run before. The portfolio DSO trend is
+`features.portfolio.portfolio_by_month` over the data directory, the same definition as the
+customer feature, cached until a table file changes.
 Whatever is missing is returned as a plain sentence for the page, never raised.
 """
 
@@ -23,12 +24,12 @@ from features.errors import FeaturesError
 from features.kpis import PORTFOLIO, kpis_by_month
 from features.portfolio import month_ends_of, portfolio_by_month
 from features.validate import validate_directory
-from serving.batch.outputs import OutputPaths, read_metadata
+from serving.cash import portfolio_cash
 from serving.policy import TIERS
+from serving.runs import Run, find_runs
 
 logger = logging.getLogger(__name__)
 
-SCORES_NAME = "scores.parquet"
 TREND_MONTHS = 24
 ALERTS_SHOWN = 25
 AT_RISK_SHOWN = 15
@@ -58,32 +59,6 @@ KPI_PANEL = (
 
 
 @dataclass(frozen=True)
-class Run:
-    """One completed scoring run: its as-of date, scores file and metadata."""
-
-    as_of: str
-    paths: OutputPaths
-    meta: dict[str, str]
-
-    def tier_counts(self) -> dict[str, int]:
-        return {t: int(float(self.meta.get(f"tier_{t}", "0"))) for t in TIERS}
-
-    def expected_overdue_amount(self) -> float | None:
-        value = self.meta.get("expected_overdue_amount")
-        return None if value is None else float(value)
-
-
-def find_runs(runs_dir: Path) -> list[Run]:
-    """Completed runs below `runs_dir` (a scores file is written last), oldest first."""
-    runs = []
-    for path in runs_dir.glob(f"*/{SCORES_NAME}") if runs_dir.is_dir() else []:
-        meta = read_metadata(path)
-        if meta is not None and meta.get("kind") == "scores" and "as_of" in meta:
-            runs.append(Run(meta["as_of"], OutputPaths(path), meta))
-    return sorted(runs, key=lambda r: (r.as_of, r.paths.directory.name))
-
-
-@dataclass(frozen=True)
 class TierCount:
     """Customers in a tier in the latest run and the change since the run before."""
 
@@ -107,6 +82,8 @@ class PortfolioView:
     at_risk_invoices: pd.DataFrame | None = None
     trend: pd.DataFrame | None = None
     kpis: pd.DataFrame | None = None
+    cash_forecast: pd.DataFrame | None = None
+    cash_received: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
 
     def kpi_rows(self) -> list[dict[str, object]]:
@@ -202,6 +179,7 @@ def build_portfolio_view(
             view.worklist = sorted_worklist(worklist, sort, descending).head(limit)
         if view.latest.paths.invoices.is_file():
             view.at_risk_invoices = likely_over_30(pd.read_parquet(view.latest.paths.invoices))
+        view.cash_forecast, view.cash_received = portfolio_cash(view.latest)
     trend = portfolio_trend(data_dir)
     if isinstance(trend, str):
         view.notes.append(trend)

@@ -19,7 +19,7 @@ from serving.deps import AuditDep, MetricsDep, RefresherDep, RequestIdDep
 from serving.errors import ServingError
 from serving.pages import charts
 from serving.pages.customer import CustomerView, build_customer_view
-from serving.pages.portfolio import SORTABLE, build_portfolio_view
+from serving.pages.portfolio import SORTABLE, PortfolioView, build_portfolio_view
 from serving.pages.rendering import STATIC, render, url_part
 from serving.pages.session import PageSession, csrf_matches
 from serving.pages.signin import FormDep, SessionDep
@@ -82,9 +82,26 @@ def portfolio(
         view=view,
         tier_chart=tier_chart if view.tiers else None,
         trend_chart=trend_chart,
+        cash_chart=cash_chart(view),
         sort=key,
         order="desc" if descending else "asc",
         sortable=SORTABLE,
+    )
+
+
+def cash_chart(view: PortfolioView) -> object:
+    """Received in the past 13 weeks beside the next 13 weeks' forecast (None without one)."""
+    forecast, received = view.cash_forecast, view.cash_received
+    if forecast is None or forecast.empty:
+        return None
+    past = [] if received is None else received.to_dict("records")
+    return charts.cash_chart(
+        [(r["week_start"].strftime("%m-%d"), float(r["received"])) for r in past],
+        [
+            (r["week_start"].strftime("%m-%d"), r["expected_receipts"], r["p10"], r["p90"])
+            for r in forecast.to_dict("records")
+        ],
+        title="Cash received per week, then expected for 13 weeks (p10-p90 band)",
     )
 
 

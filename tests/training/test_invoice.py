@@ -25,7 +25,7 @@ from training.invoice_data import (
     sample_rows,
     training_rows,
 )
-from training.model_card import invoice_section
+from training.model_card import cash_section, invoice_section
 from training.settings import TrainingSettings
 from training.tracking import report_metrics
 from training.train import DEFAULT_PARAMS
@@ -161,3 +161,25 @@ class CardBundle:
 
     report: dict[str, Any]
     label_definition: dict[str, int] = field(default_factory=dict)
+
+
+def test_the_cash_forecast_is_backtested_out_of_time_beside_both_baselines(
+    development: InvoiceDevelopment, world: Tables
+) -> None:
+    cash = development.report["cash_forecast"]
+    end = data_end_of(world).normalize()
+    assert cash["dates"] and all(
+        pd.Timestamp(d) + pd.Timedelta(days=91) <= end for d in cash["dates"]
+    )
+    assert set(cash["wape"]) == {"model", "due_date", "average_delay"}
+    weekly = pd.DataFrame(cash["weekly"])
+    assert len(weekly) == 13 * len(cash["dates"])
+    early = weekly.loc[weekly["week"] <= 4]
+    wape = (early["model"] - early["actual"]).abs().sum() / early["actual"].sum()
+    assert cash["wape"]["model"]["weeks_1_4"] == pytest.approx(wape)
+    assert cash["date_shocks"][cash["dates"][0]] == 0.0  # nothing earlier was known
+    assert development.model is not None
+    assert development.model.cash_band_shock == cash["shock"]
+    card = "\n".join(cash_section(CardBundle({"invoice": development.report})))  # type: ignore[arg-type]
+    assert "## Cash forecast (13 weeks)" in card and "| average_delay |" in card
+    assert "cash_wape_weeks_1_4" in report_metrics({"invoice": development.report})
