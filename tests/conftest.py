@@ -1,7 +1,8 @@
 """What every test package shares: the factories of tiny real models and frames, and where the
 real public ledger lives, if anywhere.
 
-- `tiny_world`: a synthetic world and its training frame from the real feature code;
+- `synthetic_world`: a synthetic world's tables; `tiny_world`: with its training frame from the
+  real feature code;
 - `make_training_frame`: a small labelled snapshot frame shaped like
   `features.build.build_training_frame` output, customers with a latent riskiness that drives
   both their history features and their outcomes, so a model learns something in a few trees;
@@ -58,9 +59,14 @@ INDUSTRIES = np.array(["construction", "retail", "software", "wholesale"])
 SEGMENTS = np.array(["small", "medium", "large"])
 
 
+def synthetic_world(customers: int, months: int, seed: int) -> Tables:
+    """The synthetic world generator's tables (features/sources/synth), in memory."""
+    return generate_world(SynthConfig(customers=customers, months=months, seed=seed))
+
+
 def tiny_world(customers: int, months: int, seed: int) -> tuple[Tables, pd.DataFrame]:
     """A synthetic world and its labelled month-end training frame (the real feature code)."""
-    world = generate_world(SynthConfig(customers=customers, months=months, seed=seed))
+    world = synthetic_world(customers, months, seed)
     return world, build_training_frame(world, month_end_snapshots(world))
 
 

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 from arsight.cli import app
 from features.build import build_feature_frame, build_training_frame
 from features.catalog import FEATURES, feature_names, parse_columns
-from features.sources.synth import SynthConfig, generate_world
 from features.tables import Tables, write_tables
+from tests.conftest import synthetic_world
 from tests.features.builders import day, invoice, make_tables
 
 runner = CliRunner()
@@ -20,7 +20,7 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def world() -> Tables:
-    return generate_world(SynthConfig(customers=60, months=14, seed=3))
+    return synthetic_world(60, 14, 3)
 
 
 @pytest.fixture(scope="module")

@@ -17,14 +17,14 @@ import pytest
 
 from features.build import build_feature_frame
 from features.peers import industry_medians, peers
-from features.sources.synth import SynthConfig, generate_world
 from features.tables import Tables, data_end_of
+from tests.conftest import synthetic_world
 from tests.features.builders import day
 
 
 @pytest.fixture(scope="module")
 def world() -> Tables:
-    return generate_world(SynthConfig(customers=200, months=15, seed=3))
+    return synthetic_world(200, 15, 3)
 
 
 def _peer_input(frame: pd.DataFrame) -> pd.DataFrame:

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from arsight.cli import app
 from features.labels import LabelDefinition
-from features.sources.synth import SynthConfig, generate_world
 from features.tables import Tables, write_tables
+from tests.conftest import synthetic_world
 from training.settings import get_training_settings
 from training.workflow import build_frame
 
@@ -23,7 +23,7 @@ AS_OF = "2024-09-30"
 
 @pytest.fixture(scope="module")
 def world() -> Tables:
-    return generate_world(SynthConfig(customers=80, months=24, seed=2))
+    return synthetic_world(80, 24, 2)
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,6 @@ from mlflow.tracking import MlflowClient
 from typer.testing import CliRunner
 
 from arsight.cli import app
-from features.sources.synth import SynthConfig, generate_world
 from features.tables import Tables, data_end_of, read_raw_tables, write_tables
 from models.bundle import ModelBundle
 from serving.batch.job import run_batch
@@ -37,6 +36,7 @@ from pyspark.sql import SparkSession  # noqa: E402
 from serving.batch.spark.inputs import build_ledger, read_tables  # noqa: E402
 from serving.batch.spark.job import run_spark_batch  # noqa: E402
 from serving.batch.spark.session import SparkSettings, build_session  # noqa: E402
+from tests.conftest import synthetic_world  # noqa: E402
 
 pytestmark = pytest.mark.slow  # Spark start-up and a 10,000-customer world: about 90 s
 
@@ -86,7 +86,7 @@ def customer_registry(
 def both(
     tmp_path_factory: pytest.TempPathFactory, customer_registry: Registry, spark: SparkSession
 ) -> BothEngines:
-    world = generate_world(SynthConfig(customers=10_000, months=15, seed=3))
+    world = synthetic_world(10_000, 15, 3)
     as_of = data_end_of(world).normalize()
     data = tmp_path_factory.mktemp("world10k")
     write_tables(_with_odd_customers(world, as_of), data)
