@@ -11,6 +11,7 @@ from features.cli import data_app, features_app
 from features.report_cli import report_app
 from serving.batch.cli import alerts, score
 from serving.cli import serve
+from serving.notifications.cli import notify
 from training.cli import evaluate, train
 
 app = typer.Typer(
@@ -32,6 +33,7 @@ app.command("evaluate")(evaluate)
 app.command("score")(score)
 app.command("alerts")(alerts)
 app.command("serve")(serve)
+app.command("notify")(notify)
 
 
 @app.callback()

@@ -10,10 +10,11 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from features import locations
+from serving.notifications.delivery import Webhook
 
 
 class ServingSettings(BaseSettings):
@@ -72,6 +73,37 @@ class ServingSettings(BaseSettings):
     request_read_timeout_seconds: float = Field(default=5.0, gt=0.0)
     auth_failure_limit: int = Field(default=20, ge=1)
     auth_failure_window_seconds: float = Field(default=60.0, gt=0.0)
+    # Notifications (serving.notifications, docs/collections.md "Notifications"): the nightly
+    # job pushes new early warnings and the day's new collections actions to this webhook,
+    # signed with HMAC-SHA256 under the secret; None: nothing is pushed or queued.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0.0)
+    webhook_attempts: int = Field(default=5, ge=1, le=20)
+    webhook_backoff_seconds: float = Field(default=0.5, ge=0.0)
+    webhook_batch_size: int = Field(default=100, ge=1, le=10_000)
+
+    @model_validator(mode="after")
+    def _signed_webhook(self) -> ServingSettings:
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError(
+                "ARSIGHT_WEBHOOK_URL is set but ARSIGHT_WEBHOOK_SECRET is not: "
+                "arsight never pushes unsigned events"
+            )
+        return self
+
+    def webhook(self) -> Webhook | None:
+        """The configured webhook, or None when no URL is set."""
+        if not self.webhook_url or self.webhook_secret is None:
+            return None
+        return Webhook(
+            url=self.webhook_url,
+            secret=self.webhook_secret.get_secret_value(),
+            timeout_seconds=self.webhook_timeout_seconds,
+            attempts=self.webhook_attempts,
+            backoff_seconds=self.webhook_backoff_seconds,
+            batch_size=self.webhook_batch_size,
+        )
 
     def resolve(self, path: str | Path) -> Path:
         """`path` if absolute, else below `home`."""

@@ -121,6 +121,13 @@ def _run_and_report(request: BatchRequest, engine: Engine, master: str | None) -
         f"{result.not_scored} not scored, {result.alerts} alerts; {tiers}",
         markup=False,
     )
+    pushed = result.notifications
+    if pushed is not None:
+        console.print(
+            f"webhook: {pushed.delivered} events delivered, {pushed.dead} dead "
+            f"({pushed.requests} requests)",
+            markup=False,
+        )
 
 
 def _progress() -> Progress:

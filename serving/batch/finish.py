@@ -32,6 +32,7 @@ from serving.batch.types import BatchError, BatchResult, ExitCode
 from serving.batch.worklist import build_worklist, worklist_invoices
 from serving.cash import cash_frames
 from serving.collections.generate import ActionsOfDay, generate_actions
+from serving.notifications.push import push_events, queue_events
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,8 @@ def record_in_audit(run: ScoringRun, frames: RunFrames) -> ActionsOfDay:
             ladder_input(run, frames),
             run.as_of.date(),
         )
+        if run.settings.webhook() is not None:
+            queue_events(audit.engine, frames.alerts, actions.actions, run.as_of.date())
         audit.dispose()
     except sa.exc.SQLAlchemyError as exc:
         raise BatchError(f"audit database {url}: {exc}", ExitCode.UNAVAILABLE) from exc
@@ -207,6 +210,7 @@ def finish_run(run: ScoringRun) -> BatchResult:
     summary = {k: repr(v) for k, v in metrics.items()}
     write_parquet(frames.rows, staged.scores, {**meta, **summary, "kind": "scores"})
     commit(run.paths)
+    pushed = push_events(run.settings)
     return BatchResult(
         status="written",
         paths=run.paths,
@@ -216,4 +220,5 @@ def finish_run(run: ScoringRun) -> BatchResult:
         tier_counts=tier_counts(metrics),
         reject_share=run.reject_share,
         run_id=run_id,
+        notifications=pushed,
     )

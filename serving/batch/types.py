@@ -14,6 +14,7 @@ from enum import IntEnum
 from pathlib import Path
 
 from serving.batch.outputs import OutputPaths
+from serving.notifications.delivery import DeliveryReport
 
 Progress = Callable[[int, int], None]
 """Called with (rows scored so far, rows to score) after each chunk."""
@@ -79,3 +80,4 @@ class BatchResult:
     tier_counts: dict[str, int]
     reject_share: float
     run_id: str | None
+    notifications: DeliveryReport | None = None

@@ -1,0 +1,49 @@
+"""The nightly job's two notification steps: queue the night's events, then push them.
+
+Queueing runs inside the job's audit-database step (before the outputs are committed), so a
+rerun of the night queues nothing twice. Pushing runs after the commit: a receiver that is
+down never fails or delays the night's outputs; what it did not take stays pending (sent by
+the next run or `arsight notify`) or dead (after the last attempt; `arsight notify
+--requeue-dead`).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from serving.audit import AuditLog
+from serving.notifications.delivery import DeliveryReport, deliver_pending
+from serving.notifications.outbox import action_events, alert_events, enqueue
+from serving.settings import ServingSettings
+
+logger = logging.getLogger(__name__)
+
+
+def queue_events(engine: Engine, alerts: pd.DataFrame, actions: pd.DataFrame, as_of: date) -> int:
+    """Enqueue the night's early warnings and newly planned actions; the number new."""
+    events = alert_events(alerts, as_of) + action_events(actions, as_of)
+    with engine.begin() as connection:
+        return enqueue(connection, events)
+
+
+def push_events(settings: ServingSettings) -> DeliveryReport | None:
+    """Deliver the pending events to the configured webhook (None when there is none)."""
+    hook = settings.webhook()
+    if hook is None:
+        return None
+    audit = AuditLog(settings.audit_url)
+    try:
+        report = deliver_pending(audit.engine, hook)
+    except sa.exc.SQLAlchemyError as exc:
+        logger.warning("webhook: audit database unavailable, events stay pending: %s", exc)
+        return DeliveryReport(errors=[f"audit database: {exc}"])
+    finally:
+        audit.dispose()
+    if report.dead:
+        logger.warning("webhook %s: %d events dead: %s", hook.url, report.dead, report.errors[-1])
+    return report
