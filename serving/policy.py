@@ -105,6 +105,18 @@ class DealRules(_Strict):
     refer_tiers_above_utilisation: dict[Tier, float] = Field(default_factory=dict)
 
 
+class Monitoring(_Strict):
+    """How far a judged figure may fall behind the model card's backtest before a model alert
+    (`serving.monitoring`), and how many days back the runs judged were made."""
+
+    lookbacks_days: list[int] = Field(min_length=1)
+    auc_drop: float = Field(ge=0.0)
+    ece_rise: float = Field(ge=0.0)
+    mae_rise_days: float = Field(ge=0.0)
+    coverage_drop: float = Field(ge=0.0)
+    wape_rise: float = Field(ge=0.0)
+
+
 class Policy(_Strict):
     """The whole risk policy, as parsed from YAML."""
 
@@ -118,6 +130,7 @@ class Policy(_Strict):
     tier_terms: dict[Tier, TierTerms]
     deals: DealRules
     dunning: Ladder
+    monitoring: Monitoring
 
     @model_validator(mode="after")
     def _check(self) -> Policy:

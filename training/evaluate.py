@@ -12,42 +12,17 @@ import logging
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import average_precision_score, log_loss, roc_auc_score
+
+from models.metrics import (  # defined there, shared with serving's judged predictions
+    ECE_BINS,  # noqa: F401
+    classification_metrics,
+    expected_calibration_error,  # noqa: F401
+)
 
 logger = logging.getLogger(__name__)
 
-ECE_BINS = 10
 MIN_SEGMENT_ROWS = 30
 """Segments with fewer labelled rows get no metrics (too noisy to read); they are counted."""
-
-
-def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = ECE_BINS) -> float:
-    """Sum over equal-width probability bins of |mean p - late share| x bin share of rows."""
-    index = np.minimum((p * bins).astype(int), bins - 1)
-    total = 0.0
-    for b in range(bins):
-        mask = index == b
-        if mask.any():
-            total += mask.mean() * abs(p[mask].mean() - y[mask].mean())
-    return float(total)
-
-
-def classification_metrics(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
-    """AUC, PR-AUC, Brier, log-loss, ECE and base rate of probabilities `p` for outcomes `y`.
-
-    Ranking metrics are NaN when only one class is present (they are undefined).
-    """
-    both = len(np.unique(y)) == 2
-    clipped = np.clip(p, 1e-15, 1 - 1e-15)
-    return {
-        "auc": float(roc_auc_score(y, p)) if both else float("nan"),
-        "pr_auc": float(average_precision_score(y, p)) if both else float("nan"),
-        "brier": float(np.mean((p - y) ** 2)),
-        "log_loss": float(log_loss(y, clipped, labels=[0, 1])),
-        "ece": expected_calibration_error(y, p),
-        "late_share": float(np.mean(y)),
-        "rows": float(len(y)),
-    }
 
 
 def decile_table(y: np.ndarray, p: np.ndarray) -> pd.DataFrame:

@@ -32,6 +32,7 @@ from serving.batch.types import BatchError, BatchResult, ExitCode
 from serving.batch.worklist import build_worklist, worklist_invoices
 from serving.cash import cash_frames
 from serving.collections.generate import ActionsOfDay, generate_actions
+from serving.monitoring.step import judge_runs, judged_metrics
 from serving.notifications.push import push_events, queue_events
 
 
@@ -45,6 +46,7 @@ class RunFrames:
     worklist: pd.DataFrame
     invoices: pd.DataFrame
     previous_as_of: str
+    judged: pd.DataFrame
 
 
 def contributions_frame(points: pd.DataFrame) -> pd.DataFrame:
@@ -76,6 +78,13 @@ def compare_and_rank(run: ScoringRun) -> RunFrames:
         worklist=worklist,
         invoices=worklist_invoices(worklist, run.tables, run.as_of),
         previous_as_of=previous_as_of,
+        judged=judge_runs(
+            run.paths.directory.parent,
+            run.tables,
+            run.as_of,
+            run.champion.bundle,
+            run.champion.policy.monitoring,
+        ),
     )
 
 
@@ -118,6 +127,7 @@ def write_companions(
     write_parquet(frames.invoices, paths.worklist_invoices, {**meta, "kind": "worklist_invoices"})
     write_parquet(run.invoices, paths.invoices, {**meta, "kind": "invoices"})
     write_cash_forecast(run, meta, paths)
+    write_parquet(frames.judged, paths.judged, {**meta, "kind": "judged"})
 
 
 def write_cash_forecast(run: ScoringRun, meta: dict[str, str], paths: OutputPaths) -> None:
@@ -151,7 +161,9 @@ def record_in_audit(run: ScoringRun, frames: RunFrames) -> ActionsOfDay:
             run.as_of.date(),
         )
         if run.settings.webhook() is not None:
-            queue_events(audit.engine, frames.alerts, actions.actions, run.as_of.date())
+            queue_events(
+                audit.engine, frames.alerts, actions.actions, frames.judged, run.as_of.date()
+            )
         audit.dispose()
     except sa.exc.SQLAlchemyError as exc:
         raise BatchError(f"audit database {url}: {exc}", ExitCode.UNAVAILABLE) from exc
@@ -206,7 +218,7 @@ def finish_run(run: ScoringRun) -> BatchResult:
     write_companions(run, frames, meta, staged)
     actions = record_in_audit(run, frames)
     write_parquet(actions.actions, staged.actions, {**meta, "kind": "actions"})
-    run_id = track(run, frames, meta, metrics)
+    run_id = track(run, frames, meta, {**metrics, **judged_metrics(frames.judged)})
     summary = {k: repr(v) for k, v in metrics.items()}
     write_parquet(frames.rows, staged.scores, {**meta, **summary, "kind": "scores"})
     commit(run.paths)

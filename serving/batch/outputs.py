@@ -94,6 +94,11 @@ class OutputPaths:
         return self.directory / "cash_received.parquet"
 
     @property
+    def judged(self) -> Path:
+        """The runs of 30 and 90 days before judged on today's outcomes (serving.monitoring)."""
+        return self.directory / "judged.parquet"
+
+    @property
     def contributions(self) -> Path:
         return self.directory / "contributions.parquet"
 
@@ -126,6 +131,7 @@ class OutputPaths:
             self.cash_forecast,
             self.cash_forecast_customers,
             self.cash_received,
+            self.judged,
         ]
 
 

@@ -1,9 +1,11 @@
-"""A night's events: each early warning and each newly planned collections action, once.
+"""A night's events: each early warning, newly planned collections action and model alert,
+once.
 
 Event ids are derived from what the event is about, never from a clock: `early_warning:
 <as-of>:<customer>` and `collections_action:<action id>` (action ids are stable, see
 `serving.collections.ladder.action_id`). Enqueueing inserts only ids not in the outbox yet,
-so rerunning a night enqueues nothing twice; an event already delivered is never sent again.
+(model alerts: `model_alert:<as-of>:<lookback>d:<figure>`), so rerunning a night enqueues
+nothing twice; an event already delivered is never sent again.
 """
 
 from __future__ import annotations
@@ -55,6 +57,15 @@ def action_events(actions: pd.DataFrame, as_of: date) -> list[dict[str, object]]
         data = _record(row) | {"rules_fired": json.loads(str(row["rules_fired"]))}
         events.append(_event(f"collections_action:{row['action_id']}", data))
     return [e | {"kind": "collections_action", "as_of": as_of} for e in events]
+
+
+def model_alert_events(judged: pd.DataFrame, as_of: date) -> list[dict[str, object]]:
+    """One event per judged figure worse than the model card's backtest by its margin."""
+    events = []
+    for row in judged.loc[judged["alert"]].to_dict("records"):
+        key = f"model_alert:{as_of.isoformat()}:{row['lookback_days']}d:{row['figure']}"
+        events.append(_event(key, _record(row)))
+    return [e | {"kind": "model_alert", "as_of": as_of} for e in events]
 
 
 def _event(event_id: str, data: dict[str, object]) -> dict[str, object]:

@@ -18,15 +18,31 @@ from sqlalchemy.engine import Engine
 
 from serving.audit import AuditLog
 from serving.notifications.delivery import DeliveryReport, deliver_pending
-from serving.notifications.outbox import action_events, alert_events, enqueue
+from serving.notifications.outbox import (
+    action_events,
+    alert_events,
+    enqueue,
+    model_alert_events,
+)
 from serving.settings import ServingSettings
 
 logger = logging.getLogger(__name__)
 
 
-def queue_events(engine: Engine, alerts: pd.DataFrame, actions: pd.DataFrame, as_of: date) -> int:
-    """Enqueue the night's early warnings and newly planned actions; the number new."""
-    events = alert_events(alerts, as_of) + action_events(actions, as_of)
+def queue_events(
+    engine: Engine,
+    alerts: pd.DataFrame,
+    actions: pd.DataFrame,
+    judged: pd.DataFrame,
+    as_of: date,
+) -> int:
+    """Enqueue the night's early warnings, newly planned actions and model alerts; the
+    number new."""
+    events = (
+        alert_events(alerts, as_of)
+        + action_events(actions, as_of)
+        + model_alert_events(judged, as_of)
+    )
     with engine.begin() as connection:
         return enqueue(connection, events)
 

@@ -241,8 +241,11 @@ def test_previous_must_be_a_scores_file(two_runs: TwoRuns, tmp_path: Path) -> No
 
 @pytest.mark.usefixtures("cli_env")
 def test_cli_score_far_beyond_the_data_is_refused_unless_allowed(
-    two_runs: TwoRuns, tmp_path: Path
+    two_runs: TwoRuns, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # its own audit database: the allowed run must not add a third night to the fixture's
+    monkeypatch.setenv("ARSIGHT_AUDIT_DB_URL", f"sqlite:///{tmp_path / 'audit.db'}")
+    get_serving_settings.cache_clear()
     end = two_runs.second_as_of
     late = (end + pd.Timedelta(days=31)).date().isoformat()
     out = tmp_path / late / "scores.parquet"
