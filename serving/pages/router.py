@@ -19,6 +19,7 @@ from serving.deps import AuditDep, MetricsDep, RefresherDep, RequestIdDep
 from serving.errors import ServingError
 from serving.pages import charts
 from serving.pages.customer import CustomerView, build_customer_view
+from serving.pages.judged import judged_view
 from serving.pages.portfolio import SORTABLE, PortfolioView, build_portfolio_view
 from serving.pages.rendering import STATIC, render, url_part
 from serving.pages.session import PageSession, csrf_matches
@@ -83,6 +84,7 @@ def portfolio(
         tier_chart=tier_chart if view.tiers else None,
         trend_chart=trend_chart,
         cash_chart=cash_chart(view),
+        judged=judged_view(runs_dir),
         sort=key,
         order="desc" if descending else "asc",
         sortable=SORTABLE,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pandas as pd
 from fastapi.testclient import TestClient
 
 from features.kpis import kpis_by_month
 from features.portfolio import month_ends_of
 from features.tables import Tables
+from tests.serving.batch_fixtures import TwoRuns
 from tests.serving.conftest import KEYS
 from tests.serving.pages.conftest import sign_in
 
@@ -27,3 +29,20 @@ def test_the_portfolio_page_shows_the_kpis_of_the_last_month(
     cei = page.split('<tr id="kpi-cei">')[1].split("</tr>")[0]
     assert f'<td class="num">{last["cei"]:.1%}</td>' in cei
     assert f"{(last['cei'] - before['cei']) * 100:+.1f} pts" in cei
+
+
+def test_the_portfolio_page_shows_the_predictions_judged(
+    pages_client: TestClient, two_runs: TwoRuns
+) -> None:
+    assert sign_in(pages_client, KEYS["risk"])[0] == 303
+    page = pages_client.get("/ui/").text
+    judged = pd.read_parquet(two_runs.second.paths.judged).set_index("figure")
+    table = page.split('<table id="judged-figures">')[1].split("</table>")[0]
+    auc = judged.loc["overdue_auc"]
+    assert (
+        f"<tr><td>Late-payment AUC</td><td>{two_runs.first_as_of.date()} (30 days on)</td>"
+    ) in table
+    assert f'<td class="num">{auc["value"]:.3f}</td>' in table
+    assert '<td class="num">0.750</td>' in table  # the tiny bundle's card
+    assert "overdue_outcomes" not in table
+    assert 'aria-label="Late-payment AUC of the predictions made 30 days before each run"' in page
