@@ -16,7 +16,7 @@ formula the backtest judged, with the band shock stored in the invoice model) an
 
 A bundle without an invoice model writes the first two with their columns and no rows.
 `GET /v1/cash-forecast` and the portfolio page read the latest completed run
-(`serving.runs.find_runs`).
+(`serving.batch.runs.find_runs`).
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ import pandas as pd
 from features.tables import Tables
 from models.cash_forecast import FORECAST_COLUMNS, forecast_by
 from models.invoice_model import InvoiceModel
+from serving.batch.runs import Run, find_runs
 from serving.cash_record import CashForecastResponse, CashWeek
 from serving.errors import NoRunError, QueryError, UnknownCustomerError, UnknownIndustryError
-from serving.runs import Run, find_runs
 
 PORTFOLIO = "all"
 UNKNOWN_INDUSTRY = "unknown"

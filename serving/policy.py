@@ -107,7 +107,7 @@ class DealRules(_Strict):
 
 class Monitoring(_Strict):
     """How far a judged figure may fall behind the model card's backtest before a model alert
-    (`serving.monitoring`), and how many days back the runs judged were made."""
+    (`serving.batch.monitoring`), and how many days back the runs judged were made."""
 
     lookbacks_days: list[int] = Field(min_length=1)
     auc_drop: float = Field(ge=0.0)

@@ -17,15 +17,10 @@ questions").
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from serving.policy import Tier
-
-
-class Response(BaseModel):
-    """Base of every API answer: unknown fields are refused, so a typo never goes unseen."""
-
-    model_config = ConfigDict(extra="forbid")
+from serving.response import Response
 
 
 class Reason(Response):

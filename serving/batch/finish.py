@@ -24,6 +24,7 @@ from serving.batch.alerts import find_alerts, record_alerts
 from serving.batch.drift import DriftReport, measure_drift, reference_frame
 from serving.batch.history import EXPLAINED, find_previous, load_previous
 from serving.batch.metrics import run_metrics, tier_counts, transition_matrix
+from serving.batch.monitoring.step import judge_runs, judged_metrics
 from serving.batch.outputs import OutputPaths, commit, write_csv, write_parquet
 from serving.batch.rows import FLOAT_COLUMNS, SCORE_FILE_COLUMNS
 from serving.batch.run import ScoringRun
@@ -32,7 +33,6 @@ from serving.batch.types import BatchError, BatchResult, ExitCode
 from serving.batch.worklist import build_worklist, worklist_invoices
 from serving.cash import cash_frames
 from serving.collections.generate import ActionsOfDay, generate_actions
-from serving.monitoring.step import judge_runs, judged_metrics
 from serving.notifications.push import push_events, queue_events
 
 

@@ -95,7 +95,7 @@ class OutputPaths:
 
     @property
     def judged(self) -> Path:
-        """The runs of 30 and 90 days before judged on today's outcomes (serving.monitoring)."""
+        """The runs of 30 and 90 days before judged on the outcomes known now (`monitoring`)."""
         return self.directory / "judged.parquet"
 
     @property

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from serving.record import Response
+from serving.response import Response
 
 Outcome = Literal[
     "contacted", "promise_to_pay", "dispute_raised", "dispute_resolved", "paid", "no_answer"

@@ -1,6 +1,6 @@
 """The portfolio page's "predictions checked against what happened" panel.
 
-Reads `judged.parquet` of every completed run (`serving.monitoring.step`): the latest run's
+Reads `judged.parquet` of every completed run (`serving.batch.monitoring.step`): the latest run's
 figures with their backtest counterpart and alert, and the trend of the late-payment AUC
 judged 30 days on, so a risk officer sees whether the model still ranks customers as its card
 says and when it started to slip.
@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 from markupsafe import Markup
 
+from serving.batch.runs import find_runs
 from serving.pages import charts
-from serving.runs import find_runs
 
 LABELS = {
     "overdue_auc": "Late-payment AUC",

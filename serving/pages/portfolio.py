@@ -2,7 +2,7 @@
 
 The batch job (`arsight score`) writes one directory per run below the runs directory
 (`runs/<date>/scores.parquet` plus alerts.parquet and worklist.parquet beside it, see
-`serving.batch.outputs`; `serving.runs.find_runs` lists them); the scores file's metadata
+`serving.batch.outputs`; `serving.batch.runs.find_runs` lists them); the scores file's metadata
 carries the run's tier counts and expected overdue amount. The page shows the latest run and
 compares its tier counts with the run before. The portfolio DSO trend is
 `features.portfolio.portfolio_by_month` over the data directory, the same definition as the
@@ -24,9 +24,9 @@ from features.errors import FeaturesError
 from features.kpis import PORTFOLIO, kpis_by_month
 from features.portfolio import month_ends_of, portfolio_by_month
 from features.validate import validate_directory
+from serving.batch.runs import Run, find_runs
 from serving.cash import portfolio_cash
 from serving.policy import TIERS
-from serving.runs import Run, find_runs
 
 logger = logging.getLogger(__name__)
 

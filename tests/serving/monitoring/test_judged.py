@@ -10,11 +10,11 @@ from sklearn.metrics import roc_auc_score
 
 from features.labels import build_labels
 from features.tables import Tables
-from serving.monitoring.judge import cash_figures, invoice_figures
-from serving.monitoring.references import Check
-from serving.monitoring.step import run_judged
+from serving.batch.monitoring.judge import cash_figures, invoice_figures
+from serving.batch.monitoring.references import Check
+from serving.batch.monitoring.step import run_judged
+from serving.batch.runs import find_runs
 from serving.notifications.outbox import model_alert_events
-from serving.runs import find_runs
 from tests.features.builders import invoice, make_tables
 from tests.serving.batch_fixtures import TwoRuns, two_runs_fixture, world_dir_fixture  # noqa: F401
 

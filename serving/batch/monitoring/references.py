@@ -43,7 +43,7 @@ def _at(tree: Mapping[str, Any], *path: str) -> float | None:
 
 
 def checks(bundle: ModelBundle, policy: Monitoring, lookback_days: int) -> dict[str, Check]:
-    """The checks of every figure `serving.monitoring.judge` reports."""
+    """The checks of every figure `serving.batch.monitoring.judge` reports."""
     report, metrics = bundle.report, bundle.metrics
     credit = ("delinquency", "last_fold", "model")
     invoice = ("invoice", "last_fold", "model")

@@ -3,8 +3,8 @@
 For each lookback L of the policy (`monitoring.lookbacks_days`), the run judged is the latest
 completed run dated on or before t - L and after t - L - 31 days (none: nothing judged for
 that lookback); its scores, invoices and cash forecast are judged on the outcomes known at t
-(`serving.monitoring.judge`) and each figure read against the model card's backtest
-(`serving.monitoring.references`). The result is `judged.parquet` in the run directory (one
+(`serving.batch.monitoring.judge`) and each figure read against the model card's backtest
+(`serving.batch.monitoring.references`). The result is `judged.parquet` in the run directory (one
 row per lookback and figure), MLflow metrics `judged_<L>d_<figure>` on the scoring run, and a
 model alert (pushed like the early warnings) for each figure past its margin.
 """
@@ -19,10 +19,10 @@ import pandas as pd
 from features.labels import LabelDefinition
 from features.tables import Tables
 from models.bundle import ModelBundle
-from serving.monitoring.judge import cash_figures, customer_figures, invoice_figures
-from serving.monitoring.references import checks
+from serving.batch.monitoring.judge import cash_figures, customer_figures, invoice_figures
+from serving.batch.monitoring.references import checks
+from serving.batch.runs import Run, find_runs
 from serving.policy import Monitoring
-from serving.runs import Run, find_runs
 
 logger = logging.getLogger(__name__)
 
