@@ -101,29 +101,30 @@ def invoices_table(invoices: pd.DataFrame, customers: list[str]) -> Table:
     return table
 
 
-ACTIONS_EACH = 2
-"""Actions shown per stage: a taste of every rung of the ladder."""
-
-
 def actions_table(actions: pd.DataFrame) -> Table:
-    """Today's collections actions, a few per stage, and how many there are of each."""
+    """Today's collections actions: how many per stage, and one example of each."""
     counts = actions["stage"].value_counts()
-    table = Table(title=f"Today's collections actions ({len(actions):,} open; a few per stage)")
-    for column in ("stage", "of", "owner", "customer", "invoice", "days past due", "open", "why"):
-        table.add_column(column, justify="right" if column in ("of", "open") else "left")
-    shown = actions.sort_values(["days_past_due", "action_id"])
-    for row in shown.groupby("stage", sort=False).head(ACTIONS_EACH).itertuples():
+    table = Table(title=f"Today's collections actions ({len(actions):,} open)")
+    for column in ("stage", "open", "owner", "example invoice", "days past due", "amount"):
+        table.add_column(column, justify="right" if column in ("open", "amount") else "left")
+    examples = actions.sort_values(["days_past_due", "action_id"]).groupby("stage", sort=False)
+    for row in examples.head(1).itertuples():
         table.add_row(
-            str(row.stage),
+            str(row.stage).replace("_", " "),
             f"{counts[row.stage]:,}",
-            str(row.owner_role),
-            str(row.customer_id),
-            str(row.invoice_id),
+            str(row.owner_role).replace("_", " "),
+            f"{row.invoice_id} ({row.customer_id})",
             str(row.days_past_due),
             f"{row.open_amount:,.0f}",
-            str(row.reason),
         )
     return table
+
+
+def actions_reasons(actions: pd.DataFrame) -> str:
+    """Why, for the example of each stage: the reason the ladder gives."""
+    examples = actions.sort_values(["days_past_due", "action_id"]).groupby("stage", sort=False)
+    lines = [f"- {r.stage}, {r.invoice_id}: {r.reason}" for r in examples.head(1).itertuples()]
+    return "Why (one action per stage):\n" + "\n".join(lines)
 
 
 def cash_table(forecast: pd.DataFrame) -> Table:
@@ -153,7 +154,9 @@ def print_scoring_report(scores_path: Path, first_customer: str, console: Consol
         console.print(invoices_table(pd.read_parquet(invoices_path), shown))
     actions_path = scores_path.parent / "actions.parquet"
     if actions_path.is_file():
-        console.print(actions_table(pd.read_parquet(actions_path)))
+        actions = pd.read_parquet(actions_path)
+        console.print(actions_table(actions))
+        console.print(actions_reasons(actions), soft_wrap=True, highlight=False, markup=False)
     cash_path = scores_path.parent / "cash_forecast.parquet"
     if cash_path.is_file():
         console.print(cash_table(pd.read_parquet(cash_path)))

@@ -57,9 +57,22 @@ def action_id(invoice_id: str, stage: str) -> str:
     return f"ACT-{digest[:16]}"
 
 
+BEYOND = {
+    30: ("p_late_31_60", "p_late_61_90", "p_late_over_90"),
+    60: ("p_late_61_90", "p_late_over_90"),
+    90: ("p_late_over_90",),
+}
+"""The delay buckets of "paid more than N days late, or never"."""
+
+
+def late_beyond(invoices: pd.DataFrame, days: int) -> pd.Series:
+    """The model's probability that the invoice is paid more than `days` late, or never."""
+    return invoices[list(BEYOND[days])].sum(axis=1)
+
+
 def late_over_30(invoices: pd.DataFrame) -> pd.Series:
     """The model's probability that the invoice is paid more than 30 days late, or never."""
-    return invoices["p_late_31_60"] + invoices["p_late_61_90"] + invoices["p_late_over_90"]
+    return late_beyond(invoices, 30)
 
 
 def reached_stages(ladder: Ladder, invoices: pd.DataFrame) -> np.ndarray:
@@ -102,7 +115,7 @@ def plan_actions(
     held = frame["hold"].astype("str")
     counts = {f"held_{kind}": int((held == kind).sum()) for kind in ("dispute", "promise", "paid")}
     frame = frame[(held == "") & (frame["target"] >= 0)]
-    frame = frame.assign(needs=_needs_agreement(ladder, frame))
+    frame = frame.assign(needs=_needs_agreement(ladder, frame), p_beyond=_beyond(ladder, frame))
     review = frame["needs"] & ~_agreed(ladder, frame)
     fresh = np.where(
         review, frame["target"] > frame["last_review"], frame["target"] > frame["last_stage"]
@@ -119,10 +132,20 @@ def _needs_agreement(ladder: Ladder, frame: pd.DataFrame) -> np.ndarray:
     return needs[frame["target"].to_numpy()]
 
 
+def _beyond(ladder: Ladder, frame: pd.DataFrame) -> pd.Series:
+    """Per invoice, the probability of paying later than its target stage's escalation bound."""
+    bounds = np.array([s.escalate_beyond_days for s in ladder.stages])[frame["target"].to_numpy()]
+    beyond = pd.Series(np.nan, index=frame.index, dtype="float64")
+    for days in BEYOND:
+        chosen = bounds == days
+        beyond[chosen] = late_beyond(frame[chosen], days)
+    return beyond
+
+
 def _agreed(ladder: Ladder, frame: pd.DataFrame) -> pd.Series:
     """Tier or model calls for escalation, and the invoice is not disputed."""
     by_tier = frame["risk_tier"].isin(ladder.escalate_tiers)
-    by_model = frame["p_late_over_30"] >= ladder.escalate_p_late_over_30
+    by_model = frame["p_beyond"] >= ladder.escalate_probability
     return (by_tier | by_model) & ~_disputed(frame)
 
 
@@ -199,7 +222,7 @@ def rules_fired(ladder: Ladder, row: Mapping[str, Any], review: bool) -> list[st
     if stage.needs_agreement and not review:
         if row["risk_tier"] in ladder.escalate_tiers:
             rules.append("tier_agrees")
-        if row["p_late_over_30"] >= ladder.escalate_p_late_over_30:
+        if row["p_beyond"] >= ladder.escalate_probability:
             rules.append("model_agrees")
     if review:
         disputed = bool(row["disputed"]) if not pd.isna(row["disputed"]) else False
@@ -213,16 +236,17 @@ def reason_text(ladder: Ladder, rules: list[str], row: Mapping[str, Any]) -> str
     stage = ladder.stages[row["target"]]
     when = format_value(int(row["days_past_due"]), "past_due")
     parts = [f"{when.capitalize()} (stage {stage.name} from day {stage.day:+d})"]
+    beyond = stage.escalate_beyond_days
     said = {
         "broken_promise": f"promise to pay by {_iso(row['promise_date'])} broken",
         "expected_late": f"model gives {row['p_paid_on_time']:.0%} of paying on time",
         "tier_not_reliable": f"customer is {row['risk_tier']}",
         "tier_agrees": f"customer is {row['risk_tier']}",
-        "model_agrees": f"model gives {row['p_late_over_30']:.0%} of paying 30+ days late",
+        "model_agrees": f"model gives {row['p_beyond']:.0%} of paying {beyond}+ days late",
         "disputed_invoice": "the invoice is disputed",
         "risk_does_not_agree": (
             f"customer is {row['risk_tier']} and the model gives only "
-            f"{row['p_late_over_30']:.0%} of paying 30+ days late"
+            f"{row['p_beyond']:.0%} of paying {beyond}+ days late"
         ),
         "person_decides": "a person decides before escalating",
     }

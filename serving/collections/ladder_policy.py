@@ -9,8 +9,10 @@ before it). Three rules let the model and the tier decide what the calendar alon
   time is not chased before it is late: over-chasing good customers costs orders);
 - a stage with `needs_agreement` (the lawyer's letter, legal action) goes out only when the
   customer's tier is in `escalate_tiers` or the model gives the invoice at least
-  `escalate_p_late_over_30` of being paid more than 30 days late (or never), and the invoice
-  is not disputed; otherwise a person decides first (the `review` stage);
+  `escalate_probability` of being paid more than the stage's `escalate_beyond_days` late (or
+  never), and the invoice is not disputed; otherwise a person decides first (the `review`
+  stage). The bound grows with the stage: at 30 days past due an invoice is certainly more
+  than 30 days late, so legal action asks whether it will be more than 60 days late;
 - outcomes hold the ladder: a promise to pay until its date (broken: the next stage at once),
   a dispute until it is resolved, a reported payment for `paid_hold_days`.
 """
@@ -44,6 +46,10 @@ class Stage(_Strict):
     channel: Channel
     template: str = Field(min_length=1)
     needs_agreement: bool = False
+    escalate_beyond_days: Literal[30, 60, 90] = 30
+    """With `needs_agreement`: the model agrees when it gives at least the ladder's
+    `escalate_probability` of the invoice being paid more than this many days late, or never
+    (a delay bucket bound, so it is a sum of the model's bucket probabilities)."""
 
 
 class ReviewStage(_Strict):
@@ -62,7 +68,7 @@ class Ladder(_Strict):
     reliable_tiers: list[TierName]
     on_time_probability: float = Field(gt=0.0, le=1.0)
     escalate_tiers: list[TierName]
-    escalate_p_late_over_30: float = Field(gt=0.0, le=1.0)
+    escalate_probability: float = Field(gt=0.0, le=1.0)
     paid_hold_days: int = Field(ge=0)
 
     @model_validator(mode="after")

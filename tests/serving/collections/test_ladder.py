@@ -170,3 +170,32 @@ def test_agreement_after_a_review_sends_the_stage_itself() -> None:
     assert only(plan(reviewed)[0])["stage"] == "lawyer_letter"
     still_green = invoice("I2", "2026-02-25", last_stage=2, last_review=3)
     assert plan(still_green)[0].empty
+
+
+def test_legal_action_asks_whether_the_invoice_will_be_more_than_60_days_late() -> None:
+    certain_over_30 = {"p_paid_on_time": 0.0, "p_late_1_30": 0.0, "p_late_31_60": 0.95}
+    small_tail = invoice(
+        "I1", "2026-02-13", p_late_61_90=0.03, p_late_over_90=0.02, **certain_over_30
+    )  # 31 days past due: more than 30 days late is already certain
+    action = only(plan(small_tail)[0])
+    assert action["stage"] == "review_legal_action"
+    assert action["reason"] == (
+        "31 days past due (stage legal_action from day +30); customer is green and the model "
+        "gives only 5% of paying 60+ days late; a person decides before escalating"
+    )
+    long_tail = invoice(
+        "I2",
+        "2026-02-13",
+        p_paid_on_time=0.0,
+        p_late_1_30=0.0,
+        p_late_31_60=0.4,
+        p_late_61_90=0.3,
+        p_late_over_90=0.3,
+    )
+    action = only(plan(long_tail)[0])
+    assert (action["stage"], action["owner_role"]) == ("legal_action", "legal")
+    assert json.loads(action["rules_fired"]) == ["stage_reached", "model_agrees"]
+    assert action["reason"] == (
+        "31 days past due (stage legal_action from day +30); "
+        "model gives 60% of paying 60+ days late"
+    )
