@@ -64,9 +64,13 @@ def test_api_conforms_to_its_schema(
         "GET /healthz",
         "GET /metrics",
         "GET /readyz",
+        "GET /v1/cash-forecast",
+        "GET /v1/collections/actions",
+        "GET /v1/collections/actions/{action_id}",
         "GET /v1/customers/{customer_id}",
         "GET /v1/customers/{customer_id}/invoices",
         "GET /v1/model",
+        "POST /v1/collections/actions/{action_id}/outcome",
         "POST /v1/deals/assess",
         "POST /v1/scores",
     ]
