@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from features.tables import Tables
-from models.cash_forecast import FORECAST_COLUMNS, forecast_by
+from models.cash_forecast import FORECAST_COLUMNS, forecast_by, week_starts
 from models.invoice_model import InvoiceModel
 from serving.batch.runs import Run, find_runs
 from serving.cash_record import CashForecastResponse, CashWeek
@@ -53,7 +53,7 @@ def empty_forecast(key: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             key: pd.Series(dtype="str"),
-            "week_start": pd.Series(dtype="datetime64[ns]"),
+            "week_start": pd.Series(dtype=week_starts(pd.Timestamp(0)).dtype),  # as filled
             **{c: pd.Series(dtype="float64") for c in FORECAST_COLUMNS[1:]},
         }
     )
