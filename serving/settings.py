@@ -14,7 +14,6 @@ from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from features import locations
-from serving.notifications.delivery import Webhook
 
 
 class ServingSettings(BaseSettings):
@@ -91,19 +90,6 @@ class ServingSettings(BaseSettings):
                 "arsight never pushes unsigned events"
             )
         return self
-
-    def webhook(self) -> Webhook | None:
-        """The configured webhook, or None when no URL is set."""
-        if not self.webhook_url or self.webhook_secret is None:
-            return None
-        return Webhook(
-            url=self.webhook_url,
-            secret=self.webhook_secret.get_secret_value(),
-            timeout_seconds=self.webhook_timeout_seconds,
-            attempts=self.webhook_attempts,
-            backoff_seconds=self.webhook_backoff_seconds,
-            batch_size=self.webhook_batch_size,
-        )
 
     def resolve(self, path: str | Path) -> Path:
         """`path` if absolute, else below `home`."""

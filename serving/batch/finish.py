@@ -21,6 +21,7 @@ from mlflow.exceptions import MlflowException
 
 from serving.audit import AuditLog
 from serving.batch.alerts import find_alerts, record_alerts
+from serving.batch.cash import cash_frames
 from serving.batch.drift import DriftReport, measure_drift, reference_frame
 from serving.batch.history import EXPLAINED, find_previous, load_previous
 from serving.batch.metrics import run_metrics, tier_counts, transition_matrix
@@ -31,9 +32,8 @@ from serving.batch.run import ScoringRun
 from serving.batch.tracking import ScoringRunRecord, log_scoring_run, trained_as_of
 from serving.batch.types import BatchError, BatchResult, ExitCode
 from serving.batch.worklist import build_worklist, worklist_invoices
-from serving.cash import cash_frames
 from serving.collections.generate import ActionsOfDay, generate_actions
-from serving.notifications.push import push_events, queue_events
+from serving.notifications.push import push_events, queue_events, webhook_of
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ def record_in_audit(run: ScoringRun, frames: RunFrames) -> ActionsOfDay:
             ladder_input(run, frames),
             run.as_of.date(),
         )
-        if run.settings.webhook() is not None:
+        if webhook_of(run.settings) is not None:
             queue_events(
                 audit.engine, frames.alerts, actions.actions, frames.judged, run.as_of.date()
             )

@@ -21,12 +21,12 @@ def notify(
     """
     from serving.audit import AuditLog
     from serving.notifications.delivery import requeue_dead as requeue
-    from serving.notifications.push import push_events
+    from serving.notifications.push import push_events, webhook_of
     from serving.settings import get_serving_settings
 
     console = Console()
     settings = get_serving_settings()
-    if settings.webhook() is None:
+    if webhook_of(settings) is None:
         console.print("error: no webhook: set ARSIGHT_WEBHOOK_URL and ARSIGHT_WEBHOOK_SECRET")
         raise typer.Exit(2)
     if requeue_dead:

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from serving.audit import AuditLog
-from serving.notifications.delivery import DeliveryReport, deliver_pending
+from serving.notifications.delivery import DeliveryReport, Webhook, deliver_pending
 from serving.notifications.outbox import (
     action_events,
     alert_events,
@@ -47,9 +47,23 @@ def queue_events(
         return enqueue(connection, events)
 
 
+def webhook_of(settings: ServingSettings) -> Webhook | None:
+    """The configured webhook, or None when no URL is set (a URL needs a secret: settings)."""
+    if not settings.webhook_url or settings.webhook_secret is None:
+        return None
+    return Webhook(
+        url=settings.webhook_url,
+        secret=settings.webhook_secret.get_secret_value(),
+        timeout_seconds=settings.webhook_timeout_seconds,
+        attempts=settings.webhook_attempts,
+        backoff_seconds=settings.webhook_backoff_seconds,
+        batch_size=settings.webhook_batch_size,
+    )
+
+
 def push_events(settings: ServingSettings) -> DeliveryReport | None:
     """Deliver the pending events to the configured webhook (None when there is none)."""
-    hook = settings.webhook()
+    hook = webhook_of(settings)
     if hook is None:
         return None
     audit = AuditLog(settings.audit_url)

@@ -15,8 +15,8 @@ from features.tables import Tables
 from models.bundle import ModelBundle
 from models.cash_forecast import FORECAST_COLUMNS, HORIZON_WEEKS, forecast_receipts
 from serving.app import create_app
+from serving.batch.cash import PORTFOLIO, cash_frames, past_receipts, with_industry
 from serving.batch.job import run_batch
-from serving.cash import PORTFOLIO, cash_frames, past_receipts, with_industry
 from serving.cash_record import CashWeek
 from serving.invoices import predict_invoices
 from tests.serving.batch_fixtures import TwoRuns, two_runs_fixture, world_dir_fixture  # noqa: F401
