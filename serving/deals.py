@@ -14,6 +14,10 @@ Order of precedence (most severe wins):
 4. above `condition_above_utilisation` of the limit -> approve with a limit review;
 5. requested terms longer than recommended, or a required prepayment -> approve with
    conditions; otherwise approve.
+
+A new customer's order (`serving.new_customers`) is capped by its step (first order fully
+prepaid, second half prepaid with at most 45 days by default), named `new_customers.<step>`;
+its fully prepaid order puts nothing on credit, so rules 2-4 do not apply to it.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict
 
-from serving.policy import DealRules, Decision, Policy, Terms, recommend_terms
+from serving.policy import DealRules, Decision, NewCustomerStep, Policy, Terms, recommend_terms
 
 SEVERITY: tuple[Decision, ...] = ("approve", "approve_with_conditions", "refer", "decline")
 
@@ -87,36 +91,38 @@ def assess_deal(
     policy: Policy,
     *,
     tier: str,
-    delinquency_probability: float,
+    delinquency_probability: float | None,
     segment: str | None,
     agreed_terms_days: float | None = None,
     open_amount: float,
     credit_limit: float | None,
     amount: float,
     requested_terms_days: int,
+    step: NewCustomerStep | None = None,
 ) -> DealAssessment:
-    """Decide a deal from the credit risk, the exposure after it and the requested terms."""
+    """Decide a deal from the credit risk, the exposure after it and the requested terms.
+
+    `step`: the new-customer step the order is at (`serving.new_customers`), which caps the
+    terms and floors the prepayment; a new customer's fully prepaid order puts nothing on
+    credit, so the exposure rules do not apply to it. `delinquency_probability` is None for a
+    customer arsight has no data on (its tier then comes from the overlays on what the CRM
+    sent).
+    """
     exposure = open_amount + amount
     limit = credit_limit if credit_limit is not None and credit_limit > 0 else None
-    terms = recommend_terms(policy, tier, segment, agreed_terms_days)
+    terms = capped_terms(recommend_terms(policy, tier, segment, agreed_terms_days), step)
     verdict = _Verdict()
     if tier in policy.deals.refer_tiers:
-        text = (
-            f"credit risk {delinquency_probability:.0%} (30+ days behind within 90 days) puts the "
-            f"customer in tier {tier}: refer to a risk officer"
+        risk = (
+            "overlays on the signals sent"
+            if delinquency_probability is None
+            else f"credit risk {delinquency_probability:.0%} (30+ days behind within 90 days)"
         )
+        text = f"{risk} puts the customer in tier {tier}: refer to a risk officer"
         verdict.add("refer_tiers", text, "refer")
-    _exposure_rules(verdict, policy.deals, tier, exposure, limit)
-    layer = f"layers.{policy.segment_layers.get(segment or '', policy.default_layer)}"
-    cap = policy.tier_terms[tier]  # type: ignore[index]
-    if requested_terms_days > terms.terms_days:
-        text = f"payment terms shortened from {requested_terms_days} to {terms.terms_days} days"
-        capped = cap.max_terms_days is not None and terms.terms_days == cap.max_terms_days
-        verdict.add(f"tier_terms.{tier}" if capped else layer, text, "approve_with_conditions")
-    if terms.prepayment_share > 0:
-        text = f"{terms.prepayment_share:.0%} prepayment, balance on delivery"
-        by_tier = terms.prepayment_share == cap.min_prepayment_share
-        verdict.add(f"tier_terms.{tier}" if by_tier else layer, text, "approve_with_conditions")
+    if step is None or terms.prepayment_share < 1.0:
+        _exposure_rules(verdict, policy.deals, tier, exposure, limit)
+    _terms_rules(verdict, policy, tier, segment, terms, requested_terms_days, step)
     return DealAssessment(
         decision=verdict.decision,
         conditions=verdict.conditions,
@@ -127,3 +133,40 @@ def assess_deal(
         recommended_terms=terms,
         policy_version=policy.version,
     )
+
+
+def capped_terms(terms: Terms, step: NewCustomerStep | None) -> Terms:
+    """`terms` within what a new customer's step allows (unchanged without a step)."""
+    if step is None:
+        return terms
+    return Terms(
+        terms_days=min(terms.terms_days, step.max_terms_days),
+        prepayment_share=max(terms.prepayment_share, step.min_prepayment_share),
+    )
+
+
+def _terms_rules(
+    verdict: _Verdict,
+    policy: Policy,
+    tier: str,
+    segment: str | None,
+    terms: Terms,
+    requested_terms_days: int,
+    step: NewCustomerStep | None,
+) -> None:
+    """Rule 5: shorter terms or a prepayment, named by the rule that set them."""
+    layer = f"layers.{policy.segment_layers.get(segment or '', policy.default_layer)}"
+    cap = policy.tier_terms[tier]  # type: ignore[index]
+    by_step = f"new_customers.{step.name}" if step is not None else None
+    if requested_terms_days > terms.terms_days:
+        text = f"payment terms shortened from {requested_terms_days} to {terms.terms_days} days"
+        capped = cap.max_terms_days is not None and terms.terms_days == cap.max_terms_days
+        rule = by_step if step and terms.terms_days == step.max_terms_days else None
+        rule = rule or (f"tier_terms.{tier}" if capped else layer)
+        verdict.add(rule, text, "approve_with_conditions")
+    if terms.prepayment_share > 0:
+        text = f"{terms.prepayment_share:.0%} prepayment, balance on delivery"
+        rule = by_step if step and terms.prepayment_share == step.min_prepayment_share else None
+        by_tier = terms.prepayment_share == cap.min_prepayment_share
+        rule = rule or (f"tier_terms.{tier}" if by_tier else layer)
+        verdict.add(rule, text, "approve_with_conditions")

@@ -105,6 +105,26 @@ class DealRules(_Strict):
     refer_tiers_above_utilisation: dict[Tier, float] = Field(default_factory=dict)
 
 
+class NewCustomerStep(_Strict):
+    """What the n-th order of a new customer allows at most (n = the step's position + 1)."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    max_terms_days: int = Field(ge=0)
+    min_prepayment_share: float = Field(ge=0.0, le=1.0)
+
+
+class NewCustomers(_Strict):
+    """New customers step up (DOMAIN): one step per order so far; established after them.
+
+    Orders so far are the customer's invoices before the deal: none for a customer arsight has
+    no data on; for one in the store, its invoices of the last `counted_within_days` when its
+    tenure is within that window (all of its invoices, then), else it is established."""
+
+    steps: list[NewCustomerStep] = Field(min_length=1)
+    counted_within_days: Literal[30, 90, 180, 365]
+    """The window of the `customer_invoice_count_<days>d` feature the orders are counted by."""
+
+
 class Monitoring(_Strict):
     """How far a judged figure may fall behind the model card's backtest before a model alert
     (`serving.batch.monitoring`), and how many days back the runs judged were made."""
@@ -131,6 +151,7 @@ class Policy(_Strict):
     deals: DealRules
     dunning: Ladder
     monitoring: Monitoring
+    new_customers: NewCustomers
 
     @model_validator(mode="after")
     def _check(self) -> Policy:

@@ -57,6 +57,26 @@ class ScoreResponse(_Response):
     scores: list[CustomerScore]
 
 
+class ProspectSignals(_Request):
+    """Health signals of a customer arsight has no data on, as the CRM knows them."""
+
+    credit_rating: float | None = Field(default=None, allow_inf_nan=False)
+    bank_credit_line: float | None = Field(default=None, allow_inf_nan=False)
+    lawsuits_open: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    tax_grade: float | None = Field(default=None, allow_inf_nan=False)
+
+
+class NewCustomer(_Response):
+    """Why a deal was decided as a new customer's: the orders so far and the step applied."""
+
+    orders_so_far: int = Field(examples=[0])
+    step: str = Field(examples=["first_order"])
+    known_to_arsight: bool = Field(
+        description="false: no data on the customer; the tier comes from the signals sent"
+    )
+    overlays: list[str] = Field(default_factory=list, description="fired on the signals sent")
+
+
 class DealRequest(_Request):
     """A prospective order on credit: who, how much, on which terms."""
 
@@ -69,6 +89,14 @@ class DealRequest(_Request):
     customer_id: CustomerId
     amount: float = Field(gt=0.0, le=1e12, allow_inf_nan=False)
     payment_terms_days: WholeNumber = Field(ge=0, le=365)
+    segment: str | None = Field(
+        default=None, max_length=64, description="new customers only: the size segment"
+    )
+    industry: str | None = Field(default=None, max_length=128, description="new customers only")
+    country: str | None = Field(default=None, max_length=64, description="new customers only")
+    signals: ProspectSignals | None = Field(
+        default=None, description="new customers only: health signals known to the CRM"
+    )
 
 
 class Exposure(_Response):
@@ -98,7 +126,10 @@ class DealResponse(_Response):
     recommended_terms: Terms
     exposure: Exposure
     policy_version: str
-    score: CustomerScore
+    score: CustomerScore | None = Field(description="null for a customer arsight has no data on")
+    new_customer: NewCustomer | None = Field(
+        default=None, description="set when the new-customer steps decided the deal"
+    )
 
 
 class HistoryEntry(_Response):
@@ -112,7 +143,9 @@ class HistoryEntry(_Response):
     delinquency_probability: float | None = Field(
         description="null for answers served before the credit model decided tiers"
     )
-    overdue_probability: float
+    overdue_probability: float | None = Field(
+        description="null for a deal for a customer arsight had no data on"
+    )
     dso_30d: float | None
     decision: Decision | None
     model_version: str

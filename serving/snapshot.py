@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 from types import MappingProxyType
 from typing import Any, cast
 
+import numpy as np
 import pandas as pd
 
 from features.store import OnlineStore
@@ -76,24 +77,48 @@ class DealContext:
     credit_limit: float | None
     segment: str | None
     terms_days: float | None
+    tenure_days: float | None = None
+    invoices_in_window: float | None = None
+    """Invoices of the policy's `new_customers.counted_within_days` (orders so far, when the
+    tenure is within it: `serving.new_customers.orders_so_far`)."""
+
+
+def _numbers(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A store column as floats (NaN where missing; all NaN when the store lacks it)."""
+    if column not in frame:
+        return pd.Series(np.nan, index=frame.index)
+    return pd.to_numeric(frame[column], errors="coerce")
+
+
+def _maybe(value: float) -> float | None:
+    return None if math.isnan(value) else float(value)
 
 
 def deal_contexts(frame: pd.DataFrame, policy: Policy) -> dict[str, DealContext]:
-    """Open amount (null: nothing open), credit limit, segment and agreed terms per customer,
-    once per load."""
+    """Open amount (null: nothing open), credit limit, segment, agreed terms, tenure and recent
+    invoices per customer, once per load."""
     names = policy.context
-    open_amount = pd.to_numeric(frame[names.open_amount], errors="coerce").fillna(0.0)
-    limit = pd.to_numeric(frame[names.credit_limit], errors="coerce")
-    terms = pd.to_numeric(frame[names.terms_days], errors="coerce")
-    segment = frame[names.segment]
+    window = f"customer_invoice_count_{policy.new_customers.counted_within_days}d"
+    columns = zip(
+        frame.index,
+        _numbers(frame, names.open_amount).fillna(0.0),
+        _numbers(frame, names.credit_limit),
+        frame[names.segment],
+        _numbers(frame, names.terms_days),
+        _numbers(frame, "customer_tenure_days"),
+        _numbers(frame, window),
+        strict=True,
+    )
     return {
         str(c): DealContext(
             float(a),
-            None if math.isnan(lim) else float(lim),
+            _maybe(lim),
             s if isinstance(s, str) else None,
-            None if math.isnan(d) else float(d),
+            _maybe(d),
+            _maybe(tenure),
+            _maybe(count),
         )
-        for c, a, lim, s, d in zip(frame.index, open_amount, limit, segment, terms, strict=True)
+        for c, a, lim, s, d, tenure, count in columns
     }
 
 
