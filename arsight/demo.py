@@ -230,7 +230,7 @@ def score_portfolio(
 
 
 def curl_examples(keys: DemoKeys, port: int, customer_id: str) -> str:
-    """Three ready-to-paste requests against the demo server."""
+    """Ready-to-paste requests against the demo server (a new customer's deal among them)."""
     base = f"http://127.0.0.1:{port}"
     auth = f'-H "Authorization: Bearer {keys.crm}"'
     json_header = '-H "Content-Type: application/json"'
@@ -242,6 +242,11 @@ def curl_examples(keys: DemoKeys, port: int, customer_id: str) -> str:
             f'-d \'{{"customer_id": "{customer_id}", "amount": 25000, '
             f'"payment_terms_days": 60}}\'',
             f'curl -s {base}/v1/customers/{customer_id} -H "Authorization: Bearer {keys.risk}"',
+            f"curl -s {base}/v1/deals/assess {auth} {json_header} "
+            '-d \'{"customer_id": "NEW-0001", "amount": 10000, "payment_terms_days": 30, '
+            '"segment": "medium", "signals": {"lawsuits_open": 0}}\'',
+            f"curl -s '{base}/v1/collections/actions?status=open' "
+            f'-H "Authorization: Bearer {keys.collections}"',
         ]
     )
 
