@@ -37,7 +37,17 @@ from serving.metrics import ServingMetrics
 from serving.model_loader import ModelSource
 from serving.policy import Policy, load_policy
 from serving.refresher import Refresher
-from serving.routes import cash, collections, customers, deals, health, invoices, model, scores
+from serving.routes import (
+    cases,
+    cash,
+    collections,
+    customers,
+    deals,
+    health,
+    invoices,
+    model,
+    scores,
+)
 from serving.settings import ServingSettings
 
 logger = logging.getLogger(__name__)
@@ -253,7 +263,7 @@ def create_app(settings: ServingSettings) -> FastAPI:
     app.state.metrics = metrics
     app.state.policy = policy
     app.state.settings = settings
-    for module in (scores, deals, customers, invoices, collections, cash, model, health):
+    for module in (scores, deals, cases, customers, invoices, collections, cash, model, health):
         app.include_router(module.router)
     from serving.pages.router import router as pages_router  # risk officers' pages, /ui
     from serving.pages.session import SessionTable

@@ -93,3 +93,15 @@ class ActionClosedError(ServingError):
     """The action was superseded; outcomes go on the invoice's current action (HTTP 409)."""
 
     status_code = 409
+
+
+class UnknownCaseError(ServingError):
+    """No referral case has this id (HTTP 404)."""
+
+    status_code = 404
+
+
+class CaseDecidedError(ServingError):
+    """The case was decided already; a decision is recorded once (HTTP 409)."""
+
+    status_code = 409

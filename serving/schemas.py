@@ -130,6 +130,10 @@ class DealResponse(_Response):
     new_customer: NewCustomer | None = Field(
         default=None, description="set when the new-customer steps decided the deal"
     )
+    case_id: str | None = Field(
+        default=None,
+        description="a referred deal opens a case: poll GET /v1/cases/{case_id} for its decision",
+    )
 
 
 class HistoryEntry(_Response):

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from serving.deps import AuditDep, MetricsDep, RefresherDep, RequestIdDep
 from serving.errors import ServingError
 from serving.pages import charts
+from serving.pages.cases import router as cases_router
 from serving.pages.customer import CustomerView, build_customer_view
 from serving.pages.judged import judged_view
 from serving.pages.portfolio import SORTABLE, PortfolioView, build_portfolio_view
@@ -35,6 +36,7 @@ logger = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 router.include_router(signin_router)
 router.include_router(today_router)
+router.include_router(cases_router)
 TIER_COLORS = charts.TIER_COLORS
 
 

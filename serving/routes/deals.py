@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import APIRouter
 
 from serving.audit import AuditLog
+from serving.cases.service import new_case_id, open_case
 from serving.deals import DealAssessment, assess_deal
 from serving.deps import AuditDep, MetricsDep, RequestIdDep, ScoringCaller, ServedDep
+from serving.errors import AuditError
 from serving.finite import require_finite
 from serving.new_customers import orders_so_far, prospect_tier, step_of
 from serving.routes.answers import audit_row, lookup_scores
@@ -36,7 +39,14 @@ def deal_audit_row(
     """The audit row of a deal answer: the score's, with the decision and what it rests on."""
     extra = response.model_dump(
         mode="json",
-        include={"decision", "conditions", "rules_fired", "recommended_terms", "exposure"},
+        include={
+            "decision",
+            "conditions",
+            "rules_fired",
+            "recommended_terms",
+            "exposure",
+            "case_id",
+        },
     )
     extra["requested_terms_days"] = body.payment_terms_days
     if response.new_customer is not None:
@@ -72,15 +82,38 @@ def assess(
     """
     if body.customer_id not in served.scores and body.customer_id not in served.no_features:
         response, tier = assess_prospect(request_id, body, served)
-        audit.write([prospect_audit_row(response, body, caller, served, tier)])
     else:
         response = assess_known(request_id, body, served, audit)
         assert response.score is not None
         tier = response.score.risk_tier
+    if response.decision == "refer":
+        response = response.model_copy(update={"case_id": new_case_id()})
+    if response.score is None:
+        audit.write([prospect_audit_row(response, body, caller, served, tier)])
+    else:
         audit.write([deal_audit_row(response, body, caller, served)])
+    if response.case_id is not None:
+        refer_to_case(audit, response, body, tier)
     metrics.scores.labels(tier=tier, endpoint="deals.assess").inc()
     metrics.decisions.labels(decision=response.decision).inc()
     return response
+
+
+def refer_to_case(audit: AuditLog, response: DealResponse, body: DealRequest, tier: str) -> None:
+    """Open the case of a referred deal; 503 (AuditError) if the database refuses it."""
+    assert response.case_id is not None
+    try:
+        open_case(
+            audit.engine,
+            response.case_id,
+            body.model_dump(mode="json"),
+            response.model_dump(mode="json"),
+            tier,
+        )
+    except sa.exc.SQLAlchemyError as exc:
+        raise AuditError(
+            f"audit log unavailable: referral case {response.case_id} was not opened"
+        ) from exc
 
 
 def assess_known(
@@ -141,7 +174,14 @@ def prospect_audit_row(
     """The audit row of a new customer's deal: the decision and what it rests on, no score."""
     outputs = response.model_dump(
         mode="json",
-        include={"decision", "conditions", "rules_fired", "recommended_terms", "exposure"},
+        include={
+            "decision",
+            "conditions",
+            "rules_fired",
+            "recommended_terms",
+            "exposure",
+            "case_id",
+        },
     )
     outputs |= {
         "requested_terms_days": body.payment_terms_days,

@@ -38,3 +38,9 @@ ACTION_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "Unknown action"},
     409: {"model": ErrorResponse, "description": "The action was superseded by a newer one"},
 }
+
+CASE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ERROR_RESPONSES,
+    404: {"model": ErrorResponse, "description": "Unknown case"},
+    409: {"model": ErrorResponse, "description": "The case was decided already"},
+}
