@@ -62,7 +62,12 @@ class _Verdict:
 
 
 def _exposure_rules(
-    verdict: _Verdict, rules: DealRules, tier: str, exposure: float, limit: float | None
+    verdict: _Verdict,
+    rules: DealRules,
+    tier: str,
+    exposure: float,
+    limit: float | None,
+    recommended: float | None = None,
 ) -> None:
     """Rules 2-4: exposure after the deal against the credit limit, weighed by the tier."""
     if limit is None:
@@ -72,6 +77,8 @@ def _exposure_rules(
     utilisation = exposure / limit
     if utilisation > rules.refer_above_utilisation:
         text = f"exposure after the deal {exposure:,.0f} exceeds the credit limit {limit:,.0f}"
+        if recommended is not None:
+            text += f" (recommended limit {recommended:,.0f})"
         over = "decline" if tier in rules.decline_tiers_over_limit else "refer"
         verdict.add("refer_above_utilisation", text, over)
         return
@@ -84,6 +91,8 @@ def _exposure_rules(
         verdict.add("refer_tiers_above_utilisation", text, "refer")
     elif utilisation > rules.condition_above_utilisation:
         text = f"exposure after the deal is {utilisation:.0%} of the credit limit: review the limit"
+        if recommended is not None:
+            text += f" (recommended {recommended:,.0f})"
         verdict.add("condition_above_utilisation", text, "approve_with_conditions")
 
 
@@ -99,6 +108,7 @@ def assess_deal(
     amount: float,
     requested_terms_days: int,
     step: NewCustomerStep | None = None,
+    recommended_limit: float | None = None,
 ) -> DealAssessment:
     """Decide a deal from the credit risk, the exposure after it and the requested terms.
 
@@ -106,7 +116,7 @@ def assess_deal(
     terms and floors the prepayment; a new customer's fully prepaid order puts nothing on
     credit, so the exposure rules do not apply to it. `delinquency_probability` is None for a
     customer arsight has no data on (its tier then comes from the overlays on what the CRM
-    sent).
+    sent). `recommended_limit` (`serving.credit_limit`) is quoted where the limit is at issue.
     """
     exposure = open_amount + amount
     limit = credit_limit if credit_limit is not None and credit_limit > 0 else None
@@ -121,7 +131,7 @@ def assess_deal(
         text = f"{risk} puts the customer in tier {tier}: refer to a risk officer"
         verdict.add("refer_tiers", text, "refer")
     if step is None or terms.prepayment_share < 1.0:
-        _exposure_rules(verdict, policy.deals, tier, exposure, limit)
+        _exposure_rules(verdict, policy.deals, tier, exposure, limit, recommended_limit)
     _terms_rules(verdict, policy, tier, segment, terms, requested_terms_days, step)
     return DealAssessment(
         decision=verdict.decision,

@@ -125,6 +125,22 @@ class NewCustomers(_Strict):
     """The window of the `customer_invoice_count_<days>d` feature the orders are counted by."""
 
 
+class BankLineCut(_Strict):
+    """A bank credit line cut by at least `share` in 180 days scales the limit by `factor`."""
+
+    share: float = Field(gt=0.0, le=1.0)
+    factor: float = Field(ge=0.0, le=1.0)
+
+
+class CreditLimits(_Strict):
+    """How the recommended credit limit is set (`serving.credit_limit`)."""
+
+    tier_factors: dict[Tier, float]
+    bank_line_cut: BankLineCut
+    layer_max: dict[str, float]
+    round_to: float = Field(gt=0.0)
+
+
 class Monitoring(_Strict):
     """How far a judged figure may fall behind the model card's backtest before a model alert
     (`serving.batch.monitoring`), and how many days back the runs judged were made."""
@@ -152,6 +168,7 @@ class Policy(_Strict):
     dunning: Ladder
     monitoring: Monitoring
     new_customers: NewCustomers
+    credit_limits: CreditLimits
 
     @model_validator(mode="after")
     def _check(self) -> Policy:
@@ -166,6 +183,12 @@ class Policy(_Strict):
         missing = sorted(set(TIERS) - set(self.tier_terms))
         if missing:
             raise ValueError(f"tier_terms: missing tiers {missing}")
+        missing = sorted(set(TIERS) - set(self.credit_limits.tier_factors))
+        if missing:
+            raise ValueError(f"credit_limits.tier_factors: missing tiers {missing}")
+        missing = sorted(set(self.layers) - set(self.credit_limits.layer_max))
+        if missing:
+            raise ValueError(f"credit_limits.layer_max: missing layers {missing}")
         return self
 
     def required_columns(self) -> list[str]:

@@ -45,9 +45,15 @@ class ScoreRequest(_Request):
 
 
 class CustomerScore(ScoreRecord):
-    """Scores of one customer from the served model on the online store's features."""
+    """Scores of one customer from the served model on the online store's features, with the
+    credit limit the policy recommends for it (`serving.credit_limit`)."""
 
     features_as_of: date
+    recommended_credit_limit: float | None = Field(default=None, examples=[325000.0])
+    credit_limit_basis: str | None = Field(
+        default=None,
+        examples=["monthly sales 120,000 x (60 days terms + 5 days late) / 30 x 1.25 (green)"],
+    )
 
 
 class ScoreResponse(_Response):

@@ -23,6 +23,7 @@ import pandas as pd
 
 from features.store import OnlineStore
 from models.bundle import ModelBundle
+from serving.credit_limit import recommended_limits
 from serving.errors import ConsistencyError
 from serving.invoice_record import InvoicePrediction
 from serving.invoices import served_invoices
@@ -160,7 +161,12 @@ def build_served(
     contributions.index = contributions.index.astype("str")
     as_of = pd.Timestamp(store.features_as_of).date()
     versions = ScoreVersions(ref.name, ref.version, policy.version, as_of)
-    answers = {c: customer_score(c, record, versions) for c, record in records.items()}
+    limits = recommended_limits(policy, frame.loc[~empty], scored["risk_tier"])
+    limits.index = limits.index.astype("str")
+    answers = {
+        c: customer_score(c, record, versions, limits.loc[c].to_dict())
+        for c, record in records.items()
+    }
     return Served(
         ref=ref,
         bundle=bundle,
@@ -191,10 +197,18 @@ class ScoreVersions:
 
 
 def customer_score(
-    customer_id: str, record: Mapping[str, Any], versions: ScoreVersions
+    customer_id: str,
+    record: Mapping[str, Any],
+    versions: ScoreVersions,
+    limit: Mapping[str, Any] | None = None,
 ) -> CustomerScore:
-    """The API model of one pre-scored customer (a row of `scoring.score_frame`)."""
+    """The API model of one pre-scored customer (a row of `scoring.score_frame`) with its
+    recommended credit limit (`serving.credit_limit.LIMIT_COLUMNS`; none when not given)."""
+    known = limit or {}
+    amount = known.get("recommended_credit_limit")
     return CustomerScore(
+        recommended_credit_limit=None if amount is None or math.isnan(amount) else float(amount),
+        credit_limit_basis=known.get("credit_limit_basis"),
         customer_id=customer_id,
         **{name: record[name] for name in OUTPUT_FIELDS},
         reasons=Reasons(

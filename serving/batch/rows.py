@@ -19,6 +19,7 @@ import pandas as pd
 
 from features.tables import Tables
 from models.bundle import ModelBundle
+from serving.credit_limit import LIMIT_COLUMNS, recommended_limits
 from serving.policy import Policy, Terms, recommend_terms
 from serving.record import OUTPUT_FIELDS, REASON_COLUMNS, RECORD_COLUMNS, ScoreRecord
 from serving.scoring import (
@@ -39,8 +40,10 @@ EXPOSURE = [
     "expected_overdue_amount",
     "recommended_terms_days",
     "recommended_prepayment_share",
+    *LIMIT_COLUMNS,
 ]
-"""The batch job's columns after the record's reasons: money at risk and recommended terms."""
+"""The batch job's columns after the record's reasons: money at risk, recommended terms and
+the recommended credit limit with its basis (`serving.credit_limit`)."""
 
 
 def score_file_columns() -> list[str]:
@@ -61,6 +64,7 @@ FLOAT_COLUMNS = [
     "amount_due_next_30d",
     "expected_overdue_amount",
     "recommended_prepayment_share",
+    "recommended_credit_limit",
 ]
 """The scores file's float64 columns."""
 
@@ -170,5 +174,10 @@ def assemble_rows(
     segments = features[policy.context.segment].reindex(rows.index)
     agreed = pd.to_numeric(features[policy.context.terms_days], errors="coerce")
     rows = rows.join(_terms(policy, rows["risk_tier"], segments, agreed.reindex(rows.index)))
+    scored = rows.index[rows["scored"]]
+    limits = recommended_limits(policy, features.reindex(scored), rows.loc[scored, "risk_tier"])
+    rows = rows.join(limits)
+    rows["recommended_credit_limit"] = rows["recommended_credit_limit"].astype("float64")
+    rows["credit_limit_basis"] = rows["credit_limit_basis"].astype("str")
     rows.index.name = "customer_id"
     return rows.reset_index()

@@ -68,6 +68,7 @@ class CustomerView:
     signals: list[SignalSeries]
     invoices: tuple[InvoicePrediction, ...] = ()
     actions: tuple[ActionRecord, ...] = ()
+    credit_limit: float | None = None
 
 
 def _number(value: object) -> float | None:
@@ -141,4 +142,5 @@ def build_customer_view(
         signals=signal_series(record, pd.Timestamp(served.features_as_of)),
         invoices=served.invoices.get(customer_id, ()),
         actions=actions,
+        credit_limit=_number(record.get(names.credit_limit)),
     )

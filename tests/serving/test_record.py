@@ -27,7 +27,12 @@ OUTPUTS = [
 def test_every_consumer_derives_its_columns_from_the_record() -> None:
     assert list(OUTPUT_FIELDS) == OUTPUTS
     assert SCORE_COLUMNS == [*OUTPUTS, "reasons_delinquency", "reasons_overdue", "reasons_dso"]
-    assert list(CustomerScore.model_fields) == [*ScoreRecord.model_fields, "features_as_of"]
+    assert list(CustomerScore.model_fields) == [
+        *ScoreRecord.model_fields,
+        "features_as_of",
+        "recommended_credit_limit",
+        "credit_limit_basis",
+    ]
     assert SCORE_FILE_COLUMNS == [
         "customer_id",
         "customer_name",
@@ -44,6 +49,8 @@ def test_every_consumer_derives_its_columns_from_the_record() -> None:
         "expected_overdue_amount",
         "recommended_terms_days",
         "recommended_prepayment_share",
+        "recommended_credit_limit",
+        "credit_limit_basis",
         "model_name",
         "model_version",
         "policy_version",
@@ -53,6 +60,7 @@ def test_every_consumer_derives_its_columns_from_the_record() -> None:
         "amount_due_next_30d",
         "expected_overdue_amount",
         "recommended_prepayment_share",
+        "recommended_credit_limit",
     ]
 
 

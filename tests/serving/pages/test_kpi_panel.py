@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
 from features.kpis import kpis_by_month
 from features.portfolio import month_ends_of
@@ -46,3 +47,16 @@ def test_the_portfolio_page_shows_the_predictions_judged(
     assert '<td class="num">0.750</td>' in table  # the tiny bundle's card
     assert "overdue_outcomes" not in table
     assert 'aria-label="Late-payment AUC of the predictions made 30 days before each run"' in page
+
+
+def test_the_customer_page_shows_the_recommended_credit_limit(
+    pages_client: TestClient, two_runs: TwoRuns
+) -> None:
+    assert sign_in(pages_client, KEYS["risk"])[0] == 303
+    customer_id = str(pd.read_parquet(two_runs.second.paths.worklist)["customer_id"].iloc[0])
+    scores = pd.read_parquet(two_runs.second.paths.scores).set_index("customer_id")
+    row = scores.loc[customer_id]
+    page = pages_client.get(f"/ui/customers/{customer_id}").text
+    shown = page.split('<dd id="credit-limit">')[1].split("</dd>")[0]
+    assert shown.startswith(f"{row['recommended_credit_limit']:,.0f} <small>(")
+    assert str(escape(row["credit_limit_basis"])) in shown
