@@ -20,6 +20,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from models.scorecard import Scorecard
 from serving.collections.ladder_policy import Ladder
 from serving.errors import PolicyError
 
@@ -169,6 +170,8 @@ class Policy(_Strict):
     monitoring: Monitoring
     new_customers: NewCustomers
     credit_limits: CreditLimits
+    scorecard: Scorecard = Field(default_factory=Scorecard)
+    """The points scorecard shown beside the model (`models.scorecard`; DOMAIN defaults)."""
 
     @model_validator(mode="after")
     def _check(self) -> Policy:

@@ -44,9 +44,19 @@ class ScoreRequest(_Request):
     customer_ids: list[CustomerId] = Field(min_length=1, max_length=1000)
 
 
+class ScorecardDimension(_Response):
+    """One dimension of the points scorecard: its points, its maximum, whether data was missing."""
+
+    dimension: str = Field(examples=["history"])
+    points: float = Field(examples=[30.0])
+    max_points: float = Field(examples=[35.0])
+    missing: bool = Field(description="no data: scored the policy's share of the maximum")
+
+
 class CustomerScore(ScoreRecord):
     """Scores of one customer from the served model on the online store's features, with the
-    credit limit the policy recommends for it (`serving.credit_limit`)."""
+    credit limit the policy recommends for it (`serving.credit_limit`) and the points
+    scorecard beside the model (`models.scorecard`)."""
 
     features_as_of: date
     recommended_credit_limit: float | None = Field(default=None, examples=[325000.0])
@@ -54,6 +64,11 @@ class CustomerScore(ScoreRecord):
         default=None,
         examples=["monthly sales 120,000 x (60 days terms + 5 days late) / 30 x 1.25 (green)"],
     )
+    scorecard_points: float | None = Field(
+        default=None, examples=[82.0], description="the practitioners' points scorecard, 0-100"
+    )
+    scorecard_band: str | None = Field(default=None, examples=["medium"])
+    scorecard_dimensions: list[ScorecardDimension] = Field(default_factory=list)
 
 
 class ScoreResponse(_Response):

@@ -10,6 +10,7 @@ snapshot they started with.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from collections.abc import Mapping
@@ -23,6 +24,7 @@ import pandas as pd
 
 from features.store import OnlineStore
 from models.bundle import ModelBundle
+from models.scorecard import score_scorecard
 from serving.credit_limit import recommended_limits
 from serving.errors import ConsistencyError
 from serving.invoice_record import InvoicePrediction
@@ -30,7 +32,7 @@ from serving.invoices import served_invoices
 from serving.model_loader import ModelRef
 from serving.policy import Policy
 from serving.record import OUTPUT_FIELDS, Reason, Reasons
-from serving.schemas import CustomerScore
+from serving.schemas import CustomerScore, ScorecardDimension
 from serving.scoring import (
     build_reason_context,
     require_credit_model,
@@ -161,7 +163,9 @@ def build_served(
     contributions.index = contributions.index.astype("str")
     as_of = pd.Timestamp(store.features_as_of).date()
     versions = ScoreVersions(ref.name, ref.version, policy.version, as_of)
-    limits = recommended_limits(policy, frame.loc[~empty], scored["risk_tier"])
+    limits = recommended_limits(policy, frame.loc[~empty], scored["risk_tier"]).join(
+        score_scorecard(policy.scorecard, frame.loc[~empty])
+    )
     limits.index = limits.index.astype("str")
     answers = {
         c: customer_score(c, record, versions, limits.loc[c].to_dict())
@@ -203,12 +207,19 @@ def customer_score(
     limit: Mapping[str, Any] | None = None,
 ) -> CustomerScore:
     """The API model of one pre-scored customer (a row of `scoring.score_frame`) with its
-    recommended credit limit (`serving.credit_limit.LIMIT_COLUMNS`; none when not given)."""
+    recommended credit limit and scorecard (`serving.credit_limit.LIMIT_COLUMNS`,
+    `models.scorecard.SCORECARD_COLUMNS`; none when not given)."""
     known = limit or {}
     amount = known.get("recommended_credit_limit")
+    dimensions = (
+        json.loads(known["scorecard_dimensions"]) if "scorecard_dimensions" in known else []
+    )
     return CustomerScore(
         recommended_credit_limit=None if amount is None or math.isnan(amount) else float(amount),
         credit_limit_basis=known.get("credit_limit_basis"),
+        scorecard_points=known.get("scorecard_points"),
+        scorecard_band=known.get("scorecard_band"),
+        scorecard_dimensions=[ScorecardDimension(**d) for d in dimensions],
         customer_id=customer_id,
         **{name: record[name] for name in OUTPUT_FIELDS},
         reasons=Reasons(

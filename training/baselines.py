@@ -7,6 +7,8 @@
   (median imputation with missing indicators and scaling for numbers, one-hot for categories).
 - `customer_prior_severe_share` (delinquent_90d only): each customer's own share of invoices
   settled more than 30 days late in the last year; the training base rate without history.
+- `points_scorecard`: the practitioners' points scorecard (`models.scorecard`: size, tax
+  grade, bank line, payment history), its points mapped to a probability on the training rows;
 - `persistence`: dso_30d = the customer's DSO now (the feature `PERSISTENCE_FEATURE`); where
   that is null, the training median (counted in the log).
 - `lightgbm_untuned`: LightGBM with `training.train.DEFAULT_PARAMS` and 200 rounds.
@@ -30,6 +32,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
+from models.scorecard import Scorecard, score_scorecard
 from training.dataset import (
     DELINQUENT,
     DSO,
@@ -223,9 +226,41 @@ class UntunedLightGBM:
         )
 
 
+class ScorecardBaseline:
+    """The practitioners' points scorecard (`models.scorecard`), as a probability of `label`.
+
+    The points rank customers by themselves (more points, less risk); `fit` maps them to a
+    probability with a one-feature logistic regression on the training rows, so AUC is the
+    scorecard's own ranking and calibration is as fair to it as to the model's calibrator.
+    """
+
+    name = "points_scorecard"
+
+    def __init__(self, label: str = OVERDUE, card: Scorecard | None = None) -> None:
+        self.label = label
+        self.card = card or Scorecard()
+
+    def _points(self, frame: pd.DataFrame) -> np.ndarray:
+        points = score_scorecard(self.card, frame)["scorecard_points"]
+        return points.to_numpy(float).reshape(-1, 1)
+
+    def fit(self, train: pd.DataFrame) -> Self:
+        known = labelled(train, self.label)
+        self.model_ = LogisticRegression().fit(self._points(known), known[self.label].astype(int))
+        return self
+
+    def score(self, test: pd.DataFrame) -> pd.DataFrame:
+        p = self.model_.predict_proba(self._points(test))[:, 1]
+        return pd.DataFrame({PROBABILITY[self.label]: p}, index=test.index)
+
+
 def make_baselines(features: list[str], seed: int, threads: int = 1) -> list[Baseline]:
     """Every baseline that the features allow (persistence needs the DSO-now feature)."""
-    baselines: list[Baseline] = [CustomerPriorLateShare(), LogisticBaseline(seed)]
+    baselines: list[Baseline] = [
+        CustomerPriorLateShare(),
+        ScorecardBaseline(),
+        LogisticBaseline(seed),
+    ]
     if PERSISTENCE_FEATURE in features:
         baselines.append(PersistenceBaseline())
     else:
@@ -238,6 +273,7 @@ def make_delinquency_baselines(seed: int, threads: int = 1) -> list[Baseline]:
     """The baselines of delinquent_90d: the customer's prior severe share, logistic, untuned."""
     return [
         CustomerPriorSevereShare(),
+        ScorecardBaseline(DELINQUENT),
         LogisticBaseline(seed, DELINQUENT),
         UntunedLightGBM(seed, threads, (DELINQUENCY_TASK,)),
     ]

@@ -19,6 +19,7 @@ import pandas as pd
 
 from features.tables import Tables
 from models.bundle import ModelBundle
+from models.scorecard import SCORECARD_COLUMNS, score_scorecard
 from serving.credit_limit import LIMIT_COLUMNS, recommended_limits
 from serving.policy import Policy, Terms, recommend_terms
 from serving.record import OUTPUT_FIELDS, REASON_COLUMNS, RECORD_COLUMNS, ScoreRecord
@@ -41,9 +42,11 @@ EXPOSURE = [
     "recommended_terms_days",
     "recommended_prepayment_share",
     *LIMIT_COLUMNS,
+    *SCORECARD_COLUMNS,
 ]
 """The batch job's columns after the record's reasons: money at risk, recommended terms and
-the recommended credit limit with its basis (`serving.credit_limit`)."""
+the recommended credit limit with its basis (`serving.credit_limit`) and the points scorecard
+(`models.scorecard`; `scorecard_dimensions` is JSON)."""
 
 
 def score_file_columns() -> list[str]:
@@ -65,6 +68,7 @@ FLOAT_COLUMNS = [
     "expected_overdue_amount",
     "recommended_prepayment_share",
     "recommended_credit_limit",
+    "scorecard_points",
 ]
 """The scores file's float64 columns."""
 
@@ -177,6 +181,9 @@ def assemble_rows(
     scored = rows.index[rows["scored"]]
     limits = recommended_limits(policy, features.reindex(scored), rows.loc[scored, "risk_tier"])
     rows = rows.join(limits)
+    rows = rows.join(score_scorecard(policy.scorecard, features.reindex(scored)))
+    rows["scorecard_band"] = rows["scorecard_band"].astype("str")
+    rows["scorecard_dimensions"] = rows["scorecard_dimensions"].astype("str")
     rows["recommended_credit_limit"] = rows["recommended_credit_limit"].astype("float64")
     rows["credit_limit_basis"] = rows["credit_limit_basis"].astype("str")
     rows.index.name = "customer_id"

@@ -32,6 +32,9 @@ def test_every_consumer_derives_its_columns_from_the_record() -> None:
         "features_as_of",
         "recommended_credit_limit",
         "credit_limit_basis",
+        "scorecard_points",
+        "scorecard_band",
+        "scorecard_dimensions",
     ]
     assert SCORE_FILE_COLUMNS == [
         "customer_id",
@@ -51,6 +54,9 @@ def test_every_consumer_derives_its_columns_from_the_record() -> None:
         "recommended_prepayment_share",
         "recommended_credit_limit",
         "credit_limit_basis",
+        "scorecard_points",
+        "scorecard_band",
+        "scorecard_dimensions",
         "model_name",
         "model_version",
         "policy_version",
@@ -61,6 +67,7 @@ def test_every_consumer_derives_its_columns_from_the_record() -> None:
         "expected_overdue_amount",
         "recommended_prepayment_share",
         "recommended_credit_limit",
+        "scorecard_points",
     ]
 
 

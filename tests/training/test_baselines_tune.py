@@ -62,11 +62,17 @@ def test_persistence_needs_its_feature(
     training_frame: pd.DataFrame, caplog: pytest.LogCaptureFixture
 ) -> None:
     names = [b.name for b in make_baselines(["customer_noise"], seed=0)]
-    assert names == ["customer_prior_late_share", "logistic", "lightgbm_untuned"]
+    assert names == [
+        "customer_prior_late_share",
+        "points_scorecard",
+        "logistic",
+        "lightgbm_untuned",
+    ]
     assert "no customer_dso_days feature: the persistence baseline is skipped" in caplog.messages
     all_names = [b.name for b in make_baselines(list(training_frame.columns), seed=0)]
     assert all_names == [
         "customer_prior_late_share",
+        "points_scorecard",
         "logistic",
         "persistence",
         "lightgbm_untuned",

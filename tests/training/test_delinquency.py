@@ -57,11 +57,13 @@ def test_backtest_against_the_baselines_on_folds_that_leave_the_horizon_out(
     assert list(credit["last_fold"]) == [
         "model",
         "customer_prior_severe_share",
+        "points_scorecard",
         "logistic",
         "lightgbm_untuned",
     ]
     assert list(credit["margins"]) == [
         "auc_over_customer_prior_severe_share",
+        "auc_over_points_scorecard",
         "auc_over_logistic",
         "auc_over_lightgbm_untuned",
     ]

@@ -97,6 +97,7 @@ def test_run_logs_params_metrics_artifacts_and_nested_trials(registry: Registry)
         "customer_prior_late_share_auc",
         "margin_auc_over_customer_prior_late_share",
         "logistic_auc",
+        "points_scorecard_auc",
         "persistence_dso_mae",
         "lightgbm_untuned_auc",
     ):
@@ -131,6 +132,7 @@ def test_report_compares_with_every_baseline_per_segment(registry: Registry) -> 
     assert list(report["last_fold"]) == [
         "model",
         "customer_prior_late_share",
+        "points_scorecard",
         "logistic",
         "persistence",
         "lightgbm_untuned",
