@@ -7,8 +7,8 @@ import os
 
 import typer
 
+from arsight.report import report_app
 from features.cli import data_app, features_app
-from features.report_cli import report_app
 from serving.batch.cli import alerts, score
 from serving.cli import serve
 from serving.notifications.cli import notify

@@ -142,6 +142,17 @@ class CreditLimits(_Strict):
     round_to: float = Field(gt=0.0)
 
 
+class TermsReview(_Strict):
+    """Who is proposed longer terms in the periodic terms review (`serving.batch.terms_review`)."""
+
+    reward_days: int = Field(ge=1)
+    punctual_max_days_late: float
+    punctual_max_late_share: float = Field(ge=0.0, le=1.0)
+    large_monthly_sales: float = Field(ge=0.0)
+    max_terms_days: int = Field(ge=0)
+    stable_tenure_days: int = Field(ge=0)
+
+
 class Monitoring(_Strict):
     """How far a judged figure may fall behind the model card's backtest before a model alert
     (`serving.batch.monitoring`), and how many days back the runs judged were made."""
@@ -170,6 +181,7 @@ class Policy(_Strict):
     monitoring: Monitoring
     new_customers: NewCustomers
     credit_limits: CreditLimits
+    terms_review: TermsReview
     scorecard: Scorecard = Field(default_factory=Scorecard)
     """The points scorecard shown beside the model (`models.scorecard`; DOMAIN defaults)."""
 

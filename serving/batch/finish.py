@@ -29,6 +29,7 @@ from serving.batch.monitoring.step import judge_runs, judged_metrics
 from serving.batch.outputs import OutputPaths, commit, write_csv, write_parquet
 from serving.batch.rows import FLOAT_COLUMNS, SCORE_FILE_COLUMNS
 from serving.batch.run import ScoringRun
+from serving.batch.terms_review import terms_review
 from serving.batch.tracking import ScoringRunRecord, log_scoring_run, trained_as_of
 from serving.batch.types import BatchError, BatchResult, ExitCode
 from serving.batch.worklist import build_worklist, worklist_invoices
@@ -127,6 +128,8 @@ def write_companions(
     write_parquet(frames.invoices, paths.worklist_invoices, {**meta, "kind": "worklist_invoices"})
     write_parquet(run.invoices, paths.invoices, {**meta, "kind": "invoices"})
     write_cash_forecast(run, meta, paths)
+    review = terms_review(frames.rows, run.features, run.champion.policy)
+    write_parquet(review, paths.terms_review, {**meta, "kind": "terms_review"})
     write_parquet(frames.judged, paths.judged, {**meta, "kind": "judged"})
 
 

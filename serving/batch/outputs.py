@@ -94,6 +94,11 @@ class OutputPaths:
         return self.directory / "cash_received.parquet"
 
     @property
+    def terms_review(self) -> Path:
+        """Customers whose terms should change, cuts and rewards (`serving.batch.terms_review`)."""
+        return self.directory / "terms_review.parquet"
+
+    @property
     def judged(self) -> Path:
         """The runs of 30 and 90 days before judged on the outcomes known now (`monitoring`)."""
         return self.directory / "judged.parquet"
@@ -131,6 +136,7 @@ class OutputPaths:
             self.cash_forecast,
             self.cash_forecast_customers,
             self.cash_received,
+            self.terms_review,
             self.judged,
         ]
 

@@ -26,6 +26,7 @@ from serving.pages.rendering import STATIC, render, url_part
 from serving.pages.session import PageSession, csrf_matches
 from serving.pages.signin import FormDep, SessionDep
 from serving.pages.signin import router as signin_router
+from serving.pages.terms import router as terms_router
 from serving.pages.today import router as today_router
 from serving.routes.deals import assess
 from serving.schemas import DealRequest, DealResponse
@@ -37,6 +38,7 @@ router = APIRouter(include_in_schema=False)
 router.include_router(signin_router)
 router.include_router(today_router)
 router.include_router(cases_router)
+router.include_router(terms_router)
 TIER_COLORS = charts.TIER_COLORS
 
 

@@ -60,3 +60,16 @@ def test_the_customer_page_shows_the_recommended_credit_limit(
     shown = page.split('<dd id="credit-limit">')[1].split("</dd>")[0]
     assert shown.startswith(f"{row['recommended_credit_limit']:,.0f} <small>(")
     assert str(escape(row["credit_limit_basis"])) in shown
+
+
+def test_the_terms_review_page_lists_the_latest_runs_changes(
+    pages_client: TestClient, two_runs: TwoRuns
+) -> None:
+    assert sign_in(pages_client, KEYS["risk"])[0] == 303
+    page = pages_client.get("/ui/terms-review")
+    assert page.status_code == 200
+    review = pd.read_parquet(two_runs.second.paths.terms_review)
+    assert set(review["kind"]) == {"cut", "reward"}  # the tiny world has both
+    assert f"proposes {len(review)} changes" in page.text
+    for reason in review["reason"]:
+        assert str(escape(reason)) in page.text

@@ -1,4 +1,5 @@
-"""`arsight report`: reports finance reads, computed from a data directory."""
+"""`arsight report`: the reports finance and credit read (the monthly KPIs from a data
+directory, the terms review from the latest nightly run)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import typer
 from rich.console import Console
 
 report_app = typer.Typer(
-    help="Reports for finance: the monthly collections KPIs.", no_args_is_help=True
+    help="Reports for finance and credit: the monthly collections KPIs, the terms review.",
+    no_args_is_help=True,
 )
 console = Console(stderr=True)
 
@@ -71,11 +73,59 @@ def kpis(
         console.print(f"error: no month of {directory} falls in the range", markup=False)
         raise typer.Exit(2)
     frame = kpis_by_month(tables, months)
+    write_report(frame, out)
+    console.print(f"{len(months)} months x {frame['industry'].nunique()} groups -> {out}")
+
+
+def write_report(frame: pd.DataFrame, out: Path) -> None:
+    """`frame` as CSV or Parquet by the suffix, renamed into place only when complete."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(f".{out.name}.partial")  # renamed into place only when complete
+    partial = out.with_name(f".{out.name}.partial")
     if out.suffix == ".csv":
         frame.to_csv(partial, index=False, float_format="%.6f")
     else:
         frame.to_parquet(partial, index=False)
     os.replace(partial, out)
-    console.print(f"{len(months)} months x {frame['industry'].nunique()} groups -> {out}")
+
+
+def _check_suffix(out: Path) -> None:
+    if out.suffix not in (".csv", ".parquet"):
+        raise typer.BadParameter(
+            f"{out.name}: expected a .csv or .parquet file", param_hint="--out"
+        )
+
+
+@report_app.command("terms-review")
+def terms_review(
+    out: Annotated[Path, typer.Option(help="Output file: .csv or .parquet.")],
+    runs_dir: Annotated[
+        Path | None,
+        typer.Option(help="Nightly runs directory (default: ARSIGHT_RUNS_DIR below home)."),
+    ] = None,
+) -> None:
+    """Customers whose terms should change, from the latest nightly run: cuts where the tier
+    caps the agreed terms, rewards for punctual customers with large monthly orders (+15 days by
+    default), the high-value stable flag, each with its reason (`terms_review:` in the policy).
+
+    Exit codes: 0 written, 2 no completed run with a terms review.
+
+    Example: arsight report terms-review --out review.csv
+    """
+    from serving.batch.runs import find_runs
+    from serving.settings import get_serving_settings
+
+    _check_suffix(out)
+    settings = get_serving_settings()
+    directory = runs_dir or settings.resolve(settings.runs_dir)
+    runs = [r for r in find_runs(directory) if r.paths.terms_review.is_file()]
+    if not runs:
+        console.print(f"error: no nightly run with a terms review in {directory}", markup=False)
+        raise typer.Exit(2)
+    frame = pd.read_parquet(runs[-1].paths.terms_review)
+    write_report(frame, out)
+    kinds = frame["kind"].value_counts()
+    console.print(
+        f"run {runs[-1].as_of}: {kinds.get('cut', 0)} cuts, {kinds.get('reward', 0)} rewards "
+        f"-> {out}",
+        markup=False,
+    )
