@@ -52,7 +52,9 @@ def test_demo_runs_every_step_and_prints_the_curl_commands(
     ):
         assert step in result.output
     assert "promoted to champion: True (no champion yet" in result.output
-    assert result.output.count("curl -s http://127.0.0.1:8000/") == 3
+    assert result.output.count("curl -s http://127.0.0.1:8000/") == 4
+    assert "curl -s 'http://127.0.0.1:8000/v1/collections/actions?status=open'" in result.output
+    assert '"customer_id": "NEW-0001"' in result.output  # a new customer's first order
     assert (tmp_path / "store" / "online.parquet").is_file()
     assert (tmp_path / "models" / "mlflow.db").is_file()
     assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["2024-05-31", "2024-06-30"]
