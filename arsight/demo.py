@@ -264,6 +264,10 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> None:
     train_model(tables, frame, end, options, console)
     customer_id = str(tables.customers["customer_id"].iloc[0])
     score_portfolio(data_dir, as_of, settings, customer_id, console)
+    from arsight.demo_desk import credit_desk
+
+    console.print("Credit desk (the API, in process):", highlight=False)
+    credit_desk(settings, {"crm": keys.crm, "risk": keys.risk}, customer_id, console)
     console.rule("7. Serve")
     console.print(
         f"demo keys: risk={keys.risk}  crm={keys.crm}  collections={keys.collections}  "

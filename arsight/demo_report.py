@@ -54,11 +54,14 @@ def _reasons(value: object, top: int = 2) -> str:
 
 
 def examples_table(scores: pd.DataFrame, first_customer: str) -> Table:
-    """The first customer and the riskiest ones: tier, both probabilities, terms, reasons."""
+    """The first customer and the riskiest ones: tier, both probabilities, the points scorecard
+    beside them, terms, recommended credit limit, reasons."""
     scored = scores.loc[scores["scored"]].set_index("customer_id")
     ids = list(dict.fromkeys([first_customer, *_riskiest(scores)[:EXAMPLES]]))
     table = Table(title="A few customers, as the API answers about them")
-    for column in ("customer", "tier", "credit risk", "late next 30d", "terms", "why (credit)"):
+    columns = ("customer", "tier", "credit risk", "late next 30d", "scorecard", "terms",
+               "recommended limit", "why (credit)")  # fmt: skip
+    for column in columns:
         table.add_column(column, overflow="fold")
     for customer in ids:
         if customer not in scored.index:
@@ -72,7 +75,9 @@ def examples_table(scores: pd.DataFrame, first_customer: str) -> Table:
             str(row["risk_tier"]),
             f"{row['delinquency_probability']:.1%}",
             f"{row['overdue_probability']:.1%}",
+            f"{row['scorecard_points']:.0f} ({row['scorecard_band']})",
             terms,
+            f"{row['recommended_credit_limit']:,.0f}",
             _reasons(row["reasons_delinquency"]),
         )
     return table

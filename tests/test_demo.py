@@ -55,6 +55,13 @@ def test_demo_runs_every_step_and_prints_the_curl_commands(
     assert result.output.count("curl -s http://127.0.0.1:8000/") == 4
     assert "curl -s 'http://127.0.0.1:8000/v1/collections/actions?status=open'" in result.output
     assert '"customer_id": "NEW-0001"' in result.output  # a new customer's first order
+    assert (
+        "New customer NEW-0001, 10,000 on 30 days: approve_with_conditions; payment terms "
+        "shortened from 30 to 0 days (policy rule new_customers.first_order); 100% prepayment, "
+        "balance on delivery (policy rule new_customers.first_order)"
+    ) in result.output
+    assert ": refer; " in result.output
+    assert "approve_with_conditions by risk (long relationship)" in result.output
     assert (tmp_path / "store" / "online.parquet").is_file()
     assert (tmp_path / "models" / "mlflow.db").is_file()
     assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["2024-05-31", "2024-06-30"]
