@@ -33,19 +33,7 @@ def today(
 ) -> HTMLResponse:
     """The open actions of the latest planned day for one owner role."""
     role = owner_role if owner_role in OWNER_ROLES else "collections"
-    day = latest_date(audit.engine)
-    actions = [] if day is None else list_actions(audit.engine, day, role, "open")
-    return render(
-        request,
-        "today.html",
-        session=session,
-        day=day,
-        owner_role=role,
-        owner_roles=OWNER_ROLES,
-        actions=actions,
-        quick=QUICK_OUTCOMES,
-        errors=[],
-    )
+    return _page(request, session, audit, role)
 
 
 @router.post("/ui/today/actions/{action_id}/outcome")
@@ -60,27 +48,28 @@ def record(
     """Record the form's outcome on the action, then back to the owner role's list."""
     role = form.get("owner_role", "collections")
     if not csrf_matches(session.csrf, form.get("csrf")):
-        return _problem(request, session, audit, role, 403, "Invalid form token: reload the page.")
+        return _page(request, session, audit, role, 403, "Invalid form token: reload the page.")
     fields = {k: v for k, v in form.items() if k not in ("csrf", "owner_role") and v.strip()}
     try:
         body = OutcomeRequest.model_validate(fields, strict=False)  # form fields are text
         record_outcome(audit.engine, action_id, body, session.role, request_id)
     except ValidationError as exc:
         message = "; ".join(e["msg"] for e in exc.errors())
-        return _problem(request, session, audit, role, 422, message)
+        return _page(request, session, audit, role, 422, message)
     except ServingError as exc:
-        return _problem(request, session, audit, role, exc.status_code, str(exc))
+        return _page(request, session, audit, role, exc.status_code, str(exc))
     return RedirectResponse(f"/ui/today?owner_role={url_part(role)}", status_code=303)
 
 
-def _problem(
+def _page(
     request: Request,
     session: PageSession,
     audit: AuditDep,
     role: str,
-    status: int,
-    message: str,
+    status: int = 200,
+    message: str | None = None,
 ) -> HTMLResponse:
+    """The owner role's open actions of the latest planned day, with `message` if any."""
     day: date | None = latest_date(audit.engine)
     actions = [] if day is None else list_actions(audit.engine, day, role, "open")
     return render(
@@ -93,5 +82,5 @@ def _problem(
         owner_roles=OWNER_ROLES,
         actions=actions,
         quick=QUICK_OUTCOMES,
-        errors=[message],
+        errors=[message] if message else [],
     )

@@ -20,6 +20,15 @@ from serving.schemas import CustomerScore, DealRequest, DealResponse, Exposure, 
 from serving.snapshot import Served
 
 router = APIRouter(tags=["deals"])
+AUDITED_DEAL_FIELDS = {
+    "decision",
+    "conditions",
+    "rules_fired",
+    "recommended_terms",
+    "exposure",
+    "case_id",
+}
+"""The deal answer's fields every deal audit row keeps in its outputs."""
 
 
 def exposure(open_amount: float, amount: float, deal: DealAssessment) -> Exposure:
@@ -39,14 +48,7 @@ def deal_audit_row(
     """The audit row of a deal answer: the score's, with the decision and what it rests on."""
     extra = response.model_dump(
         mode="json",
-        include={
-            "decision",
-            "conditions",
-            "rules_fired",
-            "recommended_terms",
-            "exposure",
-            "case_id",
-        },
+        include=AUDITED_DEAL_FIELDS,
     )
     extra["requested_terms_days"] = body.payment_terms_days
     if response.new_customer is not None:
@@ -175,14 +177,7 @@ def prospect_audit_row(
     """The audit row of a new customer's deal: the decision and what it rests on, no score."""
     outputs = response.model_dump(
         mode="json",
-        include={
-            "decision",
-            "conditions",
-            "rules_fired",
-            "recommended_terms",
-            "exposure",
-            "case_id",
-        },
+        include=AUDITED_DEAL_FIELDS,
     )
     outputs |= {
         "requested_terms_days": body.payment_terms_days,

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import serving
+from tests.serving.test_batch_layout import _imports
 
 PACKAGE = Path(serving.__file__).parent
 FRONT = ("serving.routes", "serving.pages")
 TOP = {"app.py", "cli.py", "deps.py"}
 """The app, its command and the routes' dependencies: they compose the front and services."""
-
-
-def _imports(path: Path) -> set[str]:
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            found.add(node.module)
-        elif isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-    return found
 
 
 def test_services_never_import_routes_or_pages() -> None:
