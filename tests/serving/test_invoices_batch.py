@@ -20,6 +20,7 @@ from features.tables import Tables, data_end_of
 from models.bundle import ModelBundle
 from models.invoice_model import BUCKETS
 from serving.app import create_app
+from serving.audit import AuditLog
 from serving.batch.job import run_batch
 from serving.batch.types import BatchRequest, BatchResult
 from serving.batch.worklist import open_invoices
@@ -124,6 +125,13 @@ def test_api_answers_a_customers_open_invoices_for_crm_and_risk(
         unknown = client.get("/v1/customers/NOPE/invoices", headers=AUTH["risk"])
         assert unknown.status_code == 404
         spec = client.get("/openapi.json").json()
+    audit = AuditLog(invoice_settings.audit_url)
+    (row,) = [
+        r for r in audit.history(customer) if r["request_id"] == answer.headers["X-Request-ID"]
+    ]
+    audit.dispose()
+    assert (row["endpoint"], row["caller_role"]) == ("customers.invoices", "crm")
+    assert [i["invoice_id"] for i in row["outputs"]["invoices"]] == mine["invoice_id"].tolist()
     assert [i["invoice_id"] for i in body["invoices"]] == mine["invoice_id"].tolist()
     first, row = body["invoices"][0], mine.iloc[0]
     assert first["p_paid_on_time"] == pytest.approx(row["p_paid_on_time"], rel=1e-12)
