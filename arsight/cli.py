@@ -12,6 +12,7 @@ from features.cli import data_app, features_app
 from serving.batch.cli import alerts, score
 from serving.cli import serve
 from serving.notifications.cli import notify
+from serving.policy_cli import policy_app
 from training.cli import evaluate, train
 
 app = typer.Typer(
@@ -28,6 +29,7 @@ app = typer.Typer(
 app.add_typer(data_app, name="data")
 app.add_typer(features_app, name="features")
 app.add_typer(report_app, name="report")
+app.add_typer(policy_app, name="policy")
 app.command("train")(train)
 app.command("evaluate")(evaluate)
 app.command("score")(score)
