@@ -264,10 +264,11 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> None:
     train_model(tables, frame, end, options, console)
     customer_id = str(tables.customers["customer_id"].iloc[0])
     score_portfolio(data_dir, as_of, settings, customer_id, console)
-    from arsight.demo_desk import credit_desk
+    from arsight.demo_desk import credit_desk, policy_what_if
 
     console.print("Credit desk (the API, in process):", highlight=False)
     credit_desk(settings, {"crm": keys.crm, "risk": keys.risk}, customer_id, console)
+    policy_what_if(settings, tables, as_of, console)
     console.rule("7. Serve")
     console.print(
         f"demo keys: risk={keys.risk}  crm={keys.crm}  collections={keys.collections}  "

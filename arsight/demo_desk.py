@@ -2,16 +2,19 @@
 
 Run in-process against the real app (the same code `arsight serve` runs) before the demo
 serves: a new customer's first order, a deal the policy refers and the risk officer's decision
-on its case, each printed as the API answered it.
+on its case, each printed as the API answered it; then the last quarter's deals replayed under
+the policy and a stricter one (`serving.policy_backtest`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 from rich.console import Console
 from starlette.testclient import TestClient
 
+from features.tables import Tables
 from serving.app import create_app
 from serving.settings import ServingSettings
 
@@ -51,3 +54,24 @@ def _decided(deal: dict[str, Any]) -> str:
 
 def _say(console: Console, text: str) -> None:
     console.print(text, soft_wrap=True, highlight=False, markup=False)
+
+
+def policy_what_if(
+    settings: ServingSettings, tables: Tables, as_of: pd.Timestamp, console: Console
+) -> None:
+    """The last quarter's deals replayed under the policy and a stricter one (orange referred)."""
+    from serving.batch.champion import load_model
+    from serving.policy_backtest import policy_backtest
+    from serving.policy_cli import comparison_table
+
+    champion = load_model(settings)
+    policy = champion.policy
+    stricter = policy.model_copy(
+        update={"deals": policy.deals.model_copy(update={"refer_tiers": ["orange", "red"]})}
+    )
+    start = (as_of - pd.offsets.MonthEnd(3)).normalize()
+    comparison, _ = policy_backtest(
+        tables, champion.bundle, {"policy": policy, "orange referred": stricter}, start, as_of
+    )
+    model = f"{champion.ref.name} v{champion.ref.version}"
+    console.print(comparison_table(comparison, model))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 policy_app = typer.Typer(help="Risk policy tools: replay a policy over past deals.")
 
@@ -61,15 +64,13 @@ def backtest(
         console.print(f"error: {exc}", markup=False, soft_wrap=True)
         raise typer.Exit(int(exc.exit_code)) from exc
     comparison, deals = policy_backtest(tables, champion.bundle, policies, first, last)
-    console.print(_table(comparison, f"{champion.ref.name} v{champion.ref.version}"))
+    console.print(comparison_table(comparison, f"{champion.ref.name} v{champion.ref.version}"))
     if out is not None:
         deals.to_csv(out, index=False)
 
 
-def _table(comparison: object, model: str) -> Table:
-    import pandas as pd
-
-    assert isinstance(comparison, pd.DataFrame)
+def comparison_table(comparison: pd.DataFrame, model: str) -> Table:
+    """The policies side by side, one row per figure."""
     table = Table(
         title=f"Policies replayed on past deals (model {model}, the champion, for every month)"
     )

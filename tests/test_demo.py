@@ -62,6 +62,7 @@ def test_demo_runs_every_step_and_prints_the_curl_commands(
     ) in result.output
     assert ": refer; " in result.output
     assert "approve_with_conditions by risk (long relationship)" in result.output
+    assert "Policies replayed on past deals (model arsight v" in result.output
     assert (tmp_path / "store" / "online.parquet").is_file()
     assert (tmp_path / "models" / "mlflow.db").is_file()
     assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["2024-05-31", "2024-06-30"]
