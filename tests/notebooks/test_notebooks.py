@@ -138,7 +138,8 @@ def test_retrain_registers_a_challenger_and_compares_it_with_the_champion(
     note = output_text(retrained, "champion-note")
     assert note == "'champion recipe refitted on the same fold'"
     metrics = output_text(retrained, "metrics")
-    assert re.match(r"\s+challenger\s+champion\s+customer_prior_late_share\s+logistic", metrics)
+    header = r"\s+challenger\s+champion\s+customer_prior_late_share\s+points_scorecard\s+logistic"
+    assert re.match(header, metrics)
     verdict = output_text(retrained, "verdict")
     served = client.get_model_version_by_alias("arsight", "champion")
     if verdict.startswith("'promoted: "):
