@@ -49,7 +49,10 @@ def night(audit: AuditLog, base: pd.DataFrame, day: pd.Timestamp) -> tuple[float
     policy = load_policy()
     frame = base.assign(days_past_due=(day - base["due_date"]).dt.days)
     start = time.perf_counter()
-    result = generate_actions(audit.engine, policy.dunning, policy.version, frame, day.date())
+    ledger_open = frame["invoice_id"].tolist()
+    result = generate_actions(
+        audit.engine, policy.dunning, policy.version, frame, day.date(), ledger_open
+    )
     return time.perf_counter() - start, result.counts | {"open": len(result.actions)}
 
 

@@ -95,6 +95,13 @@ class ActionClosedError(ServingError):
     status_code = 409
 
 
+class OutcomeRejectedError(ServingError):
+    """The outcome does not fit the action or the policy (HTTP 422): a promise dated before
+    the collections day or beyond the policy's window, an escalation on a non-review action."""
+
+    status_code = 422
+
+
 class UnknownCaseError(ServingError):
     """No referral case has this id (HTTP 404)."""
 

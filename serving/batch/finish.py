@@ -18,7 +18,9 @@ from dataclasses import dataclass
 import pandas as pd
 import sqlalchemy as sa
 from mlflow.exceptions import MlflowException
+from sqlalchemy.engine import Engine
 
+from features.invoices import open_invoices_at
 from serving.audit import AuditLog
 from serving.batch.alerts import find_alerts, record_alerts
 from serving.batch.cash import cash_frames
@@ -33,7 +35,7 @@ from serving.batch.terms_review import terms_review
 from serving.batch.tracking import ScoringRunRecord, log_scoring_run, trained_as_of
 from serving.batch.types import BatchError, BatchResult, ExitCode
 from serving.batch.worklist import build_worklist, worklist_invoices
-from serving.collections.generate import ActionsOfDay, generate_actions
+from serving.collections.generate import ActionsOfDay, empty_actions, generate_actions
 from serving.notifications.push import push_events, queue_events, webhook_of
 
 
@@ -155,14 +157,7 @@ def record_in_audit(run: ScoringRun, frames: RunFrames) -> ActionsOfDay:
         audit = AuditLog(url)
         audit.migrate()
         record_alerts(audit.engine, frames.alerts, run.as_of.date(), run.champion.provenance())
-        policy = run.champion.policy
-        actions = generate_actions(
-            audit.engine,
-            policy.dunning,
-            policy.version,
-            ladder_input(run, frames),
-            run.as_of.date(),
-        )
+        actions = plan_collections(audit.engine, run, frames)
         if webhook_of(run.settings) is not None:
             queue_events(
                 audit.engine, frames.alerts, actions.actions, frames.judged, run.as_of.date()
@@ -171,6 +166,26 @@ def record_in_audit(run: ScoringRun, frames: RunFrames) -> ActionsOfDay:
     except sa.exc.SQLAlchemyError as exc:
         raise BatchError(f"audit database {url}: {exc}", ExitCode.UNAVAILABLE) from exc
     return actions
+
+
+def plan_collections(engine: Engine, run: ScoringRun, frames: RunFrames) -> ActionsOfDay:
+    """The day's collections actions, planned from the invoice predictions.
+
+    Without an invoice model there are no predictions to plan with, and the store is left as
+    it stands: no action is planned, and none is closed because its invoice went unpredicted.
+    """
+    if run.champion.bundle.invoice_model is None:
+        return ActionsOfDay(empty_actions(), {"new_actions": 0})
+    policy = run.champion.policy
+    ledger_open = open_invoices_at(run.tables, run.as_of)["invoice_id"]
+    return generate_actions(
+        engine,
+        policy.dunning,
+        policy.version,
+        ladder_input(run, frames),
+        run.as_of.date(),
+        ledger_open.astype("str").tolist(),
+    )
 
 
 def ladder_input(run: ScoringRun, frames: RunFrames) -> pd.DataFrame:

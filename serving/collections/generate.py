@@ -4,13 +4,19 @@
 date (`serving.collections.history`), ids are stable (`serving.collections.ladder.action_id`),
 existing rows are never inserted again, and superseding is a function of the day's plan. Run
 twice for the same date, it leaves the store and `actions.parquet` as one run did. Everything
-it writes for a date is one transaction.
+it reads and writes for a date is one transaction, taken under the actions lock
+(`serving.collections.store.lock_actions`), so an outcome recorded meanwhile is either read by
+the plan or refused as superseded.
+
+An invoice's history is retired only when the ledger shows it no longer open at the date, not
+when it is missing from the day's predictions (a customer left unscored keeps its ladder), and
+comes back if the ledger shows it open again (a reversed payment, a rerun of an earlier date).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -21,7 +27,7 @@ from sqlalchemy.engine import Connection, Engine
 from serving.collections.history import invoice_history, read_history
 from serving.collections.ladder import late_over_30, plan_actions
 from serving.collections.ladder_policy import Ladder
-from serving.collections.store import collection_actions
+from serving.collections.store import collection_actions, lock_actions
 
 ACTIONS_FILE_COLUMNS: tuple[str, ...] = (
     "action_id",
@@ -42,7 +48,8 @@ ACTIONS_FILE_COLUMNS: tuple[str, ...] = (
     "planned_on",
 )
 """The columns of `actions.parquet`: every action open at the date, with today's figures
-(days past due, open amount and the model's prediction as of the date, not as planned)."""
+(days past due, open amount and the model's prediction as of the date, not as planned; NaN for
+an invoice the ledger shows open that went unpredicted today)."""
 BATCH = 500
 """Ids per IN (...) list: well below SQLite's and PostgreSQL's parameter limits."""
 
@@ -61,6 +68,7 @@ def generate_actions(
     policy_version: str,
     invoices: pd.DataFrame,
     as_of: date,
+    ledger_open: Collection[str],
 ) -> ActionsOfDay:
     """Plan `as_of`, write the plan, and return the actions open at `as_of`.
 
@@ -68,17 +76,22 @@ def generate_actions(
         engine: the audit database, migrated.
         ladder: the policy's dunning ladder.
         policy_version: written on every new action.
-        invoices: every invoice open at `as_of` with its prediction (`invoices.parquet` rows),
-            its customer's `risk_tier` and the ledger's `disputed` flag.
+        invoices: the invoices open at `as_of` with a prediction (`invoices.parquet` rows),
+            their customer's `risk_tier` and the ledger's `disputed` flag.
         as_of: the date planned.
+        ledger_open: the ids of every invoice the ledger shows open at `as_of`, predicted or
+            not: only invoices outside it have their actions closed.
     """
-    actions, outcomes = read_history(engine, as_of)
-    history = invoice_history(
-        invoices["invoice_id"], actions, outcomes, as_of, ladder.paid_hold_days
-    )
-    planned, counts = plan_actions(ladder, invoices.join(history), as_of)
+    open_ids = {str(i) for i in ledger_open}
     with engine.begin() as connection:
-        _close_finished(connection, set(invoices["invoice_id"].astype("str")), as_of)
+        lock_actions(connection)
+        _reopen(connection, open_ids, as_of)
+        _close_finished(connection, open_ids, as_of)
+        actions, outcomes = read_history(connection, as_of)
+        history = invoice_history(
+            invoices["invoice_id"], actions, outcomes, as_of, ladder.paid_hold_days
+        )
+        planned, counts = plan_actions(ladder, invoices.join(history), as_of)
         _supersede(connection, planned, as_of)
         counts["new_actions"] = _insert_new(connection, planned, policy_version)
     return ActionsOfDay(open_actions(engine, invoices, as_of), counts)
@@ -89,8 +102,21 @@ def _chunks(values: Sequence[str]) -> Iterator[list[str]]:
         yield list(values[start : start + BATCH])
 
 
+def _reopen(connection: Connection, open_ids: set[str], as_of: date) -> None:
+    """Retired invoices the ledger shows open again get their history back (by the open ids,
+    on the invoice_id index: the retired history is never scanned)."""
+    table = collection_actions.c
+    for ids in _chunks(sorted(open_ids)):
+        connection.execute(
+            collection_actions.update()
+            .where(table.invoice_id.in_(ids), table.invoice_open.is_(False), table.as_of < as_of)
+            .values(invoice_open=True)
+        )
+
+
 def _close_finished(connection: Connection, open_ids: set[str], as_of: date) -> None:
-    """Invoices no longer open: their open actions are superseded, their history retired."""
+    """Invoices the ledger shows no longer open: their open actions are superseded, their
+    history retired."""
     table = collection_actions.c
     known = connection.execute(
         sa.select(table.invoice_id).distinct().where(table.invoice_open.is_(True))
@@ -194,9 +220,11 @@ def actions_file(stored: pd.DataFrame, invoices: pd.DataFrame, as_of: date) -> p
         due_date=pd.to_datetime(stored["due_date"]),
         planned_on=pd.to_datetime(stored["planned_on"]),
         days_past_due=(pd.Timestamp(as_of) - pd.to_datetime(stored["due_date"])).dt.days,
-        open_amount=ids.map(today["open_amount"]).astype("float64"),
-        predicted_payment_date=pd.to_datetime(ids.map(today["predicted_payment_date"])),
-        p_late_over_30=ids.map(late_over_30(today)).astype("float64"),
+        open_amount=today["open_amount"].astype("float64").reindex(ids).to_numpy(),
+        predicted_payment_date=pd.to_datetime(
+            today["predicted_payment_date"].reindex(ids).to_numpy()
+        ),
+        p_late_over_30=late_over_30(today).astype("float64").reindex(ids).to_numpy(),
         rules_fired=stored["rules_fired"].map(json.dumps),
     )
     order = ["owner_role", "stage", "action_id"]

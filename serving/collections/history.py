@@ -6,6 +6,7 @@ the date count, so replanning a day (a rerun) sees what the first planning saw.
 
 The outcome rules (docs/collections.md "Outcomes"):
 - a dispute raised holds the invoice until a later outcome resolves it (`dispute_resolved`);
+- `escalate` recorded on a review action is the person's agreement: that stage goes out;
 - the latest promise to pay or reported payment holds the invoice while no action was planned
   after it: a promise until its date (after it, with the invoice still open, the promise is
   broken and the ladder moves to the next stage), a reported payment for `paid_hold_days`.
@@ -18,7 +19,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection
 
 from serving.collections.store import collection_actions, collection_outcomes
 
@@ -26,8 +27,11 @@ DISPUTE_EVENTS = ("dispute_raised", "dispute_resolved")
 HOLDING_EVENTS = ("promise_to_pay", "paid")
 
 
-def read_history(engine: Engine, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Actions planned before `as_of` for invoices still open, and their outcomes."""
+def read_history(connection: Connection, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Actions planned before `as_of` for invoices still open, and their outcomes.
+
+    Read on the planning's own connection, after `serving.collections.store.lock_actions`, so
+    no outcome lands between this read and the plan written from it."""
     actions = collection_actions.c
     keep = sa.and_(actions.invoice_open.is_(True), actions.as_of < as_of)
     action_query = sa.select(
@@ -41,13 +45,13 @@ def read_history(engine: Engine, as_of: date) -> tuple[pd.DataFrame, pd.DataFram
             outcomes.outcome,
             outcomes.promise_date,
             outcomes.business_date,
+            actions.stage_index,
         )
         .join(collection_actions, collection_actions.c.action_id == outcomes.action_id)
         .where(keep)
     )
-    with engine.connect() as connection:
-        planned = pd.DataFrame(connection.execute(action_query).mappings().all())
-        recorded = pd.DataFrame(connection.execute(outcome_query).mappings().all())
+    planned = pd.DataFrame(connection.execute(action_query).mappings().all())
+    recorded = pd.DataFrame(connection.execute(outcome_query).mappings().all())
     return _typed_actions(planned), _typed_outcomes(recorded)
 
 
@@ -61,10 +65,11 @@ def _typed_actions(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _typed_outcomes(frame: pd.DataFrame) -> pd.DataFrame:
-    columns = ["id", "invoice_id", "outcome", "promise_date", "business_date"]
+    columns = ["id", "invoice_id", "outcome", "promise_date", "business_date", "stage_index"]
     if frame.empty:
         frame = pd.DataFrame(columns=columns)
-    return frame.astype({"id": "int64", "invoice_id": "str", "outcome": "str"}).assign(
+    types = {"id": "int64", "invoice_id": "str", "outcome": "str", "stage_index": "int64"}
+    return frame.astype(types).assign(
         promise_date=pd.to_datetime(frame["promise_date"]),
         business_date=pd.to_datetime(frame["business_date"]),
     )
@@ -85,6 +90,7 @@ def invoice_history(
         {
             "last_stage": real.reindex(ids).fillna(-1).astype("int64").to_numpy(),
             "last_review": review.reindex(ids).fillna(-1).astype("int64").to_numpy(),
+            "agreed_stage": _agreed_stage(ids, outcomes),
         },
         index=ids,
     )
@@ -93,6 +99,12 @@ def invoice_history(
     history["broken_promise"] = broken
     history["promise_date"] = promised
     return history.set_axis(invoice_ids.index)
+
+
+def _agreed_stage(ids: pd.Index, outcomes: pd.DataFrame) -> np.ndarray:
+    """Per invoice, the highest stage a reviewer agreed to escalate to; -1 none."""
+    agreed = outcomes[outcomes["outcome"] == "escalate"].groupby("invoice_id")["stage_index"]
+    return agreed.max().reindex(ids).fillna(-1).astype("int64").to_numpy()
 
 
 def _holds(

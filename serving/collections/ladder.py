@@ -47,8 +47,15 @@ ACTION_COLUMNS: tuple[str, ...] = (
     "rules_fired",
 )
 """An action as planned; the store adds status, closed_on and closed_reason."""
-HISTORY_COLUMNS = ("last_stage", "last_review", "hold", "broken_promise", "promise_date")
-"""Per invoice, from `serving.collections.history` (-1, -1, "", False, NaT: no history)."""
+HISTORY_COLUMNS = (
+    "last_stage",
+    "last_review",
+    "agreed_stage",
+    "hold",
+    "broken_promise",
+    "promise_date",
+)
+"""Per invoice, from `serving.collections.history` (-1, -1, -1, "", False, NaT: no history)."""
 
 
 def action_id(invoice_id: str, stage: str) -> str:
@@ -83,8 +90,12 @@ def reached_stages(ladder: Ladder, invoices: pd.DataFrame) -> np.ndarray:
 
 def target_stages(ladder: Ladder, invoices: pd.DataFrame, reached: np.ndarray) -> np.ndarray:
     """The stage each invoice should be at: the highest reached, or the next after a broken
-    promise (capped at the last stage); -1 before the first stage."""
-    after_promise = np.minimum(invoices["last_stage"].to_numpy() + 1, len(ladder.stages) - 1)
+    promise (capped at the last stage); -1 before the first stage.
+
+    The next after a promise counts from the latest stage the invoice had, sent or reviewed: a
+    promise made to the reviewer of a stage that was held back moves the ladder past it."""
+    had = np.maximum(invoices["last_stage"].to_numpy(), invoices["last_review"].to_numpy())
+    after_promise = np.minimum(had + 1, len(ladder.stages) - 1)
     broken = invoices["broken_promise"].to_numpy(bool)
     return np.where(broken, np.maximum(reached, after_promise), reached)
 
@@ -116,7 +127,8 @@ def plan_actions(
     counts = {f"held_{kind}": int((held == kind).sum()) for kind in ("dispute", "promise", "paid")}
     frame = frame[(held == "") & (frame["target"] >= 0)]
     frame = frame.assign(needs=_needs_agreement(ladder, frame), p_beyond=_beyond(ladder, frame))
-    review = frame["needs"] & ~_agreed(ladder, frame)
+    by_person = frame["agreed_stage"].to_numpy() >= frame["target"].to_numpy()
+    review = frame["needs"] & ~(_agreed(ladder, frame) | by_person)
     fresh = np.where(
         review, frame["target"] > frame["last_review"], frame["target"] > frame["last_stage"]
     )
@@ -220,6 +232,8 @@ def rules_fired(ladder: Ladder, row: Mapping[str, Any], review: bool) -> list[st
         reliable = row["risk_tier"] in ladder.reliable_tiers
         rules.append("tier_not_reliable" if not reliable else "expected_late")
     if stage.needs_agreement and not review:
+        if row["agreed_stage"] >= row["target"]:
+            rules.append("reviewer_agrees")
         if row["risk_tier"] in ladder.escalate_tiers:
             rules.append("tier_agrees")
         if row["p_beyond"] >= ladder.escalate_probability:
@@ -241,6 +255,7 @@ def reason_text(ladder: Ladder, rules: list[str], row: Mapping[str, Any]) -> str
         "broken_promise": f"promise to pay by {_iso(row['promise_date'])} broken",
         "expected_late": f"model gives {row['p_paid_on_time']:.0%} of paying on time",
         "tier_not_reliable": f"customer is {row['risk_tier']}",
+        "reviewer_agrees": "a reviewer agreed to escalate",
         "tier_agrees": f"customer is {row['risk_tier']}",
         "model_agrees": f"model gives {row['p_beyond']:.0%} of paying {beyond}+ days late",
         "disputed_invoice": "the invoice is disputed",

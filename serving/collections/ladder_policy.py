@@ -14,7 +14,8 @@ before it). Three rules let the model and the tier decide what the calendar alon
   stage). The bound grows with the stage: at 30 days past due an invoice is certainly more
   than 30 days late, so legal action asks whether it will be more than 60 days late;
 - outcomes hold the ladder: a promise to pay until its date (broken: the next stage at once),
-  a dispute until it is resolved, a reported payment for `paid_hold_days`.
+  a dispute until it is resolved, a reported payment for `paid_hold_days`; `escalate` on a
+  review action is the person's agreement, and the held-back stage goes out the next night.
 """
 
 from __future__ import annotations
@@ -70,6 +71,9 @@ class Ladder(_Strict):
     escalate_tiers: list[TierName]
     escalate_probability: float = Field(gt=0.0, le=1.0)
     paid_hold_days: int = Field(ge=0)
+    max_promise_days: int = Field(ge=1)
+    """A promise to pay is dated from the collections day to this many days after it; a
+    later date is a payment plan, agreed outside the ladder."""
 
     @model_validator(mode="after")
     def _check(self) -> Ladder:

@@ -8,30 +8,42 @@ outcome belongs to, which the next night's planning compares promises and paymen
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from serving.collections.ladder_policy import Ladder
 from serving.collections.records import KEEPS_OPEN, ActionRecord, OutcomeRecord, OutcomeRequest
-from serving.collections.store import collection_actions, collection_outcomes
-from serving.errors import ActionClosedError, UnknownActionError
+from serving.collections.store import collection_actions, collection_outcomes, lock_actions
+from serving.errors import ActionClosedError, OutcomeRejectedError, UnknownActionError
 
 OUTCOME_FIELDS = tuple(OutcomeRecord.model_fields)
 
 
 def record_outcome(
-    engine: Engine, action_id: str, request: OutcomeRequest, caller_role: str, request_id: str
+    engine: Engine,
+    action_id: str,
+    request: OutcomeRequest,
+    caller_role: str,
+    request_id: str,
+    ladder: Ladder,
 ) -> ActionRecord:
     """Append the outcome and close the action; the action as it now stands.
+
+    One transaction that first takes the actions lock (`lock_actions`), so an outcome and the
+    nightly planning never interleave: either the planning reads the outcome, or the outcome
+    finds the action superseded and says so.
 
     Raises:
         UnknownActionError: no action has this id (404).
         ActionClosedError: the action was superseded (409): the invoice has a newer action.
+        OutcomeRejectedError: the outcome does not fit the action or the policy (422).
     """
     with engine.begin() as connection:
+        lock_actions(connection)
         action = _action_row(connection, action_id)
         if action["status"] == "superseded":
             raise ActionClosedError(
@@ -39,6 +51,13 @@ def record_outcome(
                 f"({action['closed_reason']}); record the outcome on the invoice's open action"
             )
         day = _business_date(connection)
+        check_outcome(request, action, day, ladder)
+        if request.outcome not in KEEPS_OPEN and action["status"] == "open":
+            connection.execute(
+                collection_actions.update()
+                .where(collection_actions.c.action_id == action_id)
+                .values(status="done", closed_on=day, closed_reason=request.outcome)
+            )
         connection.execute(
             collection_outcomes.insert(),
             {
@@ -52,13 +71,33 @@ def record_outcome(
                 "recorded_at": datetime.now(UTC),
             },
         )
-        if request.outcome not in KEEPS_OPEN and action["status"] == "open":
-            connection.execute(
-                collection_actions.update()
-                .where(collection_actions.c.action_id == action_id)
-                .values(status="done", closed_on=day, closed_reason=request.outcome)
-            )
     return get_action(engine, action_id)
+
+
+def check_outcome(
+    request: OutcomeRequest, action: Mapping[str, Any], day: date, ladder: Ladder
+) -> None:
+    """OutcomeRejectedError unless the outcome fits the action and the policy at `day`."""
+    if request.outcome == "escalate" and not action["review"]:
+        raise OutcomeRejectedError(
+            f"escalate is recorded on a review action; action {action['action_id']} is stage "
+            f"{action['stage']}, which goes out without review"
+        )
+    promised = request.promise_date
+    if request.outcome != "promise_to_pay" or promised is None:
+        return
+    if promised < day:
+        raise OutcomeRejectedError(
+            f"promise_date {promised.isoformat()} is before the collections day "
+            f"{day.isoformat()}"
+        )
+    latest = day + timedelta(days=ladder.max_promise_days)
+    if promised > latest:
+        raise OutcomeRejectedError(
+            f"promise_date {promised.isoformat()} is after {latest.isoformat()}, "
+            f"{ladder.max_promise_days} days from the collections day (dunning."
+            "max_promise_days): agree a payment plan instead"
+        )
 
 
 def _action_row(connection: Connection, action_id: str) -> dict[str, Any]:

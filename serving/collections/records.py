@@ -2,30 +2,30 @@
 
 `ActionRecord` is one row of the `collection_actions` table as the API and the pages show it;
 `OutcomeRequest` is what a collector records on an action (contacted, promise to pay with date
-and amount, dispute raised with a reason, dispute resolved, paid, no answer). Its rules say
+and amount, dispute raised with a reason, dispute resolved, paid, no answer, and on a review
+action `escalate`: the person agrees that the held-back stage goes out). Its rules say
 which fields each outcome needs, so a promise without a date is a 422 naming the field.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field, model_validator
 
 from serving.response import Response
 
 Outcome = Literal[
-    "contacted", "promise_to_pay", "dispute_raised", "dispute_resolved", "paid", "no_answer"
-]
-OUTCOMES: tuple[str, ...] = (
     "contacted",
     "promise_to_pay",
     "dispute_raised",
     "dispute_resolved",
     "paid",
     "no_answer",
-)
+    "escalate",
+]
+OUTCOMES: tuple[str, ...] = get_args(Outcome)
 Status = Literal["open", "done", "superseded"]
 KEEPS_OPEN = ("no_answer",)
 """Outcomes after which the action stays open (try again); every other one closes it."""

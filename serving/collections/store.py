@@ -64,3 +64,22 @@ collection_outcomes = sa.Table(
     sa.Column("request_id", sa.String(64), nullable=False),
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+
+def lock_actions(connection: sa.Connection) -> None:
+    """Serialise writers of the actions table for the rest of `connection`'s transaction.
+
+    The nightly planning and an outcome recorded at the same moment must not interleave: the
+    planning would supersede an action whose promise it never read, or the outcome would close
+    an action the planning just replaced. Taken first in each writing transaction, before any
+    read: PostgreSQL's SHARE ROW EXCLUSIVE conflicts with itself and with plain updates but
+    lets readers (the pages, the API's lists) through; on SQLite a write statement takes the
+    database's single writer lock (WAL readers go on), waiting out the busy timeout.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("LOCK TABLE collection_actions IN SHARE ROW EXCLUSIVE MODE"))
+    else:
+        no_rows = sa.false()
+        connection.execute(
+            collection_actions.update().where(no_rows).values(status=collection_actions.c.status)
+        )

@@ -15,7 +15,8 @@ def notify(
 
     The nightly job queues and pushes them itself; run this after a receiver outage, with
     --requeue-dead to retry what the job gave up on. Needs ARSIGHT_WEBHOOK_URL and
-    ARSIGHT_WEBHOOK_SECRET. Exit codes: 0 all delivered, 1 some are dead, 2 no webhook set.
+    ARSIGHT_WEBHOOK_SECRET. Exit codes: 0 all delivered, 1 some are dead (the receiver
+    refused them), 2 no webhook set, 3 the receiver could not be reached (they stay pending).
 
     Example: ARSIGHT_WEBHOOK_URL=https://crm.example/hooks/arsight arsight notify --requeue-dead
     """
@@ -36,5 +37,10 @@ def notify(
         audit.dispose()
     report = push_events(settings)
     assert report is not None
-    console.print(f"{report.delivered} events delivered, {report.dead} dead", markup=False)
-    raise typer.Exit(1 if report.dead else 0)
+    console.print(
+        f"{report.delivered} events delivered, {report.dead} dead, {report.pending} pending",
+        markup=False,
+    )
+    for error in report.errors[-3:]:
+        console.print(f"  {error}", markup=False)
+    raise typer.Exit(3 if report.pending else 1 if report.dead else 0)

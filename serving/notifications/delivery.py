@@ -5,8 +5,11 @@ data}, ...]}` with `X-Arsight-Signature: sha256=<hex>`, the HMAC-SHA256 of the e
 bytes under the shared secret (the receiver recomputes it to know the body came from us,
 unaltered), and `X-Arsight-Delivery`, an id of the attempt. A 2xx marks the batch delivered.
 A timeout, a connection error, a 5xx or a 429 is retried after `backoff * 2**k` seconds, up to
-`attempts` times; any other 4xx is not (the receiver refuses the body; resending cannot help).
-A batch that still failed is marked dead and written to the dead letters with the last error.
+`attempts` times; a batch that still failed stays pending (the receiver is down, not wrong:
+the next pass or `arsight notify` sends it) and the pass stops there, since every later batch
+would fail the same way and in order. Any other 4xx is not retried (the receiver refuses the
+body; resending cannot help): the batch is marked dead and written to the dead letters with
+the error, and the pass goes on with the next batch.
 
 Delivery is at least once: a receiver that answered 2xx after we gave up waiting gets the
 batch again, so receivers deduplicate on `event_id` (the idempotency key, stable across
@@ -25,7 +28,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import sqlalchemy as sa
@@ -55,6 +58,8 @@ class DeliveryReport:
 
     delivered: int = 0
     dead: int = 0
+    pending: int = 0
+    """Events left pending because the receiver could not be reached (0 when it answered)."""
     requests: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -84,20 +89,25 @@ def deliver_pending(
     client: httpx.Client | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> DeliveryReport:
-    """Send every pending event, oldest first, in batches; mark each delivered or dead."""
+    """Send every pending event, oldest first, in batches; mark each delivered or dead, or
+    stop at the first batch the receiver could not take (it stays pending)."""
     report = DeliveryReport()
     owned = client is None
     client = client or httpx.Client(timeout=hook.timeout_seconds)
     try:
         while rows := _pending(engine, hook.batch_size):
-            ok, tries, error = _post(client, hook, body_of(rows), sleep)
+            answer, tries, error = _post(client, hook, body_of(rows), sleep)
             report.requests += tries
-            _mark(engine, rows, ok, tries, error)
-            if ok:
+            _mark(engine, rows, answer, tries, error)
+            if answer == "delivered":
                 report.delivered += len(rows)
-            else:
+                continue
+            report.errors.append(error)
+            if answer == "refused":
                 report.dead += len(rows)
-                report.errors.append(error)
+                continue
+            report.pending = _count_pending(engine)
+            break
     finally:
         if owned:
             client.close()
@@ -111,10 +121,20 @@ def _pending(engine: Engine, limit: int) -> list[dict[str, Any]]:
         return [dict(r) for r in connection.execute(query).mappings()]
 
 
+def _count_pending(engine: Engine) -> int:
+    table = notification_outbox
+    query = sa.select(sa.func.count()).select_from(table).where(table.c.status == "pending")
+    with engine.connect() as connection:
+        return int(connection.execute(query).scalar_one())
+
+
+Answer = Literal["delivered", "refused", "unreachable"]
+
+
 def _post(
     client: httpx.Client, hook: Webhook, body: bytes, sleep: Callable[[float], None]
-) -> tuple[bool, int, str]:
-    """(delivered, requests made, last error) for one batch, with the retry rules."""
+) -> tuple[Answer, int, str]:
+    """(what came of it, requests made, last error) for one batch, with the retry rules."""
     error = ""
     for attempt in range(hook.attempts):
         if attempt:
@@ -130,21 +150,25 @@ def _post(
             error = f"{type(exc).__name__}: {exc}"
             continue
         if response.is_success:
-            return True, attempt + 1, ""
+            return "delivered", attempt + 1, ""
         error = f"HTTP {response.status_code}: {response.text[:200]}"
         if response.status_code < 500 and response.status_code != 429:
-            return False, attempt + 1, error
-    return False, hook.attempts, error
+            return "refused", attempt + 1, error
+    return "unreachable", hook.attempts, error
 
 
-def _mark(engine: Engine, rows: list[dict[str, Any]], ok: bool, tries: int, error: str) -> None:
+def _mark(
+    engine: Engine, rows: list[dict[str, Any]], answer: Answer, tries: int, error: str
+) -> None:
     ids = [r["id"] for r in rows]
     now = datetime.now(UTC)
     table = notification_outbox
     with engine.begin() as connection:
         values: dict[str, object] = {"attempts": table.c.attempts + tries}
-        if ok:
+        if answer == "delivered":
             values |= {"status": "delivered", "delivered_at": now, "last_error": None}
+        elif answer == "unreachable":
+            values |= {"last_error": error}
         else:
             values |= {"status": "dead", "last_error": error}
             connection.execute(
@@ -161,9 +185,8 @@ def _mark(engine: Engine, rows: list[dict[str, Any]], ok: bool, tries: int, erro
                 ],
             )
         connection.execute(table.update().where(table.c.id.in_(ids)).values(**values))
-    logger.info(
-        "webhook: %d events %s after %d requests", len(rows), "sent" if ok else "dead", tries
-    )
+    said = {"delivered": "sent", "refused": "dead", "unreachable": "left pending"}[answer]
+    logger.info("webhook: %d events %s after %d requests", len(rows), said, tries)
 
 
 def requeue_dead(engine: Engine) -> int:

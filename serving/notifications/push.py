@@ -74,6 +74,9 @@ def push_events(settings: ServingSettings) -> DeliveryReport | None:
         return DeliveryReport(errors=[f"audit database: {exc}"])
     finally:
         audit.dispose()
-    if report.dead:
-        logger.warning("webhook %s: %d events dead: %s", hook.url, report.dead, report.errors[-1])
+    if report.dead or report.pending:
+        logger.warning(
+            "webhook %s: %d events dead, %d left pending: %s",
+            hook.url, report.dead, report.pending, report.errors[-1],
+        )  # fmt: skip
     return report

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from serving.collections.ladder_policy import OWNER_ROLES
 from serving.collections.outcomes import latest_date, list_actions, record_outcome
 from serving.collections.records import OutcomeRequest
-from serving.deps import AuditDep, RequestIdDep
+from serving.deps import AuditDep, RequestIdDep, ServedDep
 from serving.errors import ServingError
 from serving.pages.rendering import render, url_part
 from serving.pages.session import PageSession, csrf_matches
@@ -43,6 +43,7 @@ def record(
     session: SessionDep,
     form: FormDep,
     audit: AuditDep,
+    served: ServedDep,
     request_id: RequestIdDep,
 ) -> Response:
     """Record the form's outcome on the action, then back to the owner role's list."""
@@ -52,7 +53,8 @@ def record(
     fields = {k: v for k, v in form.items() if k not in ("csrf", "owner_role") and v.strip()}
     try:
         body = OutcomeRequest.model_validate(fields, strict=False)  # form fields are text
-        record_outcome(audit.engine, action_id, body, session.role, request_id)
+        ladder = served.policy.dunning
+        record_outcome(audit.engine, action_id, body, session.role, request_id, ladder)
     except ValidationError as exc:
         message = "; ".join(e["msg"] for e in exc.errors())
         return _page(request, session, audit, role, 422, message)

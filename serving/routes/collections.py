@@ -15,7 +15,7 @@ from fastapi import APIRouter, Path, Query
 from serving.collections.ladder_policy import OwnerRole
 from serving.collections.outcomes import get_action, latest_date, list_actions, record_outcome
 from serving.collections.records import ActionList, ActionRecord, OutcomeRequest, Status
-from serving.deps import AuditDep, CollectionsCaller, RequestIdDep
+from serving.deps import AuditDep, CollectionsCaller, RequestIdDep, ServedDep
 from serving.routes.errors import ACTION_RESPONSES
 
 router = APIRouter(tags=["collections"])
@@ -51,13 +51,18 @@ def action(caller: CollectionsCaller, audit: AuditDep, action_id: ActionId) -> A
 def outcome(
     caller: CollectionsCaller,
     audit: AuditDep,
+    served: ServedDep,
     request_id: RequestIdDep,
     action_id: ActionId,
     body: OutcomeRequest,
 ) -> ActionRecord:
     """Record what came of an action: `contacted`, `promise_to_pay` (`promise_date` and
     `promise_amount` required), `dispute_raised` (`dispute_reason` required),
-    `dispute_resolved`, `paid` or `no_answer` (the action stays open). The ladder reads it
-    the next night: a promise holds the invoice until its date and, broken, moves it to the
-    next stage; a dispute holds it until resolved. 404 unknown action, 409 superseded."""
-    return record_outcome(audit.engine, action_id, body, caller, request_id)
+    `dispute_resolved`, `paid`, `no_answer` (the action stays open) or, on a review action,
+    `escalate` (the held-back stage goes out). The ladder reads it the next night: a promise
+    holds the invoice until its date and, broken, moves it to the next stage; a dispute holds
+    it until resolved. 404 unknown action, 409 superseded, 422 a promise dated before the
+    collections day or more than the policy's `dunning.max_promise_days` after it, or
+    `escalate` on an action that is not a review."""
+    ladder = served.policy.dunning
+    return record_outcome(audit.engine, action_id, body, caller, request_id, ladder)

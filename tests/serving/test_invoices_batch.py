@@ -7,6 +7,7 @@ in a registry of its own, so the other serving tests keep their champion.
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from serving.audit import AuditLog
 from serving.batch.job import run_batch
 from serving.batch.types import BatchRequest, BatchResult
 from serving.batch.worklist import open_invoices
+from serving.collections.outcomes import list_actions
 from serving.invoices import INVOICE_COLUMNS, predict_invoices
 from serving.settings import ServingSettings
 from tests.serving.batch_fixtures import world_dir_fixture  # noqa: F401
@@ -145,3 +147,27 @@ def test_api_answers_a_customers_open_invoices_for_crm_and_risk(
 
 def data_end_of_run(run: BatchResult) -> str:
     return str(pd.read_parquet(run.paths.scores)["as_of"].iloc[0].date())
+
+
+def test_a_champion_without_an_invoice_model_leaves_the_ladder_as_it_stands(
+    run: BatchResult,
+    invoice_settings: ServingSettings,
+    tiny_bundle: ModelBundle,
+    world_dir: Path,
+    world: Tables,
+    tmp_path: Path,
+) -> None:
+    audit_copy = tmp_path / "audit.db"
+    shutil.copyfile(invoice_settings.audit_url.removeprefix("sqlite:///"), audit_copy)
+    url = f"sqlite:///{audit_copy}"
+    before = [a.model_dump() for a in list_actions(AuditLog(url).engine)]
+    assert any(a["status"] == "open" for a in before)
+    registry = Registry.create(tmp_path, replace(tiny_bundle, invoice_model=None))
+    settings = make_settings(tmp_path, tmp_path / "store" / "online.parquet", registry)
+    settings = settings.model_copy(update={"audit_db_url": url})
+    next_day = (data_end_of(world).normalize() + pd.Timedelta(days=1)).date()
+    out = tmp_path / "runs" / "scores.parquet"
+    result = run_batch(BatchRequest(world_dir, next_day, out, track=False), settings)
+    assert pd.read_parquet(result.paths.actions).empty
+    after = [a.model_dump() for a in list_actions(AuditLog(url).engine)]
+    assert after == before

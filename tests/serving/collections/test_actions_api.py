@@ -56,9 +56,10 @@ def test_an_outcome_is_recorded_with_the_caller_and_closes_the_action(
     )
     assert answer.status_code == 200
     assert answer.json()["status"] == "open"
+    by = (two_runs.second_as_of + pd.Timedelta(days=30)).date().isoformat()
     answer = client.post(
         f"/v1/collections/actions/{action_id}/outcome",
-        json={"outcome": "promise_to_pay", "promise_date": "2030-01-31", "promise_amount": 100.0},
+        json={"outcome": "promise_to_pay", "promise_date": by, "promise_amount": 100.0},
         headers=AUTH["risk"],
     )
     body = answer.json()
@@ -102,3 +103,47 @@ def test_outcome_errors_name_the_action_or_the_field(client: TestClient, two_run
         headers=AUTH["crm"],
     )
     assert crm.status_code == 403
+
+
+def test_a_promise_outside_the_window_and_a_stray_escalation_are_refused(
+    client: TestClient, two_runs: TwoRuns
+) -> None:
+    written = pd.read_parquet(two_runs.second.paths.actions)
+    sent = str(written.loc[~written["stage"].str.startswith("review_"), "action_id"].iloc[0])
+    day = two_runs.second_as_of
+    answers = {
+        when: client.post(
+            f"/v1/collections/actions/{sent}/outcome",
+            json={
+                "outcome": "promise_to_pay",
+                "promise_date": (day + pd.Timedelta(days=when)).date().isoformat(),
+                "promise_amount": 100.0,
+            },
+            headers=AUTH["collections"],
+        )
+        for when in (-1, 31)
+    }
+    iso = day.date().isoformat()
+    assert (answers[-1].status_code, answers[-1].json()["detail"]) == (
+        422,
+        f"promise_date {(day - pd.Timedelta(days=1)).date()} is before the collections day {iso}",
+    )
+    assert (answers[31].status_code, answers[31].json()["detail"]) == (
+        422,
+        f"promise_date {(day + pd.Timedelta(days=31)).date()} is after "
+        f"{(day + pd.Timedelta(days=30)).date()}, 30 days from the collections day "
+        "(dunning.max_promise_days): agree a payment plan instead",
+    )
+    stage = written.set_index("action_id").loc[sent, "stage"]
+    escalate = client.post(
+        f"/v1/collections/actions/{sent}/outcome",
+        json={"outcome": "escalate"},
+        headers=AUTH["collections"],
+    )
+    assert (escalate.status_code, escalate.json()["detail"]) == (
+        422,
+        f"escalate is recorded on a review action; action {sent} is stage {stage}, "
+        "which goes out without review",
+    )
+    after = client.get(f"/v1/collections/actions/{sent}", headers=AUTH["risk"]).json()
+    assert (after["status"], after["outcomes"]) == ("open", [])

@@ -4,6 +4,7 @@ on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -13,10 +14,11 @@ import pytest
 
 from serving.audit import AuditLog
 from serving.collections.generate import generate_actions
-from serving.collections.ladder import action_id
-from serving.collections.outcomes import list_actions, record_outcome
+from serving.collections.ladder import HISTORY_COLUMNS, action_id
+from serving.collections.outcomes import get_action, list_actions, record_outcome
 from serving.collections.records import OutcomeRequest
-from serving.errors import ActionClosedError, UnknownActionError
+from serving.collections.store import lock_actions
+from serving.errors import ActionClosedError, OutcomeRejectedError, UnknownActionError
 from serving.policy import load_policy
 from tests.serving.collections.test_ladder import invoice
 
@@ -39,16 +41,20 @@ def audit(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AuditLog]:
 
 def invoices_on(day: date, *rows: dict[str, object]) -> pd.DataFrame:
     """Open invoices at `day` (days past due recomputed), without ladder history columns."""
-    frame = pd.DataFrame(list(rows)).drop(
-        columns=["last_stage", "last_review", "hold", "broken_promise", "promise_date"]
-    )
+    template = pd.DataFrame([invoice("none", "2026-01-01")]).iloc[:0]  # no rows: the columns
+    frame = (pd.DataFrame(list(rows)) if rows else template).drop(columns=list(HISTORY_COLUMNS))
     return frame.assign(days_past_due=(pd.Timestamp(day) - frame["due_date"]).dt.days)
 
 
-def generate(audit: AuditLog, day: date, *rows: dict[str, object]):  # type: ignore[no-untyped-def]
-    return generate_actions(
-        audit.engine, POLICY.dunning, POLICY.version, invoices_on(day, *rows), day
-    )
+def generate(audit: AuditLog, day: date, *rows: dict[str, object], unscored: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
+    """Plan `day` for `rows`; the ledger also shows the `unscored` invoice ids open."""
+    frame = invoices_on(day, *rows)
+    ledger_open = [*frame["invoice_id"], *unscored]
+    return generate_actions(audit.engine, POLICY.dunning, POLICY.version, frame, day, ledger_open)
+
+
+def record(audit: AuditLog, action: str, request: OutcomeRequest, role: str, request_id: str):  # type: ignore[no-untyped-def]
+    return record_outcome(audit.engine, action, request, role, request_id, POLICY.dunning)
 
 
 LATE = invoice("I1", "2026-03-13")
@@ -107,7 +113,7 @@ def test_a_promise_holds_the_ladder_and_a_broken_one_escalates_the_next_night(
 ) -> None:
     generate(audit, date(2026, 3, 16), LATE)
     reminder = action_id("I1", "formal_reminder")
-    done = record_outcome(audit.engine, reminder, promise("2026-03-20"), "risk", "req-1")
+    done = record(audit, reminder, promise("2026-03-20"), "risk", "req-1")
     assert (done.status, done.closed_on, done.closed_reason) == (
         "done",
         date(2026, 3, 16),
@@ -129,7 +135,7 @@ def test_a_promise_holds_the_ladder_and_a_broken_one_escalates_the_next_night(
 def test_a_broken_promise_escalates_before_the_calendar_would(audit: AuditLog) -> None:
     generate(audit, date(2026, 3, 16), LATE)
     reminder = action_id("I1", "formal_reminder")
-    record_outcome(audit.engine, reminder, promise("2026-03-17"), "collections", "req-2")
+    record(audit, reminder, promise("2026-03-17"), "collections", "req-2")
     escalated = generate(audit, date(2026, 3, 18), LATE)  # 5 days past due, promise broken
     assert escalated.actions["stage"].tolist() == ["find_the_cause"]
     row = escalated.actions.iloc[0]
@@ -143,11 +149,11 @@ def test_a_dispute_holds_the_ladder_until_resolved(audit: AuditLog) -> None:
     generate(audit, date(2026, 3, 16), LATE)
     reminder = action_id("I1", "formal_reminder")
     dispute = OutcomeRequest(outcome="dispute_raised", dispute_reason="wrong quantity")
-    record_outcome(audit.engine, reminder, dispute, "collections", "req-3")
+    record(audit, reminder, dispute, "collections", "req-3")
     held = generate(audit, date(2026, 3, 25), LATE)
     assert (held.counts["held_dispute"], len(held.actions)) == (1, 0)
     resolved = OutcomeRequest(outcome="dispute_resolved", note="credit note issued")
-    record_outcome(audit.engine, reminder, resolved, "collections", "req-4")
+    record(audit, reminder, resolved, "collections", "req-4")
     resumed = generate(audit, date(2026, 3, 26), LATE)  # 13 days past due
     assert resumed.actions["stage"].tolist() == ["find_the_cause"]
 
@@ -162,13 +168,13 @@ def test_a_paid_invoice_supersedes_its_open_actions(audit: AuditLog) -> None:
         "invoice no longer open",
     )
     with pytest.raises(ActionClosedError) as raised:
-        record_outcome(audit.engine, closed.action_id, promise("2026-03-30"), "risk", "r")
+        record(audit, closed.action_id, promise("2026-03-30"), "risk", "r")
     assert str(raised.value) == (
         f"action {closed.action_id} was superseded on 2026-03-17 (invoice no longer open); "
         "record the outcome on the invoice's open action"
     )
     with pytest.raises(UnknownActionError, match="unknown action 'ACT-nope'"):
-        record_outcome(audit.engine, "ACT-nope", promise("2026-03-30"), "risk", "r")
+        record(audit, "ACT-nope", promise("2026-03-30"), "risk", "r")
 
 
 def test_a_later_stage_supersedes_the_earlier_open_action(audit: AuditLog) -> None:
@@ -182,3 +188,104 @@ def test_a_later_stage_supersedes_the_earlier_open_action(audit: AuditLog) -> No
     assert by_stage["find_the_cause"].status == "open"
     on_16 = list_actions(audit.engine, on=date(2026, 3, 16))
     assert [a.stage for a in on_16] == ["formal_reminder"]
+
+
+def test_an_invoice_left_unpredicted_keeps_its_ladder(audit: AuditLog) -> None:
+    generate(audit, date(2026, 3, 16), LATE)
+    quiet = generate(audit, date(2026, 3, 17), unscored=("I1",))  # open, but not predicted
+    row = quiet.actions.iloc[0]
+    assert (row["stage"], row["days_past_due"]) == ("formal_reminder", 4)
+    assert (pd.isna(row["open_amount"]), pd.isna(row["p_late_over_30"])) == (True, True)
+    kept = {a.invoice_id: a for a in list_actions(audit.engine)}["I1"]
+    assert (kept.stage, kept.status) == ("formal_reminder", "open")
+    back = generate(audit, date(2026, 3, 18), LATE)
+    assert (back.counts["new_actions"], back.actions["stage"].tolist()) == (0, ["formal_reminder"])
+
+
+def test_an_invoice_open_again_gets_its_history_back(audit: AuditLog) -> None:
+    generate(audit, date(2026, 3, 20), LATE)  # day 7: find the cause
+    generate(audit, date(2026, 3, 21))  # paid: retired
+    reopened = generate(audit, date(2026, 3, 22), LATE)  # the payment bounced
+    assert reopened.counts["new_actions"] == 0  # find the cause was had: not planned again
+    assert reopened.actions.empty
+    later = generate(audit, date(2026, 3, 28), {**LATE, "risk_tier": "red"})  # day 15
+    assert later.actions["stage"].tolist() == ["lawyer_letter"]
+
+
+ON_REVIEW = date(2026, 3, 28)  # LATE is 15 days past due: the lawyer's letter needs agreement
+
+
+def test_escalate_on_a_review_sends_the_held_back_stage(audit: AuditLog) -> None:
+    review = generate(audit, ON_REVIEW, LATE)
+    assert review.actions["stage"].tolist() == ["review_lawyer_letter"]
+    record(
+        audit,
+        action_id("I1", "review_lawyer_letter"),
+        OutcomeRequest(outcome="escalate"),
+        "collections",
+        "r",
+    )
+    sent = generate(audit, date(2026, 3, 29), LATE)
+    assert sent.actions["stage"].tolist() == ["lawyer_letter"]
+    row = sent.actions.iloc[0]
+    assert json.loads(row["rules_fired"]) == ["stage_reached", "reviewer_agrees"]
+    assert row["reason"] == (
+        "16 days past due (stage lawyer_letter from day +15); a reviewer agreed to escalate"
+    )
+    assert generate(audit, date(2026, 4, 12), LATE).actions["stage"].tolist() == [
+        "review_legal_action"  # the agreement was for the letter, not for going to court
+    ]
+
+
+def test_a_promise_broken_after_a_review_moves_past_the_reviewed_stage(audit: AuditLog) -> None:
+    generate(audit, ON_REVIEW, LATE)
+    record(
+        audit, action_id("I1", "review_lawyer_letter"), promise("2026-04-01"), "collections", "r"
+    )
+    held = generate(audit, date(2026, 4, 1), LATE)
+    assert (held.counts["held_promise"], len(held.actions)) == (1, 0)
+    broken = generate(audit, date(2026, 4, 2), LATE)  # 20 days past due
+    assert broken.actions["stage"].tolist() == ["review_legal_action"]
+    assert json.loads(broken.actions.iloc[0]["rules_fired"]) == [
+        "broken_promise",
+        "risk_does_not_agree",
+        "person_decides",
+    ]
+
+
+def test_a_promise_is_dated_within_the_policys_window(audit: AuditLog) -> None:
+    generate(audit, date(2026, 3, 16), LATE)
+    reminder = action_id("I1", "formal_reminder")
+    with pytest.raises(OutcomeRejectedError) as early:
+        record(audit, reminder, promise("2026-03-15"), "collections", "r")
+    assert str(early.value) == "promise_date 2026-03-15 is before the collections day 2026-03-16"
+    with pytest.raises(OutcomeRejectedError) as late:
+        record(audit, reminder, promise("2026-04-16"), "collections", "r")
+    assert str(late.value) == (
+        "promise_date 2026-04-16 is after 2026-04-15, 30 days from the collections day "
+        "(dunning.max_promise_days): agree a payment plan instead"
+    )
+    assert record(audit, reminder, promise("2026-04-15"), "collections", "r").status == "done"
+
+
+def test_an_outcome_waits_for_the_planning_that_holds_the_lock(audit: AuditLog) -> None:
+    generate(audit, date(2026, 3, 16), LATE)
+    reminder = action_id("I1", "formal_reminder")
+    finished = threading.Event()
+    failures: list[BaseException] = []
+
+    def record_now() -> None:
+        try:
+            record(audit, reminder, OutcomeRequest(outcome="contacted"), "collections", "r")
+        except BaseException as exc:  # noqa: BLE001 (reported to the test below)
+            failures.append(exc)
+        finished.set()
+
+    with audit.engine.begin() as planning:
+        lock_actions(planning)
+        worker = threading.Thread(target=record_now)
+        worker.start()
+        assert not finished.wait(0.5)  # blocked while the planning's transaction is open
+    worker.join(10)
+    assert (finished.is_set(), failures) == (True, [])
+    assert get_action(audit.engine, reminder).status == "done"

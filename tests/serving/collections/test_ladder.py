@@ -34,6 +34,7 @@ def invoice(invoice_id: str, due: str, **values: object) -> dict[str, object]:
         "disputed": False,
         "last_stage": -1,
         "last_review": -1,
+        "agreed_stage": -1,
         "hold": "",
         "broken_promise": False,
         "promise_date": pd.NaT,

@@ -81,42 +81,54 @@ def test_failed_calls_are_retried_with_backoff_and_every_event_arrives_once(
     assert (again.delivered, again.requests) == (0, 0)  # nothing is ever sent twice
 
 
-def test_what_still_fails_goes_to_the_dead_letters_and_can_be_requeued(tmp_path: Path) -> None:
+def test_a_receiver_that_keeps_failing_leaves_the_events_pending(tmp_path: Path) -> None:
     log = audit_log(tmp_path)
-    queue(log, "e1")
-    with receiver([503, 503, 503]) as hook_server:
-        hook = Webhook(hook_server.url, SECRET, attempts=3, backoff_seconds=0.0)
+    queue(log, "e1", "e2")
+    with receiver([503, 503, 503, 200]) as hook_server:
+        hook = Webhook(hook_server.url, SECRET, attempts=3, backoff_seconds=0.0, batch_size=1)
         report = deliver_pending(log.engine, hook, sleep=lambda _: None)
-        assert (report.delivered, report.dead, report.requests) == (0, 1, 3)
+        assert (report.delivered, report.dead, report.pending, report.requests) == (0, 0, 2, 3)
         assert report.errors == ["HTTP 503: receiver failed"]
+        assert [c.event_ids for c in hook_server.calls] == [["e1"]] * 3  # e2 not tried
+        outbox = rows(log, notification_outbox)
+        assert [(r["status"], r["attempts"], r["last_error"]) for r in outbox] == [
+            ("pending", 3, "HTTP 503: receiver failed"),
+            ("pending", 0, None),
+        ]
+        assert rows(log, notification_dead_letters) == []
+        later = deliver_pending(log.engine, hook)  # the receiver is back
+    assert (later.delivered, later.dead, later.pending) == (2, 0, 0)
+    assert [r["status"] for r in rows(log, notification_outbox)] == ["delivered", "delivered"]
+
+
+def test_a_refused_body_goes_to_the_dead_letters_and_can_be_requeued(tmp_path: Path) -> None:
+    log = audit_log(tmp_path)
+    queue(log, "e1", "e2")
+    with receiver([400, 200, 200]) as hook_server:
+        hook = Webhook(hook_server.url, SECRET, attempts=5, batch_size=1)
+        report = deliver_pending(log.engine, hook)
+        assert (report.delivered, report.dead, report.pending, report.requests) == (1, 1, 0, 2)
+        assert report.errors == ["HTTP 400: receiver failed"]
         dead = rows(log, notification_dead_letters)
         assert [(d["event_id"], d["attempts"], d["last_error"]) for d in dead] == [
-            ("e1", 3, "HTTP 503: receiver failed")
+            ("e1", 1, "HTTP 400: receiver failed")
         ]
         assert deliver_pending(log.engine, hook).requests == 0  # dead stays dead
         assert requeue_dead(log.engine) == 1
         retried = deliver_pending(log.engine, hook)
     assert (retried.delivered, retried.dead) == (1, 0)
-    assert rows(log, notification_outbox)[0]["status"] == "delivered"
+    assert [r["status"] for r in rows(log, notification_outbox)] == ["delivered", "delivered"]
 
 
-def test_a_refused_body_is_not_retried(tmp_path: Path) -> None:
-    log = audit_log(tmp_path)
-    queue(log, "e1")
-    with receiver([400]) as hook_server:
-        report = deliver_pending(log.engine, Webhook(hook_server.url, SECRET, attempts=5))
-    assert (report.dead, report.requests, len(hook_server.calls)) == (1, 1, 1)
-
-
-def test_an_unreachable_receiver_leaves_the_events_dead_not_lost(tmp_path: Path) -> None:
+def test_an_unreachable_receiver_leaves_the_events_pending_not_lost(tmp_path: Path) -> None:
     log = audit_log(tmp_path)
     queue(log, "e1", "e2")
     hook = Webhook("http://127.0.0.1:9/hook", SECRET, timeout_seconds=0.2, attempts=2)
     report = deliver_pending(log.engine, hook, sleep=lambda _: None)
-    assert (report.delivered, report.dead, report.requests) == (0, 2, 2)
+    assert (report.delivered, report.dead, report.pending, report.requests) == (0, 0, 2, 2)
     assert report.errors[0].startswith("ConnectError: ")
-    assert [r["status"] for r in rows(log, notification_outbox)] == ["dead", "dead"]
-    assert len(pd.DataFrame(rows(log, notification_dead_letters))) == 2
+    assert [r["status"] for r in rows(log, notification_outbox)] == ["pending", "pending"]
+    assert rows(log, notification_dead_letters) == []
 
 
 def test_a_webhook_without_a_secret_is_refused() -> None:

@@ -58,7 +58,8 @@ def test_the_customer_page_shows_its_actions_and_promises(
     url = copy_of_audit(two_runs, tmp_path)
     settings = pages_settings_for(tmp_path, two_runs, registry, audit_db_url=url)
     action = pd.read_parquet(two_runs.second.paths.actions).iloc[0]
-    promise = {"outcome": "promise_to_pay", "promise_date": "2030-01-31", "promise_amount": 250.0}
+    by = (two_runs.second_as_of + pd.Timedelta(days=10)).date().isoformat()
+    promise = {"outcome": "promise_to_pay", "promise_date": by, "promise_amount": 250.0}
     with TestClient(create_app(settings), follow_redirects=False) as client:
         recorded = client.post(
             f"/v1/collections/actions/{action['action_id']}/outcome",
@@ -71,4 +72,4 @@ def test_the_customer_page_shows_its_actions_and_promises(
     assert page.status_code == 200
     table = page.text.split('<table id="actions">')[1].split("</table>")[0]
     assert f"<td>{action['invoice_id']}</td>" in table
-    assert "promise to pay by 2030-01-31 (250) <small>(collections, " in table
+    assert f"promise to pay by {by} (250) <small>(collections, " in table
