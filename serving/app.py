@@ -267,8 +267,10 @@ def create_app(settings: ServingSettings) -> FastAPI:
         app.include_router(module.router)
     from serving.pages.router import router as pages_router  # risk officers' pages, /ui
     from serving.pages.session import SessionTable
+    from serving.pages.signin import PageForbiddenError, forbidden_page
 
     app.include_router(pages_router)
+    app.add_exception_handler(PageForbiddenError, forbidden_page)
     app.state.page_sessions = SessionTable()
     install_error_handlers(app)
     limiter = AuthFailureLimiter(settings.auth_failure_limit, settings.auth_failure_window_seconds)

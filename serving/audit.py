@@ -93,12 +93,18 @@ class AuditLog:
             command.upgrade(config, "head")
         logger.info("audit log ready at %s", self.engine.url.render_as_string())
 
-    def write(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Insert `rows` in one transaction; AuditError (and nothing written) if it fails."""
+    def write(
+        self, rows: Sequence[dict[str, Any]], also: Sequence[tuple[sa.Table, dict[str, Any]]] = ()
+    ) -> None:
+        """Insert `rows` and the `also` rows (table, row: a referral case the answer opens) in
+        one transaction; AuditError (and nothing written) if it fails, so no audit row names
+        a case that was never opened and no case lacks the answer that opened it."""
         now = datetime.now(UTC)
         try:
             with self.engine.begin() as connection:
                 connection.execute(audit_events.insert(), [{"created_at": now, **r} for r in rows])
+                for table, row in also:
+                    connection.execute(table.insert(), row)
         except sa.exc.SQLAlchemyError as exc:
             logger.error("audit write failed for %d rows: %s", len(rows), exc)
             raise AuditError("audit log unavailable: the decision was not recorded") from exc

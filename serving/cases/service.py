@@ -28,13 +28,13 @@ def new_case_id() -> str:
     return f"CASE-{uuid.uuid4().hex[:12]}"
 
 
-def open_case(
-    engine: Engine, case_id: str, request: dict[str, Any], deal: dict[str, Any], tier: str
-) -> None:
-    """Store a referred deal as an open case (`deal`: the deal answer as JSON; `tier`: the
-    tier it was decided at, the score's or, for a new customer, the overlays')."""
+def case_row(
+    case_id: str, request: dict[str, Any], deal: dict[str, Any], tier: str
+) -> dict[str, Any]:
+    """The `referral_cases` row of a referred deal (`deal`: the deal answer as JSON; `tier`:
+    the tier it was decided at, the score's or, for a new customer, the overlays')."""
     score = deal.get("score") or {}
-    row = {
+    return {
         "case_id": case_id,
         "status": "open",
         "opened_at": datetime.now(UTC),
@@ -46,8 +46,6 @@ def open_case(
         "request": request,
         "deal": deal,
     }
-    with engine.begin() as connection:
-        connection.execute(referral_cases.insert(), row)
 
 
 def _case(row: Any) -> Case:

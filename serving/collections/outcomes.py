@@ -88,8 +88,7 @@ def check_outcome(
         return
     if promised < day:
         raise OutcomeRejectedError(
-            f"promise_date {promised.isoformat()} is before the collections day "
-            f"{day.isoformat()}"
+            f"promise_date {promised.isoformat()} is before the collections day {day.isoformat()}"
         )
     latest = day + timedelta(days=ladder.max_promise_days)
     if promised > latest:

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -26,7 +27,10 @@ BATCH = 500
 
 
 def _plain(value: object) -> object:
-    """A JSON-ready value: dates as ISO text, NaN as null, numpy scalars as Python ones."""
+    """A JSON-ready value: dates as ISO text, NaN and NaT as null, numpy scalars as Python
+    ones."""
+    if value is pd.NaT or (isinstance(value, np.datetime64) and np.isnat(value)):
+        return None
     if isinstance(value, pd.Timestamp | datetime | date):
         return pd.Timestamp(value).date().isoformat()
     if hasattr(value, "item"):

@@ -24,7 +24,7 @@ from serving.pages.judged import judged_view
 from serving.pages.portfolio import SORTABLE, PortfolioView, build_portfolio_view
 from serving.pages.rendering import STATIC, render, url_part
 from serving.pages.session import PageSession, csrf_matches
-from serving.pages.signin import FormDep, SessionDep
+from serving.pages.signin import FormDep, RiskSessionDep
 from serving.pages.signin import router as signin_router
 from serving.pages.terms import router as terms_router
 from serving.pages.today import router as today_router
@@ -60,7 +60,7 @@ def stylesheet() -> FileResponse:
 @router.get("/ui")
 @router.get("/ui/")
 def portfolio(
-    request: Request, session: SessionDep, sort: str = "rank", order: str = "asc"
+    request: Request, session: RiskSessionDep, sort: str = "rank", order: str = "asc"
 ) -> HTMLResponse:
     """Tiers and their change, DSO trend, expected overdue amount, warnings, worklist."""
     runs_dir, data_dir = _dirs(request)
@@ -112,7 +112,7 @@ def cash_chart(view: PortfolioView) -> object:
 
 
 @router.get("/ui/customers")
-def find_customer(session: SessionDep, customer_id: str = "") -> Response:  # noqa: ARG001
+def find_customer(session: RiskSessionDep, customer_id: str = "") -> Response:  # noqa: ARG001
     """The search box: go to the customer's page."""
     if not customer_id.strip():
         return RedirectResponse("/ui/", status_code=303)
@@ -123,7 +123,7 @@ def find_customer(session: SessionDep, customer_id: str = "") -> Response:  # no
 def customer_page(
     request: Request,
     customer_id: str,
-    session: SessionDep,
+    session: RiskSessionDep,
     state: RefresherDep,
     audit: AuditDep,
     request_id: RequestIdDep,
@@ -190,7 +190,7 @@ def customer_charts(view: CustomerView) -> dict[str, object]:
 
 
 @router.get("/ui/deals")
-def deal_form(request: Request, session: SessionDep, customer_id: str = "") -> HTMLResponse:
+def deal_form(request: Request, session: RiskSessionDep, customer_id: str = "") -> HTMLResponse:
     """The deal form, prefilled with a customer when coming from its page."""
     fields = {"customer_id": customer_id, "amount": "", "payment_terms_days": "30"}
     return render(request, "deal.html", session=session, fields=fields, errors=[], result=None)
@@ -212,7 +212,7 @@ def _deal_page(
 @router.post("/ui/deals")
 def deal_submit(
     request: Request,
-    session: SessionDep,
+    session: RiskSessionDep,
     form: FormDep,
     state: RefresherDep,
     audit: AuditDep,

@@ -41,6 +41,9 @@ MAX_AGE_SECONDS = 8 * 3600
 LOGIN_MAX_AGE_SECONDS = 15 * 60
 MAX_SESSIONS = 10_000
 PAGE_ROLES: tuple[Role, ...] = ("risk", "collections")
+RISK_PAGE_ROLES: tuple[Role, ...] = ("risk", "admin")
+"""Who sees the credit pages (portfolio, customers, deals, cases, terms review), as the API
+lets only risk read a customer or decide a case; collections works from the Today page."""
 
 
 @lru_cache(maxsize=1)

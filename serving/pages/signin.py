@@ -23,6 +23,7 @@ from serving.pages.session import (
     LOGIN_COOKIE,
     LOGIN_MAX_AGE_SECONDS,
     MAX_AGE_SECONDS,
+    RISK_PAGE_ROLES,
     SESSION_COOKIE,
     PageSession,
     SessionSigner,
@@ -90,6 +91,43 @@ def page_session(request: Request) -> PageSession:
 
 
 SessionDep = Annotated[PageSession, Depends(page_session)]
+
+
+class PageForbiddenError(Exception):
+    """A signed-in role opened a page it may not see (rendered as a 403 page)."""
+
+    def __init__(self, session: PageSession, message: str) -> None:
+        super().__init__(message)
+        self.session = session
+
+
+def risk_page_session(session: SessionDep) -> PageSession:
+    """The signed-in officer when the role may see the credit pages (`RISK_PAGE_ROLES`)."""
+    if session.role not in RISK_PAGE_ROLES:
+        raise PageForbiddenError(
+            session,
+            f"The {session.role} role may not open the credit pages (risk role needed): "
+            "the day's collections actions are on the Today page.",
+        )
+    return session
+
+
+RiskSessionDep = Annotated[PageSession, Depends(risk_page_session)]
+
+
+def forbidden_page(request: Request, exc: Exception) -> HTMLResponse:
+    """The 403 page of `PageForbiddenError` (the app's exception handler for it)."""
+    assert isinstance(exc, PageForbiddenError)
+    return render(request, "error.html", 403, session=exc.session, message=str(exc))
+
+
+def landing_page(session: PageSession, target: str) -> str:
+    """Where sign-in goes: `target`, but collections lands on its Today page."""
+    if target == HOME and session.role not in RISK_PAGE_ROLES:
+        return "/ui/today"
+    return target
+
+
 FormDep = Annotated[dict[str, str], Depends(form_fields)]
 
 
@@ -135,9 +173,12 @@ def login(request: Request, form: FormDep) -> Response:
         return _login_page(request, 401, "Invalid API key.", target)
     except ForbiddenError:
         return _login_page(
-            request, 403, "This key may not open the risk pages (risk role needed).", target
+            request,
+            403,
+            "This key may not open the risk pages (risk or collections role needed).",
+            target,
         )
-    response = RedirectResponse(target, status_code=303)
+    response = RedirectResponse(landing_page(session, target), status_code=303)
     cookie = signer_of(request).dump_session(sessions_of(request).open(session))
     _set_cookie(request, response, SESSION_COOKIE, cookie, MAX_AGE_SECONDS)
     response.delete_cookie(LOGIN_COOKIE, path=COOKIE_PATH)

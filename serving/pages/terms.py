@@ -8,14 +8,14 @@ from fastapi.responses import HTMLResponse
 
 from serving.batch.runs import find_runs
 from serving.pages.rendering import render
-from serving.pages.signin import SessionDep
+from serving.pages.signin import RiskSessionDep
 from serving.settings import ServingSettings
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/ui/terms-review")
-def terms_review_page(request: Request, session: SessionDep) -> HTMLResponse:
+def terms_review_page(request: Request, session: RiskSessionDep) -> HTMLResponse:
     """Customers whose terms should change, cuts first (`serving.batch.terms_review`)."""
     settings: ServingSettings = request.app.state.settings
     runs_dir = settings.resolve(settings.runs_dir)

@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from fastapi import APIRouter
 
 from serving.audit import AuditLog
-from serving.cases.service import new_case_id, open_case
+from serving.cases.service import case_row, new_case_id
+from serving.cases.store import referral_cases
 from serving.deals import DealAssessment, assess_deal
 from serving.deps import AuditDep, MetricsDep, RequestIdDep, ScoringCaller, ServedDep
-from serving.errors import AuditError
 from serving.finite import require_finite
 from serving.new_customers import orders_so_far, prospect_tier, step_of
 from serving.routes.answers import audit_row, lookup_scores
@@ -91,31 +91,23 @@ def assess(
     if response.decision == "refer":
         response = response.model_copy(update={"case_id": new_case_id()})
     if response.score is None:
-        audit.write([prospect_audit_row(response, body, caller, served, tier)])
+        row = prospect_audit_row(response, body, caller, served, tier)
     else:
-        audit.write([deal_audit_row(response, body, caller, served)])
-    if response.case_id is not None:
-        refer_to_case(audit, response, body, tier)
+        row = deal_audit_row(response, body, caller, served)
+    audit.write([row], also=referral_case(response, body, tier))
     metrics.scores.labels(tier=tier, endpoint="deals.assess").inc()
     metrics.decisions.labels(decision=response.decision).inc()
     return response
 
 
-def refer_to_case(audit: AuditLog, response: DealResponse, body: DealRequest, tier: str) -> None:
-    """Open the case of a referred deal; 503 (AuditError) if the database refuses it."""
-    assert response.case_id is not None
-    try:
-        open_case(
-            audit.engine,
-            response.case_id,
-            body.model_dump(mode="json"),
-            response.model_dump(mode="json"),
-            tier,
-        )
-    except sa.exc.SQLAlchemyError as exc:
-        raise AuditError(
-            f"audit log unavailable: referral case {response.case_id} was not opened"
-        ) from exc
+def referral_case(
+    response: DealResponse, body: DealRequest, tier: str
+) -> list[tuple[sa.Table, dict[str, Any]]]:
+    """The case a referred deal opens, written with its audit row (none if not referred)."""
+    if response.case_id is None:
+        return []
+    deal = response.model_dump(mode="json")
+    return [(referral_cases, case_row(response.case_id, body.model_dump(mode="json"), deal, tier))]
 
 
 def assess_known(

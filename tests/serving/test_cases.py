@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from serving.app import create_app
@@ -95,19 +96,36 @@ def test_the_cases_page_lists_open_cases_and_records_a_decision(
     pages = settings.model_copy(update={"session_secret": None})
     with TestClient(create_app(pages), follow_redirects=False) as browser:
         assert sign_in(browser, KEYS["collections"])[0] == 303
-        page = browser.get("/ui/cases").text
-        assert f'<tr id="{referred["case_id"]}">' in page
-        assert "a risk officer decides" in page
+        today = browser.get("/ui/today").text
+        assert browser.get("/ui/cases").status_code == 403
         target = f"/ui/cases/{referred['case_id']}/decision"
-        form = {"csrf": csrf_of(page), "decision": "approve", "reason": "long relationship"}
+        form = {"csrf": csrf_of(today), "decision": "approve", "reason": "long relationship"}
         refused = browser.post(target, data=form)
         assert refused.status_code == 403
-        assert "Only a risk officer decides cases." in refused.text
-        browser.post("/ui/logout", data={"csrf": csrf_of(page)})
+        assert "The collections role may not open the credit pages" in refused.text
+        browser.post("/ui/logout", data={"csrf": csrf_of(today)})
         assert sign_in(browser, KEYS["risk"])[0] == 303
         page = browser.get("/ui/cases").text
+        assert f'<tr id="{referred["case_id"]}">' in page
         done = browser.post(target, data={**form, "csrf": csrf_of(page)})
         assert (done.status_code, done.headers["location"]) == (303, "/ui/cases")
         assert 'id="no-cases"' in browser.get("/ui/cases").text
     case = client.get(f"/v1/cases/{referred['case_id']}", headers=AUTH["crm"]).json()
     assert (case["decision"], case["decision_reason"]) == ("approve", "long relationship")
+
+
+def test_a_referral_whose_case_cannot_be_opened_is_not_audited_either(
+    client: TestClient, referred: dict[str, object], settings: ServingSettings
+) -> None:
+    audit = AuditLog(settings.audit_url)
+    with audit.engine.begin() as connection:
+        connection.execute(sa.text("ALTER TABLE referral_cases RENAME TO referral_cases_gone"))
+    body = {key: referred[key] for key in ("customer_id",)}
+    body |= {"amount": referred["exposure"]["deal_amount"], "payment_terms_days": 30}  # type: ignore[index]
+    answer = client.post("/v1/deals/assess", json=body, headers=AUTH["crm"])
+    assert (answer.status_code, answer.json()["detail"]) == (
+        503,
+        "audit log unavailable: the decision was not recorded",
+    )
+    assert audit.count(answer.headers["X-Request-ID"]) == 0
+    audit.dispose()

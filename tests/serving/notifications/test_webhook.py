@@ -19,7 +19,7 @@ from serving.notifications.delivery import (
     requeue_dead,
     signature,
 )
-from serving.notifications.outbox import enqueue
+from serving.notifications.outbox import action_events, enqueue
 from serving.notifications.store import notification_dead_letters, notification_outbox
 from serving.settings import ServingSettings
 from tests.serving.notifications.receiver import receiver
@@ -138,3 +138,25 @@ def test_a_webhook_without_a_secret_is_refused() -> None:
         "ARSIGHT_WEBHOOK_URL is set but ARSIGHT_WEBHOOK_SECRET is not: "
         "arsight never pushes unsigned events"
     ) in str(refused.value)
+
+
+def test_an_action_without_todays_prediction_is_pushed_with_nulls() -> None:
+    action = {
+        "action_id": "ACT-1",
+        "planned_on": pd.Timestamp(DAY),
+        "due_date": pd.Timestamp("2026-03-13"),
+        "predicted_payment_date": pd.NaT,
+        "open_amount": float("nan"),
+        "days_past_due": 3,
+        "rules_fired": '["stage_reached"]',
+    }
+    (event,) = action_events(pd.DataFrame([action]), DAY)
+    assert event["payload"] == {
+        "action_id": "ACT-1",
+        "planned_on": "2026-03-16",
+        "due_date": "2026-03-13",
+        "predicted_payment_date": None,
+        "open_amount": None,
+        "days_past_due": 3,
+        "rules_fired": ["stage_reached"],
+    }

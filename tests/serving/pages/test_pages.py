@@ -44,7 +44,11 @@ def test_sign_in_sets_a_strict_http_only_cookie(pages_client: TestClient) -> Non
 @pytest.mark.parametrize(
     ("key", "status", "message"),
     [
-        (KEYS["crm"], 403, "This key may not open the risk pages (risk role needed)."),
+        (
+            KEYS["crm"],
+            403,
+            "This key may not open the risk pages (risk or collections role needed).",
+        ),
         ("not-a-key", 401, "Invalid API key."),
     ],
 )

@@ -73,3 +73,36 @@ def test_the_customer_page_shows_its_actions_and_promises(
     table = page.text.split('<table id="actions">')[1].split("</table>")[0]
     assert f"<td>{action['invoice_id']}</td>" in table
     assert f"promise to pay by {by} (250) <small>(collections, " in table
+
+
+def test_collections_works_from_today_and_may_not_open_the_credit_pages(
+    tmp_path: Path, two_runs: TwoRuns, registry: Registry
+) -> None:
+    url = copy_of_audit(two_runs, tmp_path)
+    settings = pages_settings_for(tmp_path, two_runs, registry, audit_db_url=url)
+    action = pd.read_parquet(two_runs.second.paths.actions).iloc[0]
+    customer, role = str(action["customer_id"]), str(action["owner_role"])
+    refused = (
+        "The collections role may not open the credit pages (risk role needed): "
+        "the day&#39;s collections actions are on the Today page."
+    )
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        assert sign_in(client, KEYS["collections"]) == (303, "/ui/today")
+        today = client.get(f"/ui/today?owner_role={role}")
+        assert today.status_code == 200
+        assert f'<tr id="{action["action_id"]}">' in today.text
+        assert f'href="/ui/customers/{customer}"' not in today.text
+        assert 'href="/ui/deals"' not in today.text
+        csrf = csrf_of(today.text)
+        for path in ("/ui/", "/ui/deals", f"/ui/customers/{customer}", "/ui/cases",
+                     "/ui/terms-review"):  # fmt: skip
+            page = client.get(path)
+            assert (path, page.status_code) == (path, 403)
+            assert refused in page.text
+            assert '<a href="/ui/today">Back to today\'s actions</a>' in page.text
+        deal = {"csrf": csrf, "customer_id": customer, "amount": "1000", "payment_terms_days": "30"}
+        assert client.post("/ui/deals", data=deal).status_code == 403
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        assert sign_in(client, KEYS["risk"]) == (303, "/ui/")
+        today = client.get(f"/ui/today?owner_role={role}")
+        assert f'href="/ui/customers/{customer}"' in today.text
