@@ -6,12 +6,16 @@ high. The points of each dimension come from the same point-in-time features the
 so the scorecard at t never sees facts after t, and training (as a backtest baseline) and
 serving (beside the model on every score) compute it with this one function:
 
-- size: the customer's segment (`size_points`; an unknown segment counts as missing);
+- size: the customer's segment (`size_points`, by segment or layer name: strategic and key
+  customers are large; an unknown segment counts as missing), read from the policy's segment
+  column;
 - tax-credit grade: the latest grade A-D (stored 1-4; `tax_points`);
 - bank credit line: the share it was cut in the last 180 days (`bank_line_points`; a line
   never observed is missing);
-- payment history: average days late over the last 365 days (`history_points`; no invoice
-  settled in a year is missing).
+- payment history: average days late over the last 365 days (`history_points`). A customer
+  that settled nothing in a year but has an invoice overdue is scored on its oldest overdue
+  invoice's days past due: a customer that stopped paying is not "missing data", it is the
+  worst history there is. With nothing settled and nothing overdue, history is missing.
 
 A missing dimension scores `missing_share` of its maximum and is flagged: a customer with no
 data on a dimension is neither rewarded nor punished for it, and the officer sees which ones.
@@ -25,6 +29,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
+from features.derived import bank_line_cut, number_column
+
 SCORECARD_COLUMNS = ("scorecard_points", "scorecard_band", "scorecard_dimensions")
 
 
@@ -35,11 +41,15 @@ class Scorecard(BaseModel):
 
     size_points: dict[str, float] = Field(
         default_factory=lambda: {
+            "strategic": 20.0,
             "enterprise": 20.0,
+            "key": 20.0,
             "large": 20.0,
+            "general": 14.0,
             "mid": 14.0,
             "medium": 14.0,
             "small": 8.0,
+            "potential": 8.0,
         }
     )
     tax_points: dict[int, float] = Field(
@@ -61,12 +71,6 @@ class Scorecard(BaseModel):
     medium_risk_from: float = 70.0
 
 
-def _number(features: pd.DataFrame, name: str) -> pd.Series:
-    if name not in features:
-        return pd.Series(np.nan, index=features.index, dtype="float64")
-    return pd.to_numeric(features[name], errors="coerce").astype("float64")
-
-
 def _steps(values: pd.Series, steps: list[tuple[float, float]], below: bool) -> pd.Series:
     """Points of the first step whose bound `values` stay under (or at), else 0."""
     points = pd.Series(0.0, index=values.index)
@@ -76,22 +80,22 @@ def _steps(values: pd.Series, steps: list[tuple[float, float]], below: bool) -> 
     return points.where(values.notna())
 
 
-def dimension_points(card: Scorecard, features: pd.DataFrame) -> pd.DataFrame:
+def dimension_points(
+    card: Scorecard, features: pd.DataFrame, segment_column: str = "customer_segment"
+) -> pd.DataFrame:
     """Points per dimension (NaN where the data is missing), one row per customer."""
-    segment = features["customer_segment"] if "customer_segment" in features else None
+    segment = features[segment_column] if segment_column in features else None
     size = (
         segment.map(card.size_points).astype("float64")
         if segment is not None
         else pd.Series(np.nan, index=features.index)
     )
-    grade = _number(features, "signal_tax_grade_latest").round()
+    grade = number_column(features, "signal_tax_grade_latest").round()
     tax = grade.map(lambda g: card.tax_points.get(int(g), 0.0) if g == g else np.nan)
-    latest = _number(features, "signal_bank_credit_line_latest")
-    change = _number(features, "signal_bank_credit_line_change_180d").fillna(0.0)
-    before = latest - change
-    cut = (-change / before).where(before > 0).clip(lower=0.0)
-    cut = cut.where(latest.notna())
-    late = _number(features, "customer_days_late_mean_365d")
+    cut = bank_line_cut(features)
+    overdue = number_column(features, "customer_oldest_overdue_days")
+    late = number_column(features, "customer_days_late_mean_365d")
+    late = late.fillna(overdue.where(overdue > 0))
     return pd.DataFrame(
         {
             "size": size,
@@ -103,9 +107,12 @@ def dimension_points(card: Scorecard, features: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def score_scorecard(card: Scorecard, features: pd.DataFrame) -> pd.DataFrame:
-    """`SCORECARD_COLUMNS` per row: total points, band, and the dimensions as JSON text."""
-    points = dimension_points(card, features)
+def score_scorecard(
+    card: Scorecard, features: pd.DataFrame, segment_column: str = "customer_segment"
+) -> pd.DataFrame:
+    """`SCORECARD_COLUMNS` per row: total points, band, and the dimensions as JSON text
+    (`segment_column`: where the segment is, the serving policy's `context.segment`)."""
+    points = dimension_points(card, features, segment_column)
     missing = points.isna()
     filled = points.fillna(pd.Series(card.maxima) * card.missing_share)
     total = filled.sum(axis=1)

@@ -3,15 +3,16 @@
     need  = expected monthly sales x (agreed terms + expected days late) / 30
     limit = need x tier factor [x bank-line factor], at most the layer's maximum, rounded down
 
-- expected monthly sales: the last 365 days' sales / 12 (the last 90 days' / 3 when a year is
-  not known); a customer who buys 120,000 a month on 60-day terms and pays 5 days late has
+- expected monthly sales (`features.derived.monthly_sales`): the last 365 days' sales over the
+  months of them the customer has been one (a customer of four months: over four, not 12);
+  a customer who buys 120,000 a month on 60-day terms and pays 5 days late has
   about 260,000 outstanding at any time, which is what a limit has to carry;
 - agreed terms: the customer's own (the layer's when unknown); expected days late: its mean
   over the last 365 days, never below 0 (early payers need no less credit than punctual ones);
 - tier factor (`credit_limits.tier_factors`): headroom for green, none for yellow, a cut for
   orange, nothing on credit for red;
-- bank line: cut by at least `bank_line_cut.share` in 180 days (the DOMAIN worked case) scales
-  the limit by `bank_line_cut.factor`;
+- bank line (`features.derived.bank_line_cut`): cut by at least `bank_line_cut.share` in 180
+  days (the DOMAIN worked case) scales the limit by `bank_line_cut.factor`;
 - never above `credit_limits.layer_max` of the customer's layer.
 
 Every row gets the sentence of how its figure was reached (`credit_limit_basis`), so a credit
@@ -24,31 +25,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from features.derived import bank_line_cut, monthly_sales, number_column
 from serving.policy import Policy
 
 LIMIT_COLUMNS = ("recommended_credit_limit", "credit_limit_basis")
-
-
-def _number(features: pd.DataFrame, name: str) -> pd.Series:
-    if name not in features:
-        return pd.Series(np.nan, index=features.index, dtype="float64")
-    return pd.to_numeric(features[name], errors="coerce").astype("float64")
-
-
-def monthly_sales(features: pd.DataFrame) -> pd.Series:
-    """The last 365 days' sales / 12, else the last 90 days' / 3."""
-    year = _number(features, "customer_sales_amount_365d") / 12
-    return year.fillna(_number(features, "customer_sales_amount_90d") / 3)
-
-
-def bank_line_cut(features: pd.DataFrame) -> pd.Series:
-    """The share by which the bank credit line fell in 180 days (0 when it did not, NaN when
-    unknown)."""
-    latest = _number(features, "signal_bank_credit_line_latest")
-    change = _number(features, "signal_bank_credit_line_change_180d")
-    before = latest - change
-    cut = (-change / before).where(before > 0)
-    return cut.clip(lower=0.0)
 
 
 def recommended_limits(policy: Policy, features: pd.DataFrame, tiers: pd.Series) -> pd.DataFrame:
@@ -64,8 +44,8 @@ def recommended_limits(policy: Policy, features: pd.DataFrame, tiers: pd.Series)
         .fillna(policy.default_layer)
     )
     standard = layers.map(lambda layer: policy.layers[layer].terms_days).astype("float64")
-    terms = _number(features, policy.context.terms_days).fillna(standard)
-    late = _number(features, "customer_days_late_mean_365d").fillna(0.0).clip(lower=0.0)
+    terms = number_column(features, policy.context.terms_days).fillna(standard)
+    late = number_column(features, "customer_days_late_mean_365d").fillna(0.0).clip(lower=0.0)
     sales = monthly_sales(features).fillna(0.0)
     factor = tiers.map(rules.tier_factors).astype("float64")
     need = sales * (terms + late) / 30

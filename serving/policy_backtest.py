@@ -6,11 +6,15 @@ the served champion, said plainly in the output (a model of each time would need
 month); each policy tiers the customer and decides the deal (`serving.deals.assess_deal`, the
 function the API calls). What the decision would have changed is read from the ledger:
 
-- sales affected: the amount of the deals a policy would have referred or declined;
+- sales affected: the amount of the deals a policy would have referred or declined, counting
+  only deals that became sales: a deal the CRM marks `lost` was never sold, so refusing it
+  gives nothing up (its decision is still counted, and `lost_deals` says how many there were);
 - late amount avoided: the invoices of those customers issued in the 30 days after the deal
   that were paid more than 30 days late, or were still open more than 30 days after due at the
   data end; 90+ amount avoided, the same beyond 90 days. Invoices are not linked to deals in
-  the contract, so "the invoices that followed the deal" is the reading, stated in the report.
+  the contract, so "the invoices that followed the deal" is the reading, stated in the report:
+  each invoice is given to the customer's latest deal before it (lost deals excepted), so a
+  customer with two deals in a month has its invoices counted once, not once per deal.
 
 Two policies side by side show the trade-off: sales given up against late money avoided.
 """
@@ -32,6 +36,7 @@ SUMMARY_COLUMNS = (
     "policy",
     "deals",
     *DECISIONS,
+    "lost_deals",
     "sales_referred_or_declined",
     "late_amount_avoided",
     "over_90_amount_avoided",
@@ -84,31 +89,51 @@ def _float(value: object) -> float | None:
     return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
 
 
+def became_sales(deals: pd.DataFrame) -> pd.Series:
+    """Deals that were not lost (won, open, or without a stage in the CRM's table)."""
+    if "stage" not in deals:
+        return pd.Series(True, index=deals.index)
+    return deals["stage"].astype("str").str.lower().ne("lost")
+
+
 def followed_by(tables: Tables, deals: pd.DataFrame, beyond_days: int) -> pd.Series:
     """Per deal, the amount of its customer's invoices issued in the 30 days after it that
-    were paid more than `beyond_days` late (or still open that late at the data end)."""
+    were paid more than `beyond_days` late (or still open that late at the data end), each
+    invoice given to the latest deal before it that was not lost (module docstring)."""
     end = data_end_of(tables)
     invoices = tables.invoices
     paid = invoices["cleared_date"].where(invoices["cleared_date"] <= end)
     late = (paid.fillna(end) - invoices["due_date"]).dt.days > beyond_days
-    bad = invoices.loc[late, ["customer_id", "issue_date", "amount"]]
-    merged = deals[["customer_id", "created_date"]].reset_index().merge(bad, on="customer_id")
-    window = (merged["issue_date"] > merged["created_date"]) & (
-        merged["issue_date"] <= merged["created_date"] + pd.Timedelta(days=FOLLOW_DAYS)
+    bad = invoices.loc[late, ["customer_id", "issue_date", "amount"]].sort_values("issue_date")
+    sold = deals.loc[became_sales(deals), ["customer_id", "created_date"]]
+    starts = sold.rename_axis("deal_row").reset_index().sort_values("created_date")
+    starts["customer_id"] = starts["customer_id"].astype("str")
+    bad = bad.assign(customer_id=bad["customer_id"].astype("str"))
+    matched = pd.merge_asof(
+        bad.assign(issue_date=bad["issue_date"].astype("datetime64[ns]")),
+        starts.assign(created_date=starts["created_date"].astype("datetime64[ns]")),
+        left_on="issue_date",
+        right_on="created_date",
+        by="customer_id",
+        direction="backward",
+        tolerance=pd.Timedelta(days=FOLLOW_DAYS),
+        allow_exact_matches=False,
     )
-    sums = merged[window].groupby("index")["amount"].sum()
+    sums = matched.dropna(subset=["deal_row"]).groupby("deal_row")["amount"].sum()
     return sums.reindex(deals.index, fill_value=0.0).astype("float64")
 
 
 def summary(name: str, deals: pd.DataFrame, decisions: pd.Series) -> dict[str, object]:
     """One policy's row of the comparison."""
     refused = decisions.isin(["refer", "decline"]).to_numpy()
+    sold = became_sales(deals).to_numpy()
     counts = decisions.value_counts()
     return {
         "policy": name,
         "deals": int((decisions != "unscored").sum()),
         **{d: int(counts.get(d, 0)) for d in DECISIONS},
-        "sales_referred_or_declined": float(deals.loc[refused, "amount"].sum()),
+        "lost_deals": int((~sold & (decisions != "unscored").to_numpy()).sum()),
+        "sales_referred_or_declined": float(deals.loc[refused & sold, "amount"].sum()),
         "late_amount_avoided": float(deals.loc[refused, "late_30"].sum()),
         "over_90_amount_avoided": float(deals.loc[refused, "late_90"].sum()),
     }

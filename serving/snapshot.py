@@ -164,7 +164,7 @@ def build_served(
     as_of = pd.Timestamp(store.features_as_of).date()
     versions = ScoreVersions(ref.name, ref.version, policy.version, as_of)
     limits = recommended_limits(policy, frame.loc[~empty], scored["risk_tier"]).join(
-        score_scorecard(policy.scorecard, frame.loc[~empty])
+        score_scorecard(policy.scorecard, frame.loc[~empty], policy.context.segment)
     )
     limits.index = limits.index.astype("str")
     answers = {

@@ -181,7 +181,9 @@ def assemble_rows(
     scored = rows.index[rows["scored"]]
     limits = recommended_limits(policy, features.reindex(scored), rows.loc[scored, "risk_tier"])
     rows = rows.join(limits)
-    rows = rows.join(score_scorecard(policy.scorecard, features.reindex(scored)))
+    rows = rows.join(
+        score_scorecard(policy.scorecard, features.reindex(scored), policy.context.segment)
+    )
     rows["scorecard_band"] = rows["scorecard_band"].astype("str")
     rows["scorecard_dimensions"] = rows["scorecard_dimensions"].astype("str")
     rows["recommended_credit_limit"] = rows["recommended_credit_limit"].astype("float64")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from features.derived import monthly_sales, number_column
 from serving.policy import Policy
 
 REVIEW_COLUMNS = (
@@ -38,22 +39,16 @@ REVIEW_COLUMNS = (
 )
 
 
-def _number(features: pd.DataFrame, name: str) -> pd.Series:
-    if name not in features:
-        return pd.Series(np.nan, index=features.index, dtype="float64")
-    return pd.to_numeric(features[name], errors="coerce").astype("float64")
-
-
 def terms_review(rows: pd.DataFrame, features: pd.DataFrame, policy: Policy) -> pd.DataFrame:
     """`REVIEW_COLUMNS` for every scored customer whose terms should change."""
     rules = policy.terms_review
     scored = rows.loc[rows["scored"]].set_index("customer_id")
     f = features.reindex(scored.index)
-    current = _number(f, policy.context.terms_days)
+    current = number_column(f, policy.context.terms_days)
     recommended = pd.to_numeric(scored["recommended_terms_days"], errors="coerce").astype(float)
-    late_days = _number(f, "customer_days_late_mean_365d")
-    late_share = _number(f, "customer_late_share_count_365d")
-    monthly = _number(f, "customer_sales_amount_365d") / 12
+    late_days = number_column(f, "customer_days_late_mean_365d")
+    late_share = number_column(f, "customer_late_share_count_365d")
+    monthly = monthly_sales(f)
     punctual = (late_days <= rules.punctual_max_days_late) & (
         late_share <= rules.punctual_max_late_share
     )
@@ -63,9 +58,9 @@ def terms_review(rows: pd.DataFrame, features: pd.DataFrame, policy: Policy) -> 
     cut = recommended < current
     proposed = np.where(cut, recommended, np.where(reward, rewarded, current))
     stable = (
-        (_number(f, "customer_tenure_days") >= rules.stable_tenure_days)
+        (number_column(f, "customer_tenure_days") >= rules.stable_tenure_days)
         & (late_share == 0)
-        & (_number(f, "customer_order_volume_change_90d") >= 0)
+        & (number_column(f, "customer_order_volume_change_90d") >= 0)
     )
     frame = pd.DataFrame(
         {

@@ -54,3 +54,30 @@ def test_points_bands_and_missing_dimensions() -> None:
         ("bank_line", 10.0, True),
         ("history", 17.5, True),
     ]
+
+
+def test_a_customer_that_stopped_paying_scores_its_overdue_days_not_half_points() -> None:
+    frame = pd.DataFrame(
+        {
+            "segment": ["key", "potential", "general"],
+            "signal_tax_grade_latest": [1.0, 1.0, 1.0],
+            "signal_bank_credit_line_latest": [np.nan] * 3,
+            "signal_bank_credit_line_change_180d": [np.nan] * 3,
+            "customer_days_late_mean_365d": [np.nan, np.nan, np.nan],
+            "customer_oldest_overdue_days": [75.0, 0.0, 12.0],
+        },
+        index=["stopped", "nothing_due", "recent"],
+    )
+    scored = score_scorecard(CARD, frame, segment_column="segment")
+    dimensions = {
+        i: {d["dimension"]: (d["points"], d["missing"]) for d in json.loads(text)}
+        for i, text in scored["scorecard_dimensions"].items()
+    }
+    assert dimensions["stopped"]["history"] == (0.0, False)  # 75 days overdue, nothing paid
+    assert dimensions["nothing_due"]["history"] == (17.5, True)  # nothing to judge: missing
+    assert dimensions["recent"]["history"] == (20.0, False)  # 12 days overdue: the 15-day step
+    assert {i: d["size"] for i, d in dimensions.items()} == {
+        "stopped": (20.0, False),  # a key customer is large
+        "nothing_due": (8.0, False),  # a potential one small
+        "recent": (14.0, False),  # a general one mid-sized
+    }

@@ -25,7 +25,10 @@ def customers() -> pd.DataFrame:
         # huge: capped by the key layer's 20,000,000
         "huge": (240_000_000.0, None, 60.0, 0.0, "large", None, None),
         "red": (1_200_000.0, None, 30.0, 40.0, "small", None, None),
+        # a customer for 73 days (2.4 months) who bought 240,000: 100,000 a month, not 20,000
+        "young": (240_000.0, 240_000.0, 30.0, 0.0, "small", None, None, 73.0),
     }
+    rows = {k: v if len(v) == 8 else (*v, np.nan) for k, v in rows.items()}
     columns = [
         "customer_sales_amount_365d",
         "customer_sales_amount_90d",
@@ -34,6 +37,7 @@ def customers() -> pd.DataFrame:
         "customer_segment",
         "signal_bank_credit_line_latest",
         "signal_bank_credit_line_change_180d",
+        "customer_tenure_days",
     ]
     return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
 
@@ -41,7 +45,7 @@ def customers() -> pd.DataFrame:
 def test_recommended_limits_and_their_basis() -> None:
     tiers = pd.Series(
         {"steady": "green", "early": "yellow", "cut": "orange", "new": "green", "huge": "green",
-         "red": "red"}
+         "red": "red", "young": "green"}
     )  # fmt: skip
     limits = recommended_limits(POLICY, customers(), tiers)
     assert limits["recommended_credit_limit"].to_dict() == {
@@ -51,6 +55,7 @@ def test_recommended_limits_and_their_basis() -> None:
         "new": 125_000.0,
         "huge": 20_000_000.0,
         "red": 0.0,
+        "young": 125_000.0,  # 100,000 x 30/30 x 1.25
     }
     basis = limits["credit_limit_basis"]
     assert basis["steady"] == (
