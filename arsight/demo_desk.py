@@ -35,6 +35,10 @@ def credit_desk(
         big = {"customer_id": customer_id, "amount": 3 * limit, "payment_terms_days": 30}
         deal = client.post("/v1/deals/assess", json=big, headers=crm).json()
         _say(console, f"{customer_id}, {big['amount']:,.0f} on 30 days: {_decided(deal)}")
+        longer = {**big, "amount": limit / 4, "payment_terms_days": 90}
+        asked = client.post("/v1/deals/assess", json=longer, headers=crm).json()
+        _say(console, f"{customer_id}, {longer['amount']:,.0f} on 90 days: {_decided(asked)}")
+        _say(console, f"  terms trade-off: {_tradeoff(asked)}")
         if deal.get("case_id"):
             decision = {"decision": "approve_with_conditions", "reason": "long relationship",
                         "conditions": ["half the amount on delivery"]}  # fmt: skip
@@ -46,6 +50,16 @@ def credit_desk(
                 f"Case {case['case_id']}: {case['decision']} by {case['decided_by_role']} "
                 f"({case['decision_reason']}); the CRM polls GET /v1/cases/{case['case_id']}",
             )
+
+
+def _tradeoff(deal: dict[str, Any]) -> str:
+    options = deal.get("terms_tradeoff") or []
+    said = [
+        f"{o['terms_days']} days ({', '.join(o['labels'])}) "
+        f"{o['delinquency_probability']:.1%} {o['risk_tier']}"
+        for o in options
+    ]
+    return "; ".join(said) or "the model does not read the terms"
 
 
 def _decided(deal: dict[str, Any]) -> str:

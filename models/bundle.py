@@ -188,6 +188,11 @@ class ModelBundle:
             index=features.index,
         )
 
+    def predict_delinquency(self, features: pd.DataFrame) -> np.ndarray:
+        """Only the calibrated delinquency probability per row (NaN without the model): what a
+        what-if re-scoring needs, without the other four boosters."""
+        return self._delinquency_probability(self._matrix(features))
+
     def _delinquency_probability(self, matrix: np.ndarray) -> np.ndarray:
         """Calibrated probabilities of delinquent_90d; NaN where the bundle has no such model."""
         if self.delinquency_classifier is None or self.delinquency_calibrator is None:

@@ -130,6 +130,18 @@ class Exposure(_Response):
     utilisation_after: float | None
 
 
+class TermsOption(_Response):
+    """The customer re-scored at one payment term (`serving.terms_tradeoff`)."""
+
+    terms_days: int
+    labels: list[Literal["agreed", "requested", "recommended"]] = Field(
+        description="which terms these are: the customer's agreed, the deal's requested, the "
+        "policy's recommended (one term can be several)"
+    )
+    delinquency_probability: float
+    risk_tier: Tier
+
+
 class DealResponse(_Response):
     """The decision, its conditions and everything it was based on."""
 
@@ -154,6 +166,13 @@ class DealResponse(_Response):
     case_id: str | None = Field(
         default=None,
         description="a referred deal opens a case: poll GET /v1/cases/{case_id} for its decision",
+    )
+    terms_tradeoff: list[TermsOption] | None = Field(
+        default=None,
+        description="the customer re-scored with only its payment terms changed, at the agreed, "
+        "requested and recommended terms, shortest first: the model's view of what the terms "
+        "do to the delinquency risk (null for a new customer or a model that does not read "
+        "the terms)",
     )
 
 

@@ -16,6 +16,7 @@ from serving.finite import require_finite
 from serving.new_customers import orders_so_far, prospect_tier, step_of
 from serving.routes.answers import audit_row, lookup_scores
 from serving.routes.errors import ERROR_RESPONSES
+from serving.terms_tradeoff import terms_tradeoff
 from serving.schemas import CustomerScore, DealRequest, DealResponse, Exposure, NewCustomer
 from serving.snapshot import Served
 
@@ -139,7 +140,15 @@ def assess_known(
     new = None
     if step is not None and orders is not None:
         new = NewCustomer(orders_so_far=orders, step=step.name, known_to_arsight=True)
-    return deal_response(request_id, body, deal, context.open_amount, score, new)
+    response = deal_response(request_id, body, deal, context.open_amount, score, new)
+    terms = {
+        "agreed": None if context.terms_days is None else int(round(context.terms_days)),
+        "requested": body.payment_terms_days,
+        "recommended": deal.recommended_terms.terms_days,
+    }
+    row = served.store.frame.loc[[body.customer_id]]
+    tradeoff = terms_tradeoff(served.bundle, served.policy, row, terms)
+    return response.model_copy(update={"terms_tradeoff": tradeoff})
 
 
 def assess_prospect(request_id: str, body: DealRequest, served: Served) -> tuple[DealResponse, str]:

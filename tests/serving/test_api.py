@@ -129,6 +129,33 @@ def test_deal_assessment(client: TestClient, scored_ids: list[str]) -> None:
     assert row["outputs"]["conditions"] == body["conditions"]
 
 
+def test_the_deal_answer_shows_the_terms_trade_off(
+    client: TestClient, scored_ids: list[str], store_frame: pd.DataFrame, tiny_bundle: ModelBundle
+) -> None:
+    frame = store_frame.set_index("customer_id", drop=False)
+    customer = next(c for c in scored_ids if frame.at[c, "customer_terms_days"] == 30)
+    body = client.post(
+        "/v1/deals/assess",
+        json={"customer_id": customer, "amount": 1000.0, "payment_terms_days": 90},
+        headers=AUTH["crm"],
+    ).json()
+    options = body["terms_tradeoff"]
+    recommended = body["recommended_terms"]["terms_days"]
+    days = sorted({30, 90, recommended})
+    assert [o["terms_days"] for o in options] == days
+    labels = {o["terms_days"]: o["labels"] for o in options}
+    assert "agreed" in labels[30] and labels[90] == ["requested"]
+    assert "recommended" in labels[recommended]
+    row = frame.loc[[customer]]
+    rescored = pd.concat([row] * len(days), ignore_index=True).assign(customer_terms_days=days)
+    expected = tiny_bundle.predict_delinquency(rescored[tiny_bundle.feature_names])
+    assert [o["delinquency_probability"] for o in options] == pytest.approx(expected, abs=1e-12)
+    at_agreed = next(o for o in options if "agreed" in o["labels"])
+    assert at_agreed["delinquency_probability"] == pytest.approx(
+        body["score"]["delinquency_probability"], abs=1e-12
+    )  # the agreed terms are the customer's own row: the score itself
+
+
 def test_customer_history_newest_first(client: TestClient, scored_ids: list[str]) -> None:
     customer = scored_ids[2]
     for role in ("crm", "risk"):

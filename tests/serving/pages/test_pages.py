@@ -217,6 +217,15 @@ def test_deal_page_decides_like_the_api_and_is_audited(
     )
     for condition in api["conditions"]:
         assert f"<li>{escape(condition)}</li>" in page.text
+    table = page.text.split('<table id="terms-tradeoff">')[1].split("</table>")[0]
+    for option in api["terms_tradeoff"]:
+        tier = option["risk_tier"]
+        assert (
+            f'<tr><td class="num">{option["terms_days"]} days</td>'
+            f"<td>{', '.join(option['labels'])}</td>"
+            f'<td class="num">{option["delinquency_probability"]:.1%}</td>'
+            f'<td><span class="tier tier-{tier}">{tier}</span></td></tr>'
+        ) in table
     audit = risk_client.app.state.audit  # type: ignore[attr-defined]
     rows = audit.history(customer_id)
     assert [(r["endpoint"], r["caller_role"]) for r in rows] == [
