@@ -16,9 +16,9 @@ from serving.finite import require_finite
 from serving.new_customers import orders_so_far, prospect_tier, step_of
 from serving.routes.answers import audit_row, lookup_scores
 from serving.routes.errors import ERROR_RESPONSES
-from serving.terms_tradeoff import terms_tradeoff
 from serving.schemas import CustomerScore, DealRequest, DealResponse, Exposure, NewCustomer
 from serving.snapshot import Served
+from serving.terms_tradeoff import terms_tradeoff
 
 router = APIRouter(tags=["deals"])
 AUDITED_DEAL_FIELDS = {
