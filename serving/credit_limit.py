@@ -26,23 +26,23 @@ import numpy as np
 import pandas as pd
 
 from features.derived import bank_line_cut, monthly_sales, number_column
+from serving.layers import segment_layer
 from serving.policy import Policy
 
 LIMIT_COLUMNS = ("recommended_credit_limit", "credit_limit_basis")
 
 
-def recommended_limits(policy: Policy, features: pd.DataFrame, tiers: pd.Series) -> pd.DataFrame:
-    """`LIMIT_COLUMNS` for every row of `features` with a tier in `tiers` (same index)."""
+def recommended_limits(
+    policy: Policy, features: pd.DataFrame, tiers: pd.Series, layers: pd.Series | None = None
+) -> pd.DataFrame:
+    """`LIMIT_COLUMNS` for every row of `features` with a tier in `tiers` (same index).
+
+    `layers`: each customer's layer from its data (`serving.layers.customer_layers`); None:
+    its segment's (`segment_layers`)."""
     rules = policy.credit_limits
-    layers = (
-        features[policy.context.segment]
-        .map(
-            lambda s: (
-                policy.segment_layers.get(s, policy.default_layer) if isinstance(s, str) else None
-            )
-        )
-        .fillna(policy.default_layer)
-    )
+    if layers is None:
+        layers = features[policy.context.segment].map(lambda s: segment_layer(policy, s))
+    layers = layers.reindex(features.index).fillna(policy.default_layer).astype("str")
     standard = layers.map(lambda layer: policy.layers[layer].terms_days).astype("float64")
     terms = number_column(features, policy.context.terms_days).fillna(standard)
     late = number_column(features, "customer_days_late_mean_365d").fillna(0.0).clip(lower=0.0)

@@ -109,6 +109,7 @@ def assess_deal(
     requested_terms_days: int,
     step: NewCustomerStep | None = None,
     recommended_limit: float | None = None,
+    layer: str | None = None,
 ) -> DealAssessment:
     """Decide a deal from the credit risk, the exposure after it and the requested terms.
 
@@ -117,10 +118,14 @@ def assess_deal(
     credit, so the exposure rules do not apply to it. `delinquency_probability` is None for a
     customer arsight has no data on (its tier then comes from the overlays on what the CRM
     sent). `recommended_limit` (`serving.credit_limit`) is quoted where the limit is at issue.
+    `layer`: the customer's layer from its data (`serving.layers`); None: its segment's.
     """
+    layer = layer or policy.segment_layers.get(segment or "", policy.default_layer)
     exposure = open_amount + amount
     limit = credit_limit if credit_limit is not None and credit_limit > 0 else None
-    terms = capped_terms(recommend_terms(policy, tier, segment, agreed_terms_days), step)
+    terms = capped_terms(
+        recommend_terms(policy, tier, segment, agreed_terms_days, layer=layer), step
+    )
     verdict = _Verdict()
     if tier in policy.deals.refer_tiers:
         risk = (
@@ -132,7 +137,7 @@ def assess_deal(
         verdict.add("refer_tiers", text, "refer")
     if step is None or terms.prepayment_share < 1.0:
         _exposure_rules(verdict, policy.deals, tier, exposure, limit, recommended_limit)
-    _terms_rules(verdict, policy, tier, segment, terms, requested_terms_days, step)
+    _terms_rules(verdict, policy, tier, layer, terms, requested_terms_days, step)
     return DealAssessment(
         decision=verdict.decision,
         conditions=verdict.conditions,
@@ -159,13 +164,13 @@ def _terms_rules(
     verdict: _Verdict,
     policy: Policy,
     tier: str,
-    segment: str | None,
+    layer_name: str,
     terms: Terms,
     requested_terms_days: int,
     step: NewCustomerStep | None,
 ) -> None:
     """Rule 5: shorter terms or a prepayment, named by the rule that set them."""
-    layer = f"layers.{policy.segment_layers.get(segment or '', policy.default_layer)}"
+    layer = f"layers.{layer_name}"
     cap = policy.tier_terms[tier]  # type: ignore[index]
     by_step = f"new_customers.{step.name}" if step is not None else None
     if requested_terms_days > terms.terms_days:

@@ -153,6 +153,45 @@ class TermsReview(_Strict):
     stable_tenure_days: int = Field(ge=0)
 
 
+class LayerRule(_Strict):
+    """When a customer reaches a layer (`serving.layers`): tenure and size, or either."""
+
+    layer: str
+    min_tenure_days: int = Field(ge=0)
+    min_sales_share: float = Field(ge=0.0, le=1.0)
+    min_sales_12m: float = Field(ge=0.0)
+    tenure_and_size: bool = True
+    """True: both the tenure and a size (share or amount) are needed; False: either."""
+
+
+class Rfm(_Strict):
+    """DOMAIN's RFM readings: loyal high value, and low value at risk of churn."""
+
+    recent_days: int = Field(ge=0)
+    frequent_orders: int = Field(ge=0)
+    high_value: float = Field(ge=0.0)
+    lapsed_days: int = Field(ge=0)
+    rare_orders: int = Field(ge=0)
+    low_value: float = Field(ge=0.0)
+
+
+class LayerRules(_Strict):
+    """Layers from data (`serving.layers`), highest layer first."""
+
+    rules: list[LayerRule] = Field(min_length=1)
+    otherwise: str
+    shrinking_order_change: float = Field(le=0.0)
+    rfm: Rfm
+    at_risk_layer: str
+
+
+class CustomerValue(_Strict):
+    """The cost of late payment netted off a customer's 12-month sales (`serving.layers`)."""
+
+    financing_rate: float = Field(ge=0.0)
+    loss_given_delinquency: float = Field(ge=0.0, le=1.0)
+
+
 class Monitoring(_Strict):
     """How far a judged figure may fall behind the model card's backtest before a model alert
     (`serving.batch.monitoring`), and how many days back the runs judged were made."""
@@ -184,6 +223,11 @@ class Policy(_Strict):
     terms_review: TermsReview
     scorecard: Scorecard = Field(default_factory=Scorecard)
     """The points scorecard shown beside the model (`models.scorecard`; DOMAIN defaults)."""
+    layer_rules: LayerRules | None = None
+    """Layers from data; None: a customer's layer is its segment's (`segment_layers`)."""
+    value: CustomerValue = Field(
+        default_factory=lambda: CustomerValue(financing_rate=0.08, loss_given_delinquency=0.5)
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Policy:
@@ -192,7 +236,11 @@ class Policy(_Strict):
             raise ValueError("tiers: every band but the last needs `below`; the last must not")
         if bounds != sorted(bounds):
             raise ValueError(f"tiers: `below` must increase, got {bounds}")
-        unknown = sorted({self.default_layer, *self.segment_layers.values()} - set(self.layers))
+        used = {self.default_layer, *self.segment_layers.values()}
+        if self.layer_rules is not None:
+            rules = self.layer_rules
+            used |= {r.layer for r in rules.rules} | {rules.otherwise, rules.at_risk_layer}
+        unknown = sorted(used - set(self.layers))
         if unknown:
             raise ValueError(f"layers {unknown} are used but not defined in `layers`")
         missing = sorted(set(TIERS) - set(self.tier_terms))
@@ -286,7 +334,11 @@ Decision = Literal["approve", "approve_with_conditions", "refer", "decline"]
 
 
 def recommend_terms(
-    policy: Policy, tier: str, segment: str | None, agreed_days: float | None = None
+    policy: Policy,
+    tier: str,
+    segment: str | None,
+    agreed_days: float | None = None,
+    layer: str | None = None,
 ) -> Terms:
     """The longer of the segment's layer terms and the customer's agreed terms, capped by the tier.
 
@@ -294,8 +346,9 @@ def recommend_terms(
     keeps 60 days even when its layer's standard is 45 (cutting a reliable customer's terms
     costs orders and tells it nothing); a yellow one is capped at the tier's 30 days; an orange
     one also pays the tier's minimum prepayment share. `agreed_days` null or NaN: unknown.
+    `layer`: the customer's layer from its data (`serving.layers`); None: its segment's.
     """
-    layer = policy.segment_layers.get(segment or "", policy.default_layer)
+    layer = layer or policy.segment_layers.get(segment or "", policy.default_layer)
     offer = policy.layers[layer]
     cap = policy.tier_terms[tier]  # type: ignore[index]
     days = offer.terms_days

@@ -28,6 +28,7 @@ from features.build import build_feature_frame
 from features.tables import Tables, data_end_of
 from models.bundle import ModelBundle
 from serving.deals import assess_deal
+from serving.layers import customer_layers
 from serving.policy import Policy, assign_tiers
 
 FOLLOW_DAYS = 30
@@ -57,6 +58,7 @@ def decide(
     policy: Policy, bundle: ModelBundle, deals: pd.DataFrame, features: pd.DataFrame
 ) -> pd.Series:
     """Each deal's decision under `policy`, from the customer's features at `scored_at`."""
+    features = features.assign(customer_layer=customer_layers(policy, features)["customer_layer"])
     keyed = features.set_index(["customer_id", "as_of"])
     rows = keyed.reindex(pd.MultiIndex.from_frame(deals[["customer_id", "scored_at"]]))
     known = rows.notna().any(axis=1).to_numpy()
@@ -81,6 +83,7 @@ def decide(
             credit_limit=_float(row.get(names.credit_limit)),
             amount=float(deal["amount"]),
             requested_terms_days=int(terms) if pd.notna(terms) else 30,
+            layer=str(row["customer_layer"]),
         ).decision
     return decisions
 

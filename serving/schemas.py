@@ -69,6 +69,25 @@ class CustomerScore(ScoreRecord):
     )
     scorecard_band: str | None = Field(default=None, examples=["medium"])
     scorecard_dimensions: list[ScorecardDimension] = Field(default_factory=list)
+    customer_layer: str | None = Field(
+        default=None,
+        examples=["key"],
+        description="the layer from the customer's data (tenure, share of sales, growth, RFM): "
+        "it sets the standard terms and the credit limit's ceiling",
+    )
+    layer_basis: str | None = Field(
+        default=None, examples=["key: a customer for 3.2 years, 12-month sales 1,450,000"]
+    )
+    rfm_segment: str | None = Field(
+        default=None,
+        examples=["regular"],
+        description="loyal_high_value, at_risk_low_value or regular (DOMAIN's RFM readings)",
+    )
+    customer_value_12m: float | None = Field(
+        default=None,
+        description="12-month sales net of the expected cost of late payment (financing the "
+        "days late, expected loss on what it owes)",
+    )
 
 
 class ScoreResponse(_Response):

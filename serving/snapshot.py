@@ -29,6 +29,7 @@ from serving.credit_limit import recommended_limits
 from serving.errors import ConsistencyError
 from serving.invoice_record import InvoicePrediction
 from serving.invoices import served_invoices
+from serving.layers import customer_layers, customer_value
 from serving.model_loader import ModelRef
 from serving.policy import Policy
 from serving.record import OUTPUT_FIELDS, Reason, Reasons
@@ -84,6 +85,8 @@ class DealContext:
     invoices_in_window: float | None = None
     """Invoices of the policy's `new_customers.counted_within_days` (orders so far, when the
     tenure is within it: `serving.new_customers.orders_so_far`)."""
+    layer: str | None = None
+    """The customer's layer from its data (`serving.layers`); None: its segment's."""
 
 
 def _numbers(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -97,7 +100,9 @@ def _maybe(value: float) -> float | None:
     return None if math.isnan(value) else float(value)
 
 
-def deal_contexts(frame: pd.DataFrame, policy: Policy) -> dict[str, DealContext]:
+def deal_contexts(
+    frame: pd.DataFrame, policy: Policy, layers: pd.Series | None = None
+) -> dict[str, DealContext]:
     """Open amount (null: nothing open), credit limit, segment, agreed terms, tenure and recent
     invoices per customer, once per load."""
     names = policy.context
@@ -110,6 +115,7 @@ def deal_contexts(frame: pd.DataFrame, policy: Policy) -> dict[str, DealContext]
         _numbers(frame, names.terms_days),
         _numbers(frame, "customer_tenure_days"),
         _numbers(frame, window),
+        layers.reindex(frame.index) if layers is not None else [None] * len(frame),
         strict=True,
     )
     return {
@@ -120,8 +126,9 @@ def deal_contexts(frame: pd.DataFrame, policy: Policy) -> dict[str, DealContext]
             _maybe(d),
             _maybe(tenure),
             _maybe(count),
+            layer if isinstance(layer, str) else None,
         )
-        for c, a, lim, s, d, tenure, count in columns
+        for c, a, lim, s, d, tenure, count, layer in columns
     }
 
 
@@ -163,8 +170,16 @@ def build_served(
     contributions.index = contributions.index.astype("str")
     as_of = pd.Timestamp(store.features_as_of).date()
     versions = ScoreVersions(ref.name, ref.version, policy.version, as_of)
-    limits = recommended_limits(policy, frame.loc[~empty], scored["risk_tier"]).join(
-        score_scorecard(policy.scorecard, frame.loc[~empty], policy.context.segment)
+    layers = customer_layers(policy, frame)
+    limits = (
+        recommended_limits(policy, frame.loc[~empty], scored["risk_tier"], layers["customer_layer"])
+        .join(score_scorecard(policy.scorecard, frame.loc[~empty], policy.context.segment))
+        .join(layers)
+        .assign(
+            customer_value_12m=customer_value(
+                policy, frame.loc[~empty], scored["delinquency_probability"]
+            )
+        )
     )
     limits.index = limits.index.astype("str")
     answers = {
@@ -181,7 +196,7 @@ def build_served(
         no_features=frozenset(str(c) for c in frame.index[empty]),
         loaded_at=datetime.now(UTC),
         contributions=contributions,
-        deal_context=MappingProxyType(deal_contexts(frame, policy)),
+        deal_context=MappingProxyType(deal_contexts(frame, policy, layers["customer_layer"])),
         answers=MappingProxyType(answers),
         invoice_rows=invoice_rows,
         invoices=MappingProxyType(
@@ -214,7 +229,12 @@ def customer_score(
     dimensions = (
         json.loads(known["scorecard_dimensions"]) if "scorecard_dimensions" in known else []
     )
+    value = known.get("customer_value_12m")
     return CustomerScore(
+        customer_layer=known.get("customer_layer"),
+        layer_basis=known.get("layer_basis"),
+        rfm_segment=known.get("rfm_segment"),
+        customer_value_12m=None if value is None or math.isnan(value) else float(value),
         recommended_credit_limit=None if amount is None or math.isnan(amount) else float(amount),
         credit_limit_basis=known.get("credit_limit_basis"),
         scorecard_points=known.get("scorecard_points"),

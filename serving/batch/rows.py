@@ -21,6 +21,7 @@ from features.tables import Tables
 from models.bundle import ModelBundle
 from models.scorecard import SCORECARD_COLUMNS, score_scorecard
 from serving.credit_limit import LIMIT_COLUMNS, recommended_limits
+from serving.layers import LAYER_COLUMNS, customer_layers, customer_value
 from serving.policy import Policy, Terms, recommend_terms
 from serving.record import OUTPUT_FIELDS, REASON_COLUMNS, RECORD_COLUMNS, ScoreRecord
 from serving.scoring import (
@@ -43,10 +44,13 @@ EXPOSURE = [
     "recommended_prepayment_share",
     *LIMIT_COLUMNS,
     *SCORECARD_COLUMNS,
+    *LAYER_COLUMNS,
+    "customer_value_12m",
 ]
 """The batch job's columns after the record's reasons: money at risk, recommended terms and
-the recommended credit limit with its basis (`serving.credit_limit`) and the points scorecard
-(`models.scorecard`; `scorecard_dimensions` is JSON)."""
+the recommended credit limit with its basis (`serving.credit_limit`), the points scorecard
+(`models.scorecard`; `scorecard_dimensions` is JSON), and the layer from data with its basis,
+the RFM segment and the 12-month value (`serving.layers`)."""
 
 
 def score_file_columns() -> list[str]:
@@ -69,6 +73,7 @@ FLOAT_COLUMNS = [
     "recommended_prepayment_share",
     "recommended_credit_limit",
     "scorecard_points",
+    "customer_value_12m",
 ]
 """The scores file's float64 columns."""
 
@@ -126,21 +131,19 @@ def _reasons(
     return reason
 
 
-def _terms(
-    policy: Policy, tiers: pd.Series, segments: pd.Series, agreed: pd.Series
-) -> pd.DataFrame:
-    """Recommended terms per scored row, computed once per distinct (tier, segment, terms)."""
-    cache: dict[tuple[str, str | None, float | None], Terms] = {}
+def _terms(policy: Policy, tiers: pd.Series, layers: pd.Series, agreed: pd.Series) -> pd.DataFrame:
+    """Recommended terms per scored row, computed once per distinct (tier, layer, terms)."""
+    cache: dict[tuple[str, str, float | None], Terms] = {}
     days, shares = [], []
-    for tier, segment, agreed_days in zip(tiers, segments, agreed, strict=True):
+    for tier, layer, agreed_days in zip(tiers, layers, agreed, strict=True):
         if not isinstance(tier, str):
             days.append(None)
             shares.append(np.nan)
             continue
         known = None if pd.isna(agreed_days) else float(agreed_days)
-        key = (tier, segment if isinstance(segment, str) else None, known)
+        key = (tier, str(layer), known)
         if key not in cache:
-            cache[key] = recommend_terms(policy, *key)
+            cache[key] = recommend_terms(policy, tier, None, known, layer=key[1])
         days.append(cache[key].terms_days)
         shares.append(cache[key].prepayment_share)
     return pd.DataFrame(
@@ -159,10 +162,12 @@ def assemble_rows(
     scores: pd.DataFrame,
     as_of: pd.Timestamp,
     policy: Policy,
+    total_sales: float | None = None,
 ) -> pd.DataFrame:
     """One row per customer (sorted by id) with its scores, or the reason it has none.
 
-    The model and previous-tier columns are added by the caller.
+    The model and previous-tier columns are added by the caller. `total_sales`: the
+    portfolio's 12-month sales when `features` is one partition of it (layer shares).
     """
     reason = _reasons(tables, rejects, features, scores, as_of.date().isoformat())
     names = tables.customers.set_index(tables.customers["customer_id"].astype("str"))["name"]
@@ -175,12 +180,21 @@ def assemble_rows(
     due = features["customer_amount_due_next_30d"].reindex(rows.index)
     rows["amount_due_next_30d"] = due.where(rows["scored"]).astype("float64")
     rows["expected_overdue_amount"] = rows["overdue_probability"].astype("float64") * due
-    segments = features[policy.context.segment].reindex(rows.index)
+    layers = customer_layers(policy, features, total_sales).reindex(rows.index)
     agreed = pd.to_numeric(features[policy.context.terms_days], errors="coerce")
-    rows = rows.join(_terms(policy, rows["risk_tier"], segments, agreed.reindex(rows.index)))
+    rows = rows.join(
+        _terms(policy, rows["risk_tier"], layers["customer_layer"], agreed.reindex(rows.index))
+    )
     scored = rows.index[rows["scored"]]
-    limits = recommended_limits(policy, features.reindex(scored), rows.loc[scored, "risk_tier"])
+    limits = recommended_limits(
+        policy, features.reindex(scored), rows.loc[scored, "risk_tier"], layers["customer_layer"]
+    )
     rows = rows.join(limits)
+    rows = rows.join(layers.loc[scored])
+    value = customer_value(
+        policy, features.reindex(scored), rows.loc[scored, "delinquency_probability"]
+    )
+    rows["customer_value_12m"] = value.reindex(rows.index).astype("float64")
     rows = rows.join(
         score_scorecard(policy.scorecard, features.reindex(scored), policy.context.segment)
     )
@@ -188,5 +202,7 @@ def assemble_rows(
     rows["scorecard_dimensions"] = rows["scorecard_dimensions"].astype("str")
     rows["recommended_credit_limit"] = rows["recommended_credit_limit"].astype("float64")
     rows["credit_limit_basis"] = rows["credit_limit_basis"].astype("str")
+    for column in LAYER_COLUMNS:
+        rows[column] = rows[column].astype("str")
     rows.index.name = "customer_id"
     return rows.reset_index()

@@ -134,7 +134,11 @@ def build_customer_view(
         terms=None
         if latest is None
         else recommend_terms(
-            served.policy, latest.risk_tier, segment, _number(record.get(names.terms_days))
+            served.policy,
+            latest.risk_tier,
+            segment,
+            _number(record.get(names.terms_days)),
+            layer=latest.customer_layer,
         ),
         dso_now=_number(record.get("customer_dso_days")),
         waterfall=None if latest is None else waterfall_steps(served, row),

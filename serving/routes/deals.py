@@ -134,6 +134,7 @@ def assess_known(
         requested_terms_days=body.payment_terms_days,
         step=step,
         recommended_limit=score.recommended_credit_limit,
+        layer=context.layer,
     )
     after = {"exposure_after": deal.exposure_after, "utilisation_after": deal.utilisation_after}
     require_finite(body.customer_id, "after the deal", after)

@@ -35,6 +35,10 @@ def test_every_consumer_derives_its_columns_from_the_record() -> None:
         "scorecard_points",
         "scorecard_band",
         "scorecard_dimensions",
+        "customer_layer",
+        "layer_basis",
+        "rfm_segment",
+        "customer_value_12m",
     ]
     assert SCORE_FILE_COLUMNS == [
         "customer_id",
@@ -57,6 +61,10 @@ def test_every_consumer_derives_its_columns_from_the_record() -> None:
         "scorecard_points",
         "scorecard_band",
         "scorecard_dimensions",
+        "customer_layer",
+        "layer_basis",
+        "rfm_segment",
+        "customer_value_12m",
         "model_name",
         "model_version",
         "policy_version",
@@ -68,6 +76,7 @@ def test_every_consumer_derives_its_columns_from_the_record() -> None:
         "recommended_prepayment_share",
         "recommended_credit_limit",
         "scorecard_points",
+        "customer_value_12m",
     ]
 
 

@@ -47,6 +47,7 @@ from serving.batch.spark.partition import ScoringPlan, score_partition
 from serving.batch.spark.passes import (
     feature_rows,
     global_peer_medians,
+    global_portfolio_sales,
     global_reason_medians,
     previous_tiers,
     rejected_rows,
@@ -180,9 +181,11 @@ def scoring_plan(
     logger.info("peer and reason medians of %d industries computed", len(medians))
     texts = feature_texts(bundle.feature_names, bundle.categorical_features)
     context = ReasonContext(texts, medians, industry, settings.reasons_top_k)
+    total_sales = global_portfolio_sales(known)
     return ScoringPlan(
-        as_of, peers, bundle, policy, context, request.chunk_size, champion.provenance()
-    )
+        as_of, peers, bundle, policy, context, request.chunk_size, champion.provenance(),
+        total_sales,
+    )  # fmt: skip
 
 
 def score_with_broadcast(

@@ -80,6 +80,7 @@ class ScoringPlan:
             medians over the whole portfolio), as the pandas engine builds them.
         chunk_size: rows scored at once.
         model: model_name, model_version and policy_version columns of every row.
+        total_sales: the portfolio's 12-month sales (the layers' shares, `serving.layers`).
     """
 
     as_of: pd.Timestamp
@@ -89,6 +90,7 @@ class ScoringPlan:
     context: ReasonContext
     chunk_size: int
     model: dict[str, str]
+    total_sales: float | None = None
 
 
 def for_spark(frame: pd.DataFrame) -> pd.DataFrame:
@@ -245,7 +247,9 @@ def score_partition(batches: Iterable[pd.DataFrame], plan: ScoringPlan) -> Itera
     valid = rows.loc[rows["customer_id"].notna()]
     customers = pd.DataFrame({"customer_id": valid["customer_id"], "name": valid["customer_name"]})
     tables = Tables(customers=customers, invoices=pd.DataFrame())
-    out = assemble_rows(tables, rejects_of(rows), features, scores, plan.as_of, plan.policy)
+    out = assemble_rows(
+        tables, rejects_of(rows), features, scores, plan.as_of, plan.policy, plan.total_sales
+    )
     out = out.assign(
         previous_risk_tier=pd.Series(pd.NA, index=out.index, dtype="str"), **plan.model
     )

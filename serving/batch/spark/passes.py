@@ -32,6 +32,9 @@ from serving.batch.spark.partition import (
     rejects_of,
 )
 from serving.batch.types import BatchError, ExitCode
+from serving.layers import portfolio_sales
+
+SALES_365D = "customer_sales_amount_365d"
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -92,6 +95,13 @@ def source_flags(tables: Mapping[str, tuple[DataFrame, TableLayout]]) -> SourceF
         has_deals="deals" in tables,
         has_disputed=disputed,
     )
+
+
+def global_portfolio_sales(known: DataFrame) -> float:
+    """The 12-month sales of every known customer (`serving.layers.portfolio_sales`): the
+    layers' shares are of the whole portfolio, not of a partition."""
+    sales = known.select(SALES_365D).toPandas()[SALES_365D]
+    return portfolio_sales(pd.to_numeric(sales, errors="coerce"))
 
 
 def global_peer_medians(known: DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
