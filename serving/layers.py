@@ -6,15 +6,18 @@ the size segment typed into the ERP ("large is not low risk"):
 - strategic (DOMAIN: 5+ years, 30%+ of orders): 5+ years a customer and 30%+ of the
   portfolio's 12-month sales, or 12-month sales of at least the rule's `min_sales_12m`;
 - key (2-3 years, 15-30% of orders): 2+ years and 15%+ of sales, or `min_sales_12m`;
-- general (under 2 years, 5-15% of orders): 5%+ of sales or `min_sales_12m`, or 2+ years;
-- potential (start-ups, under 5% of orders): the rest.
+- general (under 2 years, 5-15% of orders): 5%+ of sales or `min_sales_12m`, or a year a
+  customer;
+- potential (start-ups, under 5% of orders): the rest, start-ups read as under a year (a
+  small customer of 18 months is not asked for 30% prepayment).
 
 A share of the seller's sales is what DOMAIN's seller with a few dozen customers means; in a
 portfolio of thousands no customer reaches 5%, so each rule also takes a sales amount
 (`min_sales_12m`, in the ledger's currency: set it to yours; arsight defaults, the key one
 DOMAIN's RFM "M >= 1M" of a loyal high-value customer). Two DOMAIN signals move a customer
 down: orders shrinking (`customer_order_volume_change_90d` at or below
-`shrinking_order_change`: one layer lower) and the RFM "low value at risk of churn" (no order
+`shrinking_order_change`: a strategic or key customer one layer lower, never into potential:
+a small customer's quarter holds too few orders to say it is leaving) and the RFM "low value at risk of churn" (no order
 in `lapsed_days`, at most `rare_orders` orders and at most `low_value` in a year: no higher
 than `at_risk_layer`, DOMAIN's "shorter terms or cash"). A customer without sales history
 keeps the layer of its segment (`segment_layers`): the segment is the fallback input, never
@@ -115,8 +118,9 @@ def customer_layers(
         reached = (long & size) if rule.tenure_and_size else (long | size)
         rank = np.where(reached.to_numpy(bool), i, rank)
     change = number_column(features, "customer_order_volume_change_90d")
-    shrinking = (change <= rules.shrinking_order_change).to_numpy(bool)
-    rank = np.where(shrinking, np.minimum(rank + 1, len(order) - 1), rank)
+    lowest_rule = len(rules.rules) - 1
+    shrinking = (change <= rules.shrinking_order_change).to_numpy(bool) & (rank < lowest_rule)
+    rank = np.where(shrinking, rank + 1, rank)
     at_risk = (rfm == "at_risk_low_value").to_numpy(bool)
     rank = np.where(at_risk, np.maximum(rank, order.index(rules.at_risk_layer)), rank)
     layers = pd.Series(np.asarray(order, dtype=object)[rank], index=features.index)
