@@ -59,8 +59,8 @@ def examples_table(scores: pd.DataFrame, first_customer: str) -> Table:
     scored = scores.loc[scores["scored"]].set_index("customer_id")
     ids = list(dict.fromkeys([first_customer, *_riskiest(scores)[:EXAMPLES]]))
     table = Table(title="A few customers, as the API answers about them")
-    columns = ("customer", "tier", "credit risk", "late next 30d", "scorecard", "terms",
-               "recommended limit", "why (credit)")  # fmt: skip
+    columns = ("customer", "tier", "credit risk", "late next 30d", "scorecard", "layer",
+               "terms", "recommended limit", "why (credit)")  # fmt: skip
     for column in columns:
         table.add_column(column, overflow="fold")
     for customer in ids:
@@ -76,6 +76,7 @@ def examples_table(scores: pd.DataFrame, first_customer: str) -> Table:
             f"{row['delinquency_probability']:.1%}",
             f"{row['overdue_probability']:.1%}",
             f"{row['scorecard_points']:.0f} ({row['scorecard_band']})",
+            str(row["customer_layer"]),
             terms,
             f"{row['recommended_credit_limit']:,.0f}",
             _reasons(row["reasons_delinquency"]),
