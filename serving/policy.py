@@ -146,6 +146,7 @@ class TermsReview(_Strict):
     """Who is proposed longer terms in the periodic terms review (`serving.batch.terms_review`)."""
 
     reward_days: int = Field(ge=1)
+    reward_min_tenure_days: int = Field(default=365, ge=0)
     punctual_max_days_late: float
     punctual_max_late_share: float = Field(ge=0.0, le=1.0)
     large_monthly_sales: float = Field(ge=0.0)

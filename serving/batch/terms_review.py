@@ -5,7 +5,8 @@ Practice reviews terms periodically, and a review that only cuts tells good cust
 
 - **cut**: the tier caps the agreed terms (the recommended terms of the scores file are
   shorter than the customer's own);
-- **reward**: a green customer, punctual over the last year (average days late at most
+- **reward**: a green customer for at least `reward_min_tenure_days` (a year of punctual
+  payments, not two months of them), punctual over the last year (average days late at most
   `punctual_max_days_late`, late share at most `punctual_max_late_share`) with monthly orders
   of at least `large_monthly_sales`, is proposed `reward_days` more, never beyond
   `max_terms_days`;
@@ -54,7 +55,8 @@ def terms_review(rows: pd.DataFrame, features: pd.DataFrame, policy: Policy) -> 
     )
     large = monthly >= rules.large_monthly_sales
     rewarded = np.minimum(current + rules.reward_days, rules.max_terms_days)
-    reward = (scored["risk_tier"] == "green") & punctual & large & (rewarded > current)
+    proven = number_column(f, "customer_tenure_days") >= rules.reward_min_tenure_days
+    reward = (scored["risk_tier"] == "green") & punctual & large & proven & (rewarded > current)
     cut = recommended < current
     proposed = np.where(cut, recommended, np.where(reward, rewarded, current))
     stable = (
