@@ -2,8 +2,9 @@
 
 Run in-process against the real app (the same code `arsight serve` runs) before the demo
 serves: a new customer's first order, a deal the policy refers and the risk officer's decision
-on its case, each printed as the API answered it; then the last quarter's deals replayed under
-the policy and a stricter one (`serving.policy_backtest`).
+on its case, each printed as the API answered it; then a past quarter's deals (ending six
+months back, so their outcomes are known) replayed under the policy and a stricter one
+(`serving.policy_backtest`).
 """
 
 from __future__ import annotations
@@ -73,7 +74,11 @@ def _say(console: Console, text: str) -> None:
 def policy_what_if(
     settings: ServingSettings, tables: Tables, as_of: pd.Timestamp, console: Console
 ) -> None:
-    """The last quarter's deals replayed under the policy and a stricter one (orange referred)."""
+    """A past quarter's deals replayed under the policy and a stricter one (orange referred).
+
+    The quarter ends six months before `as_of`: the invoices that followed its deals (30 days)
+    are due and known 90+ days late or not by then, so "late amount avoided" is an outcome, not
+    a zero that only means "too early to tell"."""
     from serving.batch.champion import load_model
     from serving.policy_backtest import policy_backtest
     from serving.policy_cli import comparison_table
@@ -83,9 +88,10 @@ def policy_what_if(
     stricter = policy.model_copy(
         update={"deals": policy.deals.model_copy(update={"refer_tiers": ["orange", "red"]})}
     )
-    start = (as_of - pd.offsets.MonthEnd(3)).normalize()
+    end = (as_of - pd.offsets.MonthEnd(6)).normalize()
+    start = (end - pd.offsets.MonthEnd(3)).normalize()
     comparison, _ = policy_backtest(
-        tables, champion.bundle, {"policy": policy, "orange referred": stricter}, start, as_of
+        tables, champion.bundle, {"policy": policy, "orange referred": stricter}, start, end
     )
     model = f"{champion.ref.name} v{champion.ref.version}"
     console.print(comparison_table(comparison, model))
