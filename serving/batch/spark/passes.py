@@ -36,7 +36,12 @@ from serving.batch.types import BatchError, ExitCode
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-UNIQUE_KEYS = {"invoices": "invoice_id", "payments": "payment_id", "deals": "deal_id"}
+UNIQUE_KEYS = {
+    "invoices": "invoice_id",
+    "payments": "payment_id",
+    "deals": "deal_id",
+    "credit_notes": "credit_note_id",
+}
 """Keys unique per table whose duplicates may sit in different customers' partitions."""
 UNTYPED = "Cannot infer the eval type from type hints"
 """PySpark's warning for a `functools.partial`; the eval type is given by applyInPandas."""
