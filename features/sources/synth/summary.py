@@ -106,10 +106,10 @@ class SummaryBuilder:
         self._bump("late", int((due & ~on_time).sum()))
         self._bump("disputed", int(invoices["disputed"].sum()))
         credits = chunk.tables.credit_notes
-        written_off = pd.Series(dtype="str")
+        written_off: set[str] = set()
         if credits is not None:
             self._bump("credited", float(credits["amount"].sum()))
-            written_off = credits.loc[credits["kind"] == "write_off", "invoice_id"].unique()
+            written_off = set(credits.loc[credits["kind"] == "write_off", "invoice_id"])
             self._bump("written_off", len(written_off))
         uncleared = invoices["cleared_date"].isna() & ~invoices["invoice_id"].isin(written_off)
         self._bump("open", int(uncleared.sum()))
