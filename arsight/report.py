@@ -44,8 +44,9 @@ def kpis(
 
     Columns: month_end, industry, dso_days, best_possible_dso_days, average_days_delinquent,
     cei (collection effectiveness index), on_time_collection_rate, collection_rate,
-    overdue_share, over_90_share, bad_debt_rate (null until write-offs are in the data
-    contract), open_amount, invoiced_amount, collected_amount. Definitions: features/kpis.py.
+    overdue_share, over_90_share, bad_debt_rate (write-offs dated in the month / invoiced in
+    the month; null without a credit_notes table), open_amount, invoiced_amount,
+    collected_amount, written_off_amount. Definitions: features/kpis.py.
 
     Example: arsight report kpis data/world --from 2025-01 --to 2025-12 --out kpis.csv
     """

@@ -53,7 +53,8 @@ def synth(
     """Synthesise a realistic accounts-receivable world as canonical Parquet.
 
     Customers with industries, terms and habits, a latent financial health with crises and
-    defaults, invoices, partial payments, disputes, health signals and CRM deals.
+    defaults, invoices, partial payments, disputes, credit notes for returns, write-offs of
+    defaulted customers' invoices, health signals and CRM deals.
 
     Example: arsight data synth --customers 5000 --months 36 --seed 1 --out data/world
     """

@@ -108,12 +108,14 @@ def customer_groups(tables: Tables, by: str) -> pd.Series:
 
 
 def tables_for_customers(tables: Tables, customer_ids: Sequence[str]) -> Tables:
-    """The tables restricted to some customers: their invoices, payments, signals and deals."""
+    """The tables restricted to some customers: their invoices, payments, credit notes,
+    signals and deals."""
     keep = set(customer_ids)
     invoices = tables.invoices.loc[tables.invoices["customer_id"].isin(keep)]
-    payments = tables.payments
-    if payments is not None:
-        payments = payments.loc[payments["invoice_id"].isin(set(invoices["invoice_id"]))]
+    kept_invoices = set(invoices["invoice_id"])
+
+    def theirs(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+        return None if frame is None else frame.loc[frame["invoice_id"].isin(kept_invoices)]
 
     def own(frame: pd.DataFrame | None) -> pd.DataFrame | None:
         return None if frame is None else frame.loc[frame["customer_id"].isin(keep)]
@@ -122,7 +124,8 @@ def tables_for_customers(tables: Tables, customer_ids: Sequence[str]) -> Tables:
         tables,
         customers=tables.customers.loc[tables.customers["customer_id"].isin(keep)],
         invoices=invoices,
-        payments=payments,
+        payments=theirs(tables.payments),
+        credit_notes=theirs(tables.credit_notes),
         signals=own(tables.signals),
         deals=own(tables.deals),
     )

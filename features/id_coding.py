@@ -22,6 +22,10 @@ SELECT k.invoice_id, k.customer_id, p.payment_date, p.amount,
        p.payment_date <= k.cleared_date AS before_clearing
 FROM payments_source p JOIN invoice_keys k ON k.source_invoice_id = p.invoice_id;
 
+CREATE TEMP TABLE credit_notes AS
+SELECT k.invoice_id, c.credit_date, c.amount, c.kind
+FROM credit_notes_source c JOIN invoice_keys k ON k.source_invoice_id = c.invoice_id;
+
 CREATE TEMP TABLE signals AS SELECT * FROM signals_coded;
 
 CREATE TEMP TABLE deals AS SELECT * FROM deals_coded;
@@ -30,9 +34,9 @@ CREATE TEMP TABLE deals AS SELECT * FROM deals_coded;
 (so integer order is id order) and `invoice_id` the invoice's row number; payments carry their
 invoice's customer, and `before_clearing` says whether a payment is dated <= its invoice's
 clearing date. `invoices.settled_payment_count` counts those payments. Codes are computed with
-Arrow (`pyarrow.compute.index_in`) before the tables enter DuckDB; only payments are joined to
-their invoices by the string id in DuckDB. Joins and sorts on integers are several times
-cheaper than on strings."""
+Arrow (`pyarrow.compute.index_in`) before the tables enter DuckDB; only payments and credit
+notes are joined to their invoices by the string id in DuckDB. Joins and sorts on integers are
+several times cheaper than on strings."""
 
 SOURCE_COLUMNS: dict[str, tuple[str, ...]] = {
     "customers": (
@@ -56,6 +60,7 @@ SOURCE_COLUMNS: dict[str, tuple[str, ...]] = {
     "payments": ("invoice_id", "payment_date", "amount"),
     "signals": ("customer_id", "observed_date", "name", "value"),
     "deals": ("customer_id", "created_date", "amount", "stage"),
+    "credit_notes": ("invoice_id", "credit_date", "amount", "kind"),
 }
 """The contract columns features read; the rest never enter DuckDB."""
 
@@ -92,6 +97,7 @@ def register_coded(con: duckdb.DuckDBPyConnection, tables: Tables) -> np.ndarray
         "signals_coded": _coded(_arrow("signals", tables), keys),
         "deals_coded": _coded(_arrow("deals", tables), keys),
         "payments_source": _arrow("payments", tables),
+        "credit_notes_source": _arrow("credit_notes", tables),
         "invoice_keys": invoice_keys,
     }
     for name, table in coded.items():

@@ -7,8 +7,10 @@ customer feature frame of `features.build` for those dates), so an invoice row i
 invoice's own facts plus everything the customer models see about its customer.
 
 Open at t follows ARCHITECTURE.md exactly as `features.receivables` computes it: issued <= t,
-not cleared by t, and an open amount (amount minus payments dated <= t, floored at 0; the
-whole amount without a payments table) above 0. Every column uses facts dated <= t only: a
+not cleared by t, and an open amount (amount minus payments, credit notes and write-offs
+dated <= t, floored at 0; `features.balances`) above 0. A written-off invoice leaves the rows
+on its write-off date, but a write-off is not a payment: `invoice_paid_share` counts payments
+only. Every column uses facts dated <= t only: a
 later payment, clearing or invoice never changes a row at t (property-tested). Two columns
 carry no date of their own: `disputed` and `paperless` are read as they stand in the invoice
 record (an open invoice's dispute flag is its current status; in training this reads the
@@ -27,6 +29,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from features.balances import invoice_balances_at
 from features.catalog import FeatureSpec, feature_names, group_specs
 from features.session import normalise_dates
 from features.tables import Tables, contract_frame
@@ -40,24 +43,16 @@ HISTORY_DAYS = 365
 
 
 def open_invoices_at(tables: Tables, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Invoices open at `as_of` (module docstring) with their paid amount and open amount.
+    """Invoices open at `as_of` (module docstring) with what they still owe.
 
     Returns:
-        The invoice columns plus `paid_amount` (payments dated <= as_of; NaN without a
-        payments table) and `open_amount` (> 0), in the invoices' order.
+        The rows of `features.balances.invoice_balances_at` that are open at as_of: the
+        invoice columns plus `paid_amount` (payments dated <= as_of; NaN without a payments
+        table), `credited_amount`, `written_off_amount` and `open_amount` (> 0), in the
+        invoices' order.
     """
-    t = pd.Timestamp(as_of).normalize()
-    invoices = contract_frame("invoices", tables.invoices)
-    is_open = (invoices["issue_date"] <= t) & ~(invoices["cleared_date"] <= t)
-    frame = invoices.loc[is_open].copy()
-    paid = pd.Series(np.nan, index=frame.index, dtype="float64")
-    if tables.payments is not None:
-        payments = tables.payments.loc[tables.payments["payment_date"] <= t]
-        by_invoice = payments.groupby("invoice_id")["amount"].sum()
-        paid = frame["invoice_id"].map(by_invoice).fillna(0.0).astype("float64")
-    frame["paid_amount"] = paid
-    frame["open_amount"] = (frame["amount"] - paid.fillna(0.0)).clip(lower=0.0)
-    return frame.loc[frame["open_amount"] > 0]
+    balances = invoice_balances_at(tables, as_of)
+    return balances.loc[balances["is_open"]].drop(columns="is_open")
 
 
 def _customer_history(invoices: pd.DataFrame, t: pd.Timestamp) -> pd.DataFrame:
@@ -138,7 +133,8 @@ def invoice_features(tables: Tables, as_ofs: pd.Timestamp | Sequence[pd.Timestam
             left until due.
         invoice_age_days (days): Invoice age at t; t minus the issue date.
         invoice_paid_share (share): Share of the invoice already paid; payments dated <= t
-            over the amount (partial payments so far). Null without a payments table.
+            over the amount (partial payments so far; credit notes and write-offs are not
+            payments). Null without a payments table.
         invoice_is_disputed (flag): Invoice disputed (1) or not (0). Null when the invoices
             carry no dispute flag (the flag has no date: its current value).
         invoice_is_paperless (flag): Invoice sent electronically (1) or on paper (0). Null

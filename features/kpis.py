@@ -14,7 +14,16 @@ features); flows from the ledger:
   its due date;
 - `collection_rate` = payments received in m / (open at s + invoiced in m);
 - `overdue_share` and `over_90_share` of the open amount at d;
-- `bad_debt_rate`: null, and said so, until write-offs are part of the data contract.
+- `bad_debt_rate` = write-offs dated in m / invoiced in m (the amount of invoices issued in
+  m): bad debt against the month's sales, the ratio DOMAIN.md's "bad-debt rate 2.3% -> 0.8%"
+  speaks of (DOMAIN gives no formula; sales is the base the practice uses). Null when the
+  ledger has no `credit_notes` table (nothing says what was written off, which is not the
+  same as nothing written off) or nothing was invoiced in m; `written_off_amount` is the
+  numerator (null without the table).
+
+Credit notes and write-offs leave the open amount on their date (`features.receivables`), so
+the stocks above are net of them, and `cei` counts them as taken off the books; they are not
+payments, so `collection_rate` and `collected_amount` never include them.
 
 A ratio without a denominator (nothing open, nothing due) is null, never 0.
 """
@@ -48,6 +57,7 @@ KPI_COLUMNS = (
     "open_amount",
     "invoiced_amount",
     "collected_amount",
+    "written_off_amount",
 )
 PORTFOLIO = "all"
 """The `industry` value of the portfolio rows."""
@@ -68,8 +78,9 @@ def kpis_by_month(tables: Tables, month_ends: list[pd.Timestamp] | None = None) 
     return pd.DataFrame(frames, columns=list(KPI_COLUMNS))
 
 
-def _flows(tables: Tables, industry: pd.Series) -> dict[str, pd.DataFrame]:
-    """The ledger's invoices and payments with their industry, for the monthly sums."""
+def _flows(tables: Tables, industry: pd.Series) -> dict[str, pd.DataFrame | None]:
+    """The ledger's invoices, payments and write-offs with their industry, for the monthly
+    sums (write-offs: None without a credit_notes table)."""
     invoices = tables.invoices.assign(
         industry=tables.invoices["customer_id"].map(industry).fillna("unknown").astype("str")
     )
@@ -77,8 +88,26 @@ def _flows(tables: Tables, industry: pd.Series) -> dict[str, pd.DataFrame]:
     if payments is None:  # no payments table: an invoice is paid whole on its cleared date
         cleared = invoices.dropna(subset=["cleared_date"])[["invoice_id", "cleared_date", "amount"]]
         payments = cleared.rename(columns={"cleared_date": "payment_date"})
-    paid = payments.merge(invoices[["invoice_id", "industry"]], on="invoice_id", how="left")
-    return {"invoices": invoices, "payments": paid}
+    owner = invoices[["invoice_id", "industry"]]
+    paid = payments.merge(owner, on="invoice_id", how="left")
+    flows: dict[str, pd.DataFrame | None] = {"invoices": invoices, "payments": paid}
+    credits = tables.credit_notes
+    flows["write_offs"] = (
+        None
+        if credits is None
+        else credits.loc[credits["kind"] == "write_off"].merge(owner, on="invoice_id", how="left")
+    )
+    return flows
+
+
+def _written_off_in(
+    write_offs: pd.DataFrame | None, start: pd.Timestamp, end: pd.Timestamp
+) -> float:
+    """Write-offs dated in (start, end]; NaN without a credit_notes table (unknown, not 0)."""
+    if write_offs is None:
+        return np.nan
+    in_month = write_offs["credit_date"].between(start, end, inclusive="right")
+    return float(write_offs.loc[in_month, "amount"].sum())
 
 
 def _ratio(numerator: float, denominator: float) -> float:
@@ -87,7 +116,7 @@ def _ratio(numerator: float, denominator: float) -> float:
 
 def _month(
     positions: pd.DataFrame,
-    flows: dict[str, pd.DataFrame],
+    flows: dict[str, pd.DataFrame | None],
     end: pd.Timestamp,
     start: pd.Timestamp,
     group: str,
@@ -96,14 +125,17 @@ def _month(
     mine = positions if group == PORTFOLIO else positions[positions["industry"] == group]
     now = mine[mine["as_of"] == end].sum(numeric_only=True)
     before = float(mine.loc[mine["as_of"] == start, "open_amount"].sum())
-    invoices, payments = flows["invoices"], flows["payments"]
+    invoices, payments, write_offs = flows["invoices"], flows["payments"], flows["write_offs"]
+    assert invoices is not None and payments is not None  # always there; write-offs may not be
     if group != PORTFOLIO:
         invoices = invoices[invoices["industry"] == group]
         payments = payments[payments["industry"] == group]
+        write_offs = None if write_offs is None else write_offs[write_offs["industry"] == group]
     issued = invoices["issue_date"].between(start, end, inclusive="right")
     invoiced = float(invoices.loc[issued, "amount"].sum())
     received = payments["payment_date"].between(start, end, inclusive="right")
     collected = float(payments.loc[received, "amount"].sum())
+    written_off = _written_off_in(write_offs, start, end)
     due = invoices[invoices["due_date"].between(start, end, inclusive="right")]
     on_time = due["cleared_date"].notna() & (due["cleared_date"] <= due["due_date"])
     dso = _ratio(now["open_amount"] * DSO_WINDOW_DAYS, now["sales"])
@@ -122,8 +154,9 @@ def _month(
         "collection_rate": _ratio(collected, collectible),
         "overdue_share": _ratio(now["open_amount"] - now["not_due_amount"], now["open_amount"]),
         "over_90_share": _ratio(now["aging_over_90_amount"], now["open_amount"]),
-        "bad_debt_rate": np.nan,
+        "bad_debt_rate": np.nan if np.isnan(written_off) else _ratio(written_off, invoiced),
         "open_amount": float(now["open_amount"]),
         "invoiced_amount": invoiced,
         "collected_amount": collected,
+        "written_off_amount": written_off,
     }

@@ -4,7 +4,11 @@
 use it at t and at t-30d/t-90d (DSO change), the dso_30d label at t+30d: one definition of DSO.
 
 Open amount of an invoice at d: 0 once `cleared_date <= d`; otherwise its amount minus the
-payments dated <= d (floored at 0), or the whole amount where there is no payments table.
+payments, credit notes and write-offs dated <= d (floored at 0; no payments table: nothing
+paid, no credit_notes table: nothing credited), as `features.balances` defines it in pandas.
+An invoice whose payments and credits cover its amount is closed: its open amount is 0, so it
+is in no aging bucket, not overdue and not in DSO. A write-off is not a payment (the invoice
+stays unpaid for the lateness features and labels); only what is owed changes.
 Days past due at d = d - due_date; aging buckets: current (<= 0), 1-30, 31-60, 61-90, over 90.
 DSO(d) = open amount / sales issued in (d-90d, d] x 90; BPDSO the same with the not-yet-due
 open amount; both null when there were no sales in the window.
@@ -46,10 +50,18 @@ paid AS (
     JOIN payments m ON m.invoice_id = o.invoice_id AND m.payment_date <= o.ref_date
     GROUP BY o.invoice_id, o.k
 ),
+credited AS (
+    SELECT o.invoice_id, o.k, sum(c.amount) AS credited_amount
+    FROM open_items o
+    JOIN credit_notes c ON c.invoice_id = o.invoice_id AND c.credit_date <= o.ref_date
+    GROUP BY o.invoice_id, o.k
+),
 items AS (
     SELECT o.customer_id, o.ref_date, o.days_past_due,
-           greatest(o.amount - coalesce(p.paid_amount, 0), 0) AS open_amount
+           greatest(o.amount - coalesce(p.paid_amount, 0) - coalesce(c.credited_amount, 0), 0)
+               AS open_amount
     FROM open_items o LEFT JOIN paid p USING (invoice_id, k)
+    LEFT JOIN credited c USING (invoice_id, k)
 ),
 open_totals AS (
     SELECT customer_id, ref_date,
@@ -180,7 +192,7 @@ def receivables(session: Session) -> pd.DataFrame:
 
     Columns:
         customer_open_amount (currency): Open amount at t: amounts of invoices issued <= t not
-            cleared by t, net of payments dated <= t. Never null.
+            cleared by t, net of payments, credit notes and write-offs dated <= t. Never null.
         customer_overdue_amount (currency): Open amount at t of invoices past due (due < t).
         customer_aging_current_amount (currency): Open amount at t not yet due (due >= t).
         customer_aging_1_30_amount (currency): Open amount at t 1-30 days past due.

@@ -37,6 +37,7 @@ class Column:
         nullable: null values are allowed (an optional fact that is unknown).
         unique: values must not repeat within the table.
         description: what the column means, shown in docs and error messages.
+        choices: the only values allowed (validation rejects any other); empty = any value.
     """
 
     name: str
@@ -45,6 +46,7 @@ class Column:
     nullable: bool = False
     unique: bool = False
     description: str = ""
+    choices: tuple[str, ...] = ()
 
     @property
     def dtype(self) -> str:
@@ -164,7 +166,35 @@ DEALS = Table(
     ),
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (CUSTOMERS, INVOICES, PAYMENTS, SIGNALS, DEALS)}
+CREDIT_NOTE_KINDS: tuple[str, ...] = ("credit_note", "write_off")
+"""A credit note reduces what the customer owes (returns, price corrections); a write-off
+gives the rest up as bad debt. Both leave the open amount on their date; neither is a payment."""
+
+CREDIT_NOTES = Table(
+    name="credit_notes",
+    required=False,
+    key="credit_note_id",
+    description=(
+        "Credit notes and write-offs against invoices, each leaving the open amount on its "
+        "credit_date; never payments (the invoice's cleared_date stays null after a write-off)."
+    ),
+    columns=(
+        Column("credit_note_id", "str", unique=True),
+        Column("invoice_id", "str", description="Must exist in invoices."),
+        Column("credit_date", "date", description="On or after the invoice's issue_date."),
+        Column(
+            "amount",
+            "float",
+            description="> 0; credits plus payments of an invoice <= its amount.",
+        ),
+        Column("kind", "str", choices=CREDIT_NOTE_KINDS, description="credit_note or write_off."),
+        Column("reason", "str", required=False, nullable=True, description="Free text."),
+    ),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t for t in (CUSTOMERS, INVOICES, PAYMENTS, SIGNALS, DEALS, CREDIT_NOTES)
+}
 """Every table of the contract by name, in dependency order (parents before children)."""
 
 SIGNAL_NAMES: tuple[str, ...] = ("credit_rating", "bank_credit_line", "lawsuits_open", "tax_grade")

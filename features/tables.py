@@ -32,6 +32,7 @@ class Tables:
     payments: pd.DataFrame | None = None
     signals: pd.DataFrame | None = None
     deals: pd.DataFrame | None = None
+    credit_notes: pd.DataFrame | None = None
 
     def items(self) -> Iterator[tuple[str, pd.DataFrame]]:
         """Yield (table name, frame) for every table that is present."""
@@ -143,7 +144,7 @@ def contract_frame(name: str, frame: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def data_end_of(tables: Tables) -> pd.Timestamp:
-    """The date the receivables ledger runs to: the latest issue, clearing or payment date.
+    """The date the receivables ledger runs to: the latest issue, clearing, payment or credit date.
 
     Labels treat an invoice still open at due date + grace <= data end as late, so the data end
     must be the end of the ledger itself. Health signals and CRM deals often come from feeds
@@ -154,6 +155,8 @@ def data_end_of(tables: Tables) -> pd.Timestamp:
     candidates = [invoices["issue_date"].max(), invoices["cleared_date"].max()]
     if tables.payments is not None:
         candidates.append(tables.payments["payment_date"].max())
+    if tables.credit_notes is not None:  # credit notes and write-offs are ledger entries too
+        candidates.append(tables.credit_notes["credit_date"].max())
     known = [pd.Timestamp(c) for c in candidates if pd.notna(c)]
     if not known:
         raise ValueError("tables hold no dated fact: no invoice has an issue_date")

@@ -35,7 +35,8 @@ def tables_known_by(tables: Tables, as_of: pd.Timestamp) -> Tables:
     """The tables as they stood at the end of `as_of`: nothing dated later survives.
 
     Invoices issued later are dropped and settlements after `as_of` are undone (the invoice
-    is open again); payments, signals and deals dated later are dropped. Customers stay.
+    is open again); payments, signals, deals and credit notes dated later are dropped.
+    Customers stay.
     """
     invoices = tables.invoices.loc[tables.invoices["issue_date"] <= as_of].copy()
     if "cleared_date" in invoices:
@@ -50,6 +51,7 @@ def tables_known_by(tables: Tables, as_of: pd.Timestamp) -> Tables:
         payments=known(tables.payments, "payment_date"),
         signals=known(tables.signals, "observed_date"),
         deals=known(tables.deals, "created_date"),
+        credit_notes=known(tables.credit_notes, "credit_date"),
     )
 
 

@@ -30,6 +30,7 @@ AMOUNT_COLUMNS: dict[str, str] = {
     "invoices": "amount",
     "payments": "amount",
     "deals": "amount",
+    "credit_notes": "amount",
 }
 """The money column of each table that has one, bounded by MIN_AMOUNT and the maximum."""
 
@@ -117,6 +118,7 @@ def check_values(table: Table, typed: pd.DataFrame, max_amount: float) -> list[F
     after the issue date."""
     found = check_customer_id(typed)
     found += check_amount(table.name, typed, max_amount)
+    found += check_choices(table, typed)
     if table.name == "invoices":
         issued = typed["issue_date"]
         for column in ("due_date", "cleared_date"):
@@ -125,6 +127,20 @@ def check_values(table: Table, typed: pd.DataFrame, max_amount: float) -> list[F
             rules = f"{column} before issue_date (" + issued_text + ")"
             found.append(Finding(np.flatnonzero(before), column, rules.to_numpy(dtype=object)))
     return [f for f in found if len(f.positions)]
+
+
+def check_choices(table: Table, typed: pd.DataFrame) -> list[Finding]:
+    """Columns with a closed set of values (credit note `kind`) hold one of them (or null,
+    which the null check reports where the column is not nullable)."""
+    found = []
+    for column in table.columns:
+        if not column.choices:
+            continue
+        values = typed[column.name]
+        other = values.notna() & ~values.isin(column.choices)
+        rule = "must be one of " + ", ".join(column.choices)
+        found.append(_finding(other.to_numpy(dtype=bool), column.name, rule))
+    return found
 
 
 def check_customer_id(typed: pd.DataFrame) -> list[Finding]:
@@ -215,34 +231,53 @@ def check_overpayment(
         codes: per payment, the position of its invoice in the invoices' keys (-1 if none).
         amounts: per distinct invoice key, its amount.
     """
-    live = np.flatnonzero(~rejected & (codes >= 0))  # no invoice: the reference check rejects
-    dates = payments["payment_date"].iloc[live].to_numpy(dtype="datetime64[ns]").view("int64")
-    order = np.lexsort((live, dates, codes[live]))  # by invoice, then date, then source row
+    hit, total = over_limit(payments["payment_date"], payments["amount"], rejected, codes, amounts)
+    if not len(hit):
+        return []
+    rules = [
+        f"payments reach {t:.2f}, over the invoice amount {a:.2f}"
+        for t, a in zip(total.tolist(), amounts[codes[hit]].tolist(), strict=True)
+    ]
+    return [Finding(hit, "amount", np.array(rules, dtype=object))]
+
+
+def over_limit(
+    dates: pd.Series, values: pd.Series, rejected: np.ndarray, codes: np.ndarray, limits: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows whose running total per parent key first goes over the key's limit.
+
+    Rows are added per key in date order (source order breaks ties). The first row that takes
+    the total over `limits` + `PAYMENT_TOLERANCE` no longer counts; the rest are added up
+    again, so a duplicate is caught while the genuine rows after it stay. Rows already
+    rejected, or without a parent (code -1), never count.
+
+    Returns:
+        The caught rows' positions in source order, and the running total each one reached.
+    """
+    live = np.flatnonzero(~rejected & (codes >= 0))  # no parent: the reference check rejects
+    day = dates.iloc[live].to_numpy(dtype="datetime64[ns]").view("int64")
+    order = np.lexsort((live, day, codes[live]))  # by key, then date, then source row
     positions = live[order]
     code = codes[positions]
-    paid = payments["amount"].to_numpy(dtype="float64")[positions]
-    limit = amounts[code]
+    amount = values.to_numpy(dtype="float64")[positions]
+    limit = limits[code]
     counted = np.ones(len(positions), dtype=bool)
     hits: list[np.ndarray] = []
     totals: list[np.ndarray] = []
     todo = np.arange(len(positions))
     while len(todo):
-        running = pd.Series(np.where(counted[todo], paid[todo], 0.0)).groupby(code[todo]).cumsum()
+        running = pd.Series(np.where(counted[todo], amount[todo], 0.0)).groupby(code[todo]).cumsum()
         over = counted[todo] & (running.to_numpy() > limit[todo] + PAYMENT_TOLERANCE)
         if not over.any():
             break
-        _, first = np.unique(code[todo][over], return_index=True)  # first over per invoice
+        _, first = np.unique(code[todo][over], return_index=True)  # first over per key
         hit = todo[over][first]
         counted[hit] = False
         hits.append(hit)
         totals.append(running.to_numpy()[over][first])
-        todo = todo[np.isin(code[todo], code[hit])]  # only invoices that were over look again
+        todo = todo[np.isin(code[todo], code[hit])]  # only keys that were over look again
     if not hits:
-        return []
+        return np.array([], dtype=np.int64), np.array([], dtype="float64")
     hit, total = np.concatenate(hits), np.concatenate(totals)
     by_row = np.argsort(positions[hit], kind="stable")
-    rules = [
-        f"payments reach {t:.2f}, over the invoice amount {a:.2f}"
-        for t, a in zip(total[by_row].tolist(), limit[hit][by_row].tolist(), strict=True)
-    ]
-    return [Finding(positions[hit][by_row], "amount", np.array(rules, dtype=object))]
+    return positions[hit][by_row], total[by_row]

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from features.schema import Table
+from features.validate.credits import check_credit_dates, check_overcredit
 from features.validate.rules import (
     Finding,
     KeyIndex,
@@ -32,6 +33,7 @@ REFERENCES: dict[str, tuple[str, str]] = {
     "payments": ("invoice_id", "invoices"),
     "signals": ("customer_id", "customers"),
     "deals": ("customer_id", "customers"),
+    "credit_notes": ("invoice_id", "invoices"),
 }
 """Child table -> (its reference column, the parent table it points to)."""
 
@@ -51,6 +53,8 @@ class TableFindings:
             the table is unusable).
         key_amounts: per distinct key, the amount of its first row (invoices: the limit
             their payments must stay within).
+        key_dates: per distinct key, the issue date of its first row (invoices: the earliest
+            date a credit note may carry).
     """
 
     kept: pd.DataFrame | None
@@ -60,6 +64,7 @@ class TableFindings:
     extra_columns: list[str]
     parent_keys: ParentKeys | None = None
     key_amounts: np.ndarray | None = None
+    key_dates: np.ndarray | None = None
 
 
 def validate_table(
@@ -89,13 +94,15 @@ def validate_table(
     found += _check_parent(table, typed, done, found)
     rejected = _rejected(len(raw), found)
     kept = pd.concat([typed, raw[extra]], axis=1)[~rejected].reset_index(drop=True)
-    keys, amounts = None, None
+    keys, amounts, issued = None, None, None
     if index is not None:
         first = np.maximum(index.first, 0)
         keys = ParentKeys(table.name, index, ~rejected[first])
         amounts = typed["amount"].to_numpy(dtype="float64")[first] if "amount" in typed else None
+        if "issue_date" in typed:
+            issued = typed["issue_date"].to_numpy(dtype="datetime64[ns]")[first]
     problems = _problem_frame(raw, found)
-    return TableFindings(kept, rejected, problems, [], extra, keys, amounts)
+    return TableFindings(kept, rejected, problems, [], extra, keys, amounts, issued)
 
 
 def _coerce(
@@ -117,10 +124,10 @@ def _coerce(
 def _check_parent(
     table: Table, typed: pd.DataFrame, done: dict[str, TableFindings], found: list[Finding]
 ) -> list[Finding]:
-    """The reference to the parent table (if usable), then, for payments, overpayment.
+    """The reference to the parent table (if usable), then the amount rules of payments and
+    credit notes (`_check_amounts`).
 
-    Overpayment is judged only on payments that no other rule rejects, so it comes last;
-    the parent keys are looked up once for both checks.
+    The parent keys are looked up once for every check.
     """
     if table.name not in REFERENCES:
         return []
@@ -130,10 +137,47 @@ def _check_parent(
         return []
     codes = parent.parent_keys.index.lookup(typed[column])
     references = check_reference(typed[column], codes, parent.parent_keys)
-    if table.name != "payments" or parent.key_amounts is None:
-        return references
-    rejected = _rejected(len(typed), found + references)
-    return references + check_overpayment(typed, rejected, codes, parent.key_amounts)
+    return references + _check_amounts(table, typed, done, found + references, codes)
+
+
+def _check_amounts(
+    table: Table,
+    typed: pd.DataFrame,
+    done: dict[str, TableFindings],
+    found: list[Finding],
+    codes: np.ndarray,
+) -> list[Finding]:
+    """Payments within their invoice's amount; credit notes dated on or after their invoice's
+    issue date, and within the amount its kept payments leave.
+
+    Judged only on rows that no other rule rejects, so these come last.
+    """
+    if table.name not in ("payments", "credit_notes"):
+        return []
+    invoices = done["invoices"]  # their parent: `_check_parent` found it usable
+    if invoices.key_amounts is None:
+        return []
+    rejected = _rejected(len(typed), found)
+    if table.name == "payments":
+        return check_overpayment(typed, rejected, codes, invoices.key_amounts)
+    if invoices.key_dates is None:
+        return []
+    dated = check_credit_dates(typed, codes, invoices.key_dates)
+    rejected = _rejected(len(typed), found + dated)
+    paid = _paid_by_key(done.get("payments"), invoices)
+    return dated + check_overcredit(typed, rejected, codes, invoices.key_amounts, paid)
+
+
+def _paid_by_key(payments: TableFindings | None, invoices: TableFindings) -> np.ndarray:
+    """Per distinct invoice key, the sum of its kept payments (0 without a payments table)."""
+    assert invoices.parent_keys is not None and invoices.key_amounts is not None
+    paid = np.zeros(len(invoices.key_amounts), dtype="float64")
+    if payments is None or payments.kept is None:
+        return paid
+    codes = invoices.parent_keys.index.lookup(payments.kept["invoice_id"])
+    known = codes >= 0
+    amounts = payments.kept["amount"].to_numpy(dtype="float64")
+    return np.bincount(codes[known], weights=amounts[known], minlength=len(paid))
 
 
 def _rejected(rows: int, found: list[Finding]) -> np.ndarray:

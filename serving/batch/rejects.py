@@ -23,6 +23,7 @@ REJECT_KEYS = {
     "payments": "payment_id",
     "signals": "customer_id",
     "deals": "deal_id",
+    "credit_notes": "credit_note_id",
 }
 
 

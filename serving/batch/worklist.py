@@ -9,8 +9,9 @@ with something open are listed.
 
 Each listed customer comes with its open invoices at the as-of date. Open follows
 ARCHITECTURE.md exactly as `features.receivables` computes it: issued <= t and not cleared by
-t, amount net of payments dated <= t (floored at 0; the whole amount without a payments
-table); the test checks that a customer's invoices add up to its `customer_open_amount`.
+t, amount net of payments, credit notes and write-offs dated <= t (floored at 0;
+`features.invoices.open_invoices_at`, one definition); the test checks that a customer's
+invoices add up to its `customer_open_amount`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import logging
 
 import pandas as pd
 
+from features.invoices import open_invoices_at
 from features.tables import Tables
 
 logger = logging.getLogger(__name__)
@@ -84,19 +86,11 @@ def build_worklist(scores: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame
 def open_invoices(tables: Tables, as_of: pd.Timestamp) -> pd.DataFrame:
     """Every invoice open at `as_of` with its open amount (> 0) and days past due."""
     t = pd.Timestamp(as_of).normalize()
-    invoices = tables.invoices
-    is_open = (invoices["issue_date"] <= t) & ~(invoices["cleared_date"] <= t)
-    frame = invoices.loc[
-        is_open, ["customer_id", "invoice_id", "issue_date", "due_date", "amount"]
-    ].copy()
-    paid = pd.Series(0.0, index=frame.index)
-    if tables.payments is not None:
-        payments = tables.payments.loc[tables.payments["payment_date"] <= t]
-        by_invoice = payments.groupby("invoice_id")["amount"].sum()
-        paid = frame["invoice_id"].map(by_invoice).fillna(0.0).astype("float64")
-    frame["open_amount"] = (frame["amount"] - paid).clip(lower=0.0)
+    open_now = open_invoices_at(tables, t)
+    frame = open_now[["customer_id", "invoice_id", "issue_date", "due_date", "amount"]].copy()
+    frame["open_amount"] = open_now["open_amount"]
     frame["days_past_due"] = (t - frame["due_date"]).dt.days.astype("int64")
-    return frame.loc[frame["open_amount"] > 0]
+    return frame
 
 
 def worklist_invoices(worklist: pd.DataFrame, tables: Tables, as_of: pd.Timestamp) -> pd.DataFrame:

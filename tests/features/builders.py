@@ -40,6 +40,7 @@ def make_tables(
     payments: list[dict[str, Any]] | None = None,
     signals: list[dict[str, Any]] | None = None,
     deals: list[dict[str, Any]] | None = None,
+    credit_notes: list[dict[str, Any]] | None = None,
 ) -> Tables:
     """Canonical Tables; an optional table given as None is absent (not empty)."""
 
@@ -52,7 +53,21 @@ def make_tables(
         payments=optional("payments", payments),
         signals=optional("signals", signals),
         deals=optional("deals", deals),
+        credit_notes=optional("credit_notes", credit_notes),
     )
+
+
+def credit(
+    credit_note_id: str, invoice_id: str, date: str, amount: float, kind: str = "credit_note"
+) -> dict[str, Any]:
+    """One credit_notes row (kind "credit_note" or "write_off")."""
+    return {
+        "credit_note_id": credit_note_id,
+        "invoice_id": invoice_id,
+        "credit_date": date,
+        "amount": amount,
+        "kind": kind,
+    }
 
 
 def invoice(

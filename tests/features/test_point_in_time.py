@@ -1,8 +1,9 @@
 """Property: facts dated after t never change the features at t (nor labels past the horizon).
 
-Hypothesis draws a small random ledger (customers, invoices, partial payments, signals, deals),
-then adds, deletes or changes any fact dated after the cut-off, including clearing (or
-re-clearing) invoices that are open at it. The frames must be identical.
+Hypothesis draws a small random ledger (customers, invoices, partial payments, credit notes and
+write-offs, signals, deals), then adds, deletes or changes any fact dated after the cut-off,
+including clearing (or re-clearing) invoices that are open at it and crediting or writing off
+invoices after it. The frames must be identical.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def ledgers(draw: st.DrawFn) -> dict[str, list[dict[str, Any]]]:
         }
         for c in CUSTOMERS
     ]
-    invoices, payments = [], []
+    invoices, payments, credits = [], [], []
     for n in range(draw(st.integers(1, 12))):
         issue = draw(st.integers(0, 330))
         due = issue + draw(st.integers(0, 60))
@@ -67,6 +68,16 @@ def ledgers(draw: st.DrawFn) -> dict[str, list[dict[str, Any]]]:
                     "amount": amount / 3,
                 }
             )
+        if draw(st.booleans()):
+            credits.append(
+                {
+                    "credit_note_id": f"K{n}",
+                    "invoice_id": f"I{n}",
+                    "date": draw(st.integers(issue, issue + 150)),
+                    "amount": amount / 4,
+                    "kind": draw(st.sampled_from(["credit_note", "write_off"])),
+                }
+            )
     signals = [
         {
             "customer_id": draw(st.sampled_from(CUSTOMERS)),
@@ -86,7 +97,7 @@ def ledgers(draw: st.DrawFn) -> dict[str, list[dict[str, Any]]]:
         for k in range(draw(st.integers(0, 4)))
     ]
     return {"customers": customers, "invoices": invoices, "payments": payments,
-            "signals": signals, "deals": deals}  # fmt: skip
+            "signals": signals, "deals": deals, "credit_notes": credits}  # fmt: skip
 
 
 def to_tables(ledger: dict[str, list[dict[str, Any]]]) -> Tables:
@@ -123,7 +134,12 @@ def to_tables(ledger: dict[str, list[dict[str, Any]]]) -> Tables:
          "created_date": iso(d["date"]), "amount": d["amount"]}
         for d in ledger["deals"]
     ]  # fmt: skip
-    return make_tables(customers, invoices, payments, signals, deals)
+    credit_notes = [
+        {"credit_note_id": k["credit_note_id"], "invoice_id": k["invoice_id"],
+         "credit_date": iso(k["date"]), "amount": k["amount"], "kind": k["kind"]}
+        for k in ledger["credit_notes"]
+    ]  # fmt: skip
+    return make_tables(customers, invoices, payments, signals, deals, credit_notes)
 
 
 def rewrite_after(
@@ -173,8 +189,15 @@ def rewrite_after(
     deals = future(ledger["deals"]) + [
         {"deal_id": "DNEW", "customer_id": "B", "date": cut + 1, "amount": 5.0}
     ]
+    ids = [i["invoice_id"] for i in invoices]
+    credits = [k for k in future(ledger["credit_notes"]) if k["invoice_id"] in kept] + [
+        {"credit_note_id": "KNEW", "invoice_id": draw(st.sampled_from(ids)),
+         "date": cut + 1, "amount": draw(st.sampled_from([1.0, 5000.0])), "kind": "credit_note"},
+        {"credit_note_id": "WNEW", "invoice_id": draw(st.sampled_from(ids)),
+         "date": cut + 2, "amount": 5000.0, "kind": "write_off"},
+    ]  # fmt: skip
     return {"customers": ledger["customers"], "invoices": invoices, "payments": payments,
-            "signals": signals, "deals": deals}  # fmt: skip
+            "signals": signals, "deals": deals, "credit_notes": credits}  # fmt: skip
 
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -57,6 +57,7 @@ def test_every_table_has_exactly_the_canonical_columns_and_dtypes(small: Tables)
         "payments",
         "signals",
         "deals",
+        "credit_notes",
     ]
     for name, frame in small.items():
         contract = TABLES[name]
@@ -107,12 +108,18 @@ def test_payments_complete_cleared_invoices_exactly_and_never_exceed_the_amount(
     per_invoice = payments.groupby("invoice_id").agg(
         paid=("amount", "sum"), last=("payment_date", "max"), count=("amount", "size")
     )
-    invoices = small.invoices.set_index("invoice_id").join(per_invoice)
+    assert small.credit_notes is not None
+    returns = small.credit_notes.loc[small.credit_notes["kind"] == "credit_note"]
+    credited = returns.groupby("invoice_id")["amount"].sum().rename("credited")
+    invoices = small.invoices.set_index("invoice_id").join(per_invoice).join(credited)
+    invoices["credited"] = invoices["credited"].fillna(0.0)
     cleared = invoices[invoices["cleared_date"].notna()]
-    assert (cleared["paid"] == cleared["amount"]).all()
+    # A return credit is paid less: payments and credits make up the amount exactly.
+    assert (cleared["paid"] + cleared["credited"] == cleared["amount"]).all()
     assert (cleared["last"] == cleared["cleared_date"]).all()
     still_open = invoices[invoices["cleared_date"].isna()]
-    assert (still_open["paid"].fillna(0.0) < still_open["amount"]).all()
+    owed = still_open["amount"] - still_open["credited"]
+    assert (still_open["paid"].fillna(0.0) < owed).all()
     assert set(per_invoice["count"]) == {1, 2, 3}
     partial_open = still_open["paid"].notna().sum()
     assert partial_open > 0  # instalments paid before the end on invoices finished after it
@@ -162,9 +169,13 @@ def test_a_world_written_in_many_chunks_reads_back_whole_with_matching_summary(
     on_time = due["cleared_date"].notna() & (due["cleared_date"] <= due["due_date"])
     assert summary.invoices_due == len(due)
     assert summary.late_share == pytest.approx(1 - on_time.mean(), abs=1e-12)
-    assert summary.open_invoices_at_end == int(inv["cleared_date"].isna().sum())
-    assert small.payments is not None
-    open_amount = inv["amount"].sum() - small.payments["amount"].sum()
+    assert small.payments is not None and small.credit_notes is not None
+    credits = small.credit_notes
+    written_off = set(credits.loc[credits["kind"] == "write_off", "invoice_id"])
+    uncleared = inv["cleared_date"].isna() & ~inv["invoice_id"].isin(written_off)
+    assert summary.open_invoices_at_end == int(uncleared.sum())
+    assert summary.written_off_invoices == len(written_off)
+    open_amount = inv["amount"].sum() - small.payments["amount"].sum() - credits["amount"].sum()
     sales = inv.loc[inv["issue_date"] > last - pd.Timedelta(days=90), "amount"].sum()
     assert summary.portfolio_dso_days == pytest.approx(open_amount / sales * 90, rel=1e-9)
     onboarded = int((small.customers["onboarding_date"] >= pd.Timestamp("2023-01-01")).sum())

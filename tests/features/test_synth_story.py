@@ -6,10 +6,15 @@ These tests read the hidden truth (weekly latent health, crisis and default date
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
 import pandas as pd
 import pytest
 
 from features.sources.synth import SynthConfig, SynthWorld, generate_world
+from features.sources.synth.credit_notes import WRITE_OFF_DAYS_AFTER_DUE
+from features.tables import data_end_of
 
 START = pd.Timestamp("2023-01-01")
 END = pd.Timestamp("2025-01-01")  # 24 months
@@ -204,3 +209,48 @@ def test_habits_disputes_industries_and_seasons_shape_payment(
     inv = world.tables.invoices
     retail = inv[inv["customer_id"].map(industries) == "retail"]["issue_date"].dt.month
     assert (retail == 11).sum() > 1.8 * (retail == 5).sum()
+
+
+def test_defaulted_customers_open_invoices_are_written_off_180_days_after_due(
+    world: SynthWorld,
+) -> None:
+    credits, inv, payments = world.tables.credit_notes, world.tables.invoices, world.tables.payments
+    assert credits is not None and payments is not None
+    default = world.traits.set_index("customer_id")["default_date"]
+    rows = inv.assign(default_date=inv["customer_id"].map(default))
+    write_off_day = np.maximum(
+        rows["due_date"] + pd.Timedelta(days=WRITE_OFF_DAYS_AFTER_DUE), rows["default_date"]
+    )
+    expected = rows.loc[
+        rows["cleared_date"].isna() & rows["default_date"].notna() & (write_off_day < END),
+        "invoice_id",
+    ]
+    write_offs = credits[credits["kind"] == "write_off"].merge(rows, on="invoice_id")
+    assert len(write_offs) > 50
+    assert sorted(write_offs["invoice_id"]) == sorted(expected)
+    assert (
+        write_offs["credit_date"] == write_off_day[rows["invoice_id"].isin(expected)].values
+    ).all()
+    assert write_offs["cleared_date"].isna().all()  # a write-off is not a payment
+    # The rest of the invoice: amount less its payments and return credits.
+    paid = payments.groupby("invoice_id")["amount"].sum()
+    returned = credits[credits["kind"] == "credit_note"].groupby("invoice_id")["amount"].sum()
+    rest = (
+        write_offs["amount_y"]
+        - write_offs["invoice_id"].map(paid).fillna(0.0)
+        - write_offs["invoice_id"].map(returned).fillna(0.0)
+    )
+    assert write_offs["amount_x"].to_numpy() == pytest.approx(rest.to_numpy(), abs=1e-6)
+
+
+def test_about_one_invoice_in_a_hundred_is_partly_credited_for_returns(world: SynthWorld) -> None:
+    credits, inv = world.tables.credit_notes, world.tables.invoices
+    assert credits is not None
+    returns = credits[credits["kind"] == "credit_note"].merge(inv, on="invoice_id")
+    assert 0.006 < len(returns) / len(inv) < 0.012
+    assert returns["invoice_id"].is_unique
+    share = returns["amount_x"] / returns["amount_y"]
+    assert share.between(0.0, 0.15).all()
+    after_issue = (returns["credit_date"] - returns["issue_date"]).dt.days
+    assert after_issue.between(3, 21).all()
+    assert data_end_of(world.tables) == data_end_of(replace(world.tables, credit_notes=None))

@@ -8,6 +8,7 @@ import pandas as pd
 from features.store import read_online_store
 from features.tables import Tables
 from serving.batch.worklist import WORKLIST_COLUMNS, build_worklist, open_invoices
+from tests.features.builders import credit, invoice, make_tables
 from tests.serving.batch_fixtures import (  # noqa: F401 (fixtures)
     TwoRuns,
     two_runs_fixture,
@@ -80,6 +81,29 @@ def test_open_invoices_follow_the_open_amount_definition() -> None:
         "invoice_id": ["I2", "I3"],
         "open_amount": [150.0, 300.0],
         "days_past_due": [28, -15],
+    }
+
+
+def test_open_invoices_are_net_of_credit_notes_and_leave_on_a_write_off() -> None:
+    tables = make_tables(
+        [{"customer_id": "A"}],
+        [invoice("N1", "A", "2025-01-01", "2025-01-31", 1000.0),
+         invoice("W1", "A", "2025-01-01", "2025-01-31", 500.0)],
+        credit_notes=[credit("K1", "N1", "2025-02-10", 300.0),
+                      credit("K2", "W1", "2025-02-10", 500.0, kind="write_off")],
+    )  # fmt: skip
+
+    before = open_invoices(tables, pd.Timestamp("2025-02-09"))
+    after = open_invoices(tables, pd.Timestamp("2025-02-10"))
+
+    assert before[["invoice_id", "open_amount"]].to_dict("list") == {
+        "invoice_id": ["N1", "W1"],
+        "open_amount": [1000.0, 500.0],
+    }
+    assert after[["invoice_id", "open_amount", "days_past_due"]].to_dict("list") == {
+        "invoice_id": ["N1"],
+        "open_amount": [700.0],
+        "days_past_due": [10],
     }
 
 

@@ -1,6 +1,7 @@
 """Turning one block's numpy draws into canonical pandas frames with global string ids.
 
-Ids are global running numbers ("C000123", "INV000001234", "PAY000001234", "D0000123"), so a
+Ids are global running numbers ("C000123", "INV000001234", "PAY000001234", "D0000123",
+"CN000001234"), so a
 row's id depends only on the world, never on how it was chunked. Column order and dtypes are
 exactly those of `features.schema`.
 """
@@ -25,6 +26,7 @@ from features.sources.synth.config import (
     NAME_SUFFIX,
     SEGMENTS,
 )
+from features.sources.synth.credit_notes import KINDS, REASONS, CreditDraws
 from features.sources.synth.customers import CustomerTraits
 from features.sources.synth.deals import STAGES, DealDraws
 from features.sources.synth.health import NO_DAY, PRE_WEEKS, HealthPaths
@@ -44,6 +46,7 @@ class Block:
     payments: PaymentDraws
     signals: SignalDraws
     deals: DealDraws
+    credit_notes: CreditDraws
 
 
 def string_ids(prefix: str, numbers: np.ndarray, width: int) -> pd.Series:
@@ -138,6 +141,25 @@ def payments_frame(
             "invoice_id": invoice_ids(first_invoice + pay.invoice[rows]),
             "payment_date": dates(start, pay.day[rows]),
             "amount": pd.Series(pay.amount[rows]),
+        },
+    )
+
+
+def credit_notes_frame(
+    block: Block, rows: slice, first_number: int, first_invoice: int, start: np.datetime64
+) -> pd.DataFrame:
+    """Credit note rows `rows`; block invoice 0 has global number `first_invoice`."""
+    credit = block.credit_notes
+    count = len(range(*rows.indices(credit.invoice.size)))
+    return _frame(
+        "credit_notes",
+        {
+            "credit_note_id": string_ids("CN", first_number + np.arange(count), 9),
+            "invoice_id": invoice_ids(first_invoice + credit.invoice[rows]),
+            "credit_date": dates(start, credit.day[rows]),
+            "amount": pd.Series(credit.amount[rows]),
+            "kind": labels(KINDS, credit.kind[rows]),
+            "reason": labels(REASONS, credit.kind[rows]),
         },
     )
 

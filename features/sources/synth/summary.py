@@ -2,8 +2,8 @@
 
 The figures are computed chunk by chunk while writing (sums and counts only), so a summary of
 a world too large for memory costs nothing extra. Definitions follow ARCHITECTURE.md: late =
-not cleared by the due date; portfolio DSO = open amount on the last day of history / sales in
-the last 90 days x 90.
+not cleared by the due date; portfolio DSO = open amount on the last day of history (invoiced
+less paid, credited and written off) / sales in the last 90 days x 90.
 """
 
 from __future__ import annotations
@@ -34,7 +34,9 @@ class SynthSummary:
         late_share: share of those not cleared by their due date.
         disputed_share: share of all invoices flagged disputed.
         partially_paid_share: share of invoices with two or more payments.
-        open_invoices_at_end: invoices not cleared on the last day of history.
+        open_invoices_at_end: invoices not cleared on the last day of history and not written
+            off (the generator writes off an invoice's whole rest).
+        written_off_invoices: invoices written off during history.
         portfolio_dso_days: portfolio DSO on the last day of history (None without recent sales).
         seconds: wall time of the generation.
         out: directory written to, if any.
@@ -52,6 +54,7 @@ class SynthSummary:
     partially_paid_share: float
     open_invoices_at_end: int
     portfolio_dso_days: float | None
+    written_off_invoices: int
     seconds: float
     out: Path | None = None
 
@@ -70,6 +73,7 @@ class SynthSummary:
         table.add_row("disputed share", f"{self.disputed_share:.1%}")
         table.add_row("partially paid share", f"{self.partially_paid_share:.1%}")
         table.add_row("open invoices at end", f"{self.open_invoices_at_end:,}")
+        table.add_row("invoices written off", f"{self.written_off_invoices:,}")
         dso = "n/a" if self.portfolio_dso_days is None else f"{self.portfolio_dso_days:.1f} days"
         table.add_row("portfolio DSO at end", dso)
         table.add_row("seconds", f"{self.seconds:.1f}")
@@ -101,7 +105,14 @@ class SummaryBuilder:
         self._bump("due", int(due.sum()))
         self._bump("late", int((due & ~on_time).sum()))
         self._bump("disputed", int(invoices["disputed"].sum()))
-        self._bump("open", int(invoices["cleared_date"].isna().sum()))
+        credits = chunk.tables.credit_notes
+        written_off: set[str] = set()
+        if credits is not None:
+            self._bump("credited", float(credits["amount"].sum()))
+            written_off = set(credits.loc[credits["kind"] == "write_off", "invoice_id"])
+            self._bump("written_off", len(written_off))
+        uncleared = invoices["cleared_date"].isna() & ~invoices["invoice_id"].isin(written_off)
+        self._bump("open", int(uncleared.sum()))
         self._bump("invoiced", float(invoices["amount"].sum()))
         recent = invoices["issue_date"] > last_day - pd.Timedelta(days=90)
         self._bump("recent_sales", float(invoices.loc[recent, "amount"].sum()))
@@ -119,8 +130,8 @@ class SummaryBuilder:
         c = self.counts
         invoices = int(c.get("rows_invoices", 0))
         sales = c.get("recent_sales", 0.0)
-        open_amount = c.get("invoiced", 0.0) - c.get("paid", 0.0)
-        names = ("customers", "invoices", "payments", "signals", "deals")
+        open_amount = c.get("invoiced", 0.0) - c.get("paid", 0.0) - c.get("credited", 0.0)
+        names = ("customers", "invoices", "payments", "signals", "deals", "credit_notes")
         return SynthSummary(
             config=self.config,
             rows={name: int(c.get(f"rows_{name}", 0)) for name in names},
@@ -134,6 +145,7 @@ class SummaryBuilder:
             partially_paid_share=_share(c.get("partial", 0), invoices),
             open_invoices_at_end=int(c.get("open", 0)),
             portfolio_dso_days=float(open_amount / sales * 90.0) if sales > 0 else None,
+            written_off_invoices=int(c.get("written_off", 0)),
             seconds=seconds,
             out=out,
         )

@@ -16,6 +16,7 @@ import pandas as pd
 
 from features.sources.synth import frames
 from features.sources.synth.config import RNG_BLOCK_CUSTOMERS, SynthConfig
+from features.sources.synth.credit_notes import draw_credit_notes
 from features.sources.synth.customers import credit_limits, draw_customers
 from features.sources.synth.deals import draw_deals
 from features.sources.synth.frames import Block
@@ -51,8 +52,13 @@ class Chunk:
 
 
 def draw_block(config: SynthConfig, block: int, seed: np.random.SeedSequence) -> Block:
-    """Draw every fact of block `block` from its own stream `seed`."""
+    """Draw every fact of block `block` from its own stream `seed`.
+
+    Credit notes draw from a child stream of `seed`, so adding them left every other draw
+    of the world as it was (`features.sources.synth.credit_notes`).
+    """
     rng = np.random.default_rng(seed)
+    credit_rng = np.random.default_rng(seed.spawn(1)[0])
     first = block * RNG_BLOCK_CUSTOMERS
     numbers = np.arange(first, min(first + RNG_BLOCK_CUSTOMERS, config.customers))
     start, days = config.start_day, config.history_days
@@ -60,14 +66,19 @@ def draw_block(config: SynthConfig, block: int, seed: np.random.SeedSequence) ->
     health = simulate_health(traits, days, rng)
     onboarding_health = health.at(np.arange(traits.size), np.maximum(traits.onboarding_day, -364))
     invoices = draw_invoices(traits, health, start, config.months, rng)
+    payments = draw_payments(traits, health, invoices, start, days, rng)
+    signals = draw_signals(traits, health, start, config.months, rng)
+    deals = draw_deals(traits, health, start, config.months, rng)
+    credits, payments = draw_credit_notes(health, invoices, payments, days, credit_rng)
     return Block(
         traits=traits,
         credit_limit=credit_limits(traits, onboarding_health),
         health=health,
         invoices=invoices,
-        payments=draw_payments(traits, health, invoices, start, days, rng),
-        signals=draw_signals(traits, health, start, config.months, rng),
-        deals=draw_deals(traits, health, start, config.months, rng),
+        payments=payments,
+        signals=signals,
+        deals=deals,
+        credit_notes=credits,
     )
 
 
@@ -82,7 +93,7 @@ def iter_chunks(config: SynthConfig, include_health: bool = False) -> Iterator[C
     """Chunks of `config.chunk_customers` customers in id order, with global ids."""
     pieces: list[Chunk] = []
     in_chunk = 0
-    next_number = {"invoices": 0, "payments": 0, "deals": 0}
+    next_number = {"invoices": 0, "payments": 0, "deals": 0, "credit_notes": 0}
     for block in iter_blocks(config):
         lo = 0
         while lo < block.traits.size:
@@ -96,6 +107,7 @@ def iter_chunks(config: SynthConfig, include_health: bool = False) -> Iterator[C
         for name, draws in (("invoices", block.invoices.customer), ("deals", block.deals.customer)):
             next_number[name] += draws.size
         next_number["payments"] += block.payments.invoice.size
+        next_number["credit_notes"] += block.credit_notes.invoice.size
     if pieces:
         yield _concat(pieces)
 
@@ -116,6 +128,7 @@ def _block_slice(
 
     inv = rows(block.invoices.customer)
     pay = slice(*np.searchsorted(block.payments.invoice, [inv.start, inv.stop]).tolist())
+    credit = slice(*np.searchsorted(block.credit_notes.invoice, [inv.start, inv.stop]).tolist())
     deal = rows(block.deals.customer)
     customers = slice(lo, hi)
     tables = Tables(
@@ -126,6 +139,9 @@ def _block_slice(
         ),
         signals=frames.signals_frame(block, rows(block.signals.customer), start),
         deals=frames.deals_frame(block, deal, first["deals"] + deal.start, start),
+        credit_notes=frames.credit_notes_frame(
+            block, credit, first["credit_notes"] + credit.start, first["invoices"], start
+        ),
     )
     health = (
         frames.health_frame(block, customers, start, config.history_days)

@@ -123,10 +123,11 @@ def read_tables(spark: SparkSession, directory: Path) -> dict[str, tuple[DataFra
 
 
 def _keyed(name: str, frame: DataFrame, invoices: DataFrame) -> DataFrame:
-    """`frame` with `customer_key`: its own customer_id, or for payments the invoice's."""
+    """`frame` with `customer_key`: its own customer_id, or for payments and credit notes
+    the invoice's."""
     from pyspark.sql import functions as F
 
-    if name != "payments":
+    if name not in ("payments", "credit_notes"):
         return frame.withColumn(KEY_COLUMN, F.col("customer_id").cast("string"))
     owners = invoices.select(
         F.col("invoice_id").alias("_invoice"), F.col("customer_id").cast("string").alias(KEY_COLUMN)
@@ -140,9 +141,9 @@ def build_ledger(
 ) -> tuple[DataFrame, LedgerLayout]:
     """The stacked ledger frame, hash-partitioned by customer into `partitions` partitions.
 
-    All rows of a customer (and the payments of its invoices) land in one partition. A payment
-    whose invoice does not exist keeps a null key, so validation in its partition rejects it
-    as an orphan, as it would in one pandas frame.
+    All rows of a customer (and the payments and credit notes of its invoices) land in one
+    partition. A payment or credit note whose invoice does not exist keeps a null key, so
+    validation in its partition rejects it as an orphan, as it would in one pandas frame.
     """
     from pyspark.sql import functions as F
 

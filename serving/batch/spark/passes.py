@@ -39,7 +39,12 @@ SALES_365D = "customer_sales_amount_365d"
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-UNIQUE_KEYS = {"invoices": "invoice_id", "payments": "payment_id", "deals": "deal_id"}
+UNIQUE_KEYS = {
+    "invoices": "invoice_id",
+    "payments": "payment_id",
+    "deals": "deal_id",
+    "credit_notes": "credit_note_id",
+}
 """Keys unique per table whose duplicates may sit in different customers' partitions."""
 UNTYPED = "Cannot infer the eval type from type hints"
 """PySpark's warning for a `functools.partial`; the eval type is given by applyInPandas."""
