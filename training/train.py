@@ -84,13 +84,21 @@ TASK_TARGET = {
     DELINQUENCY_TASK: DELINQUENT,
 }
 TASK_IGNORED_FEATURES: dict[str, tuple[str, ...]] = {
-    DELINQUENCY_TASK: ("customer_amount_due_next_30d", "customer_invoice_count_due_next_30d"),
+    DELINQUENCY_TASK: (
+        "customer_amount_due_next_30d",
+        "customer_invoice_count_due_next_30d",
+        "customer_aging_current_amount",
+        "customer_aging_current_share",
+    ),
 }
-"""Features a task's booster must not use: the credit model never sees *when* invoices fall due.
+"""Features a task's booster must not use: the credit model never sees *when* invoices fall due,
+nor how much is open and not yet due.
 
 Whether an invoice falls due in the next 30 days decides how many chances a customer has to be
 late soon, not how likely it is to fall seriously behind; a tier (which comes from the credit
 model) must not move only because an invoice falls due (ARCHITECTURE "Two questions"). The
+current bucket of the aging (open, not yet due) is exposure alone: a second order in a month
+must not read as risk (the limit and the deal rules weigh exposure, not the tier). The
 columns are blanked (all null) in that task's training matrix, so LightGBM cannot split on
 them and their contributions are exactly 0 whatever their value when scored."""
 CORE_TASKS = ("classifier", "regressor", "regressor_p10", "regressor_p90")
