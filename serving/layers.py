@@ -17,11 +17,11 @@ portfolio of thousands no customer reaches 5%, so each rule also takes a sales a
 DOMAIN's RFM "M >= 1M" of a loyal high-value customer). Two DOMAIN signals move a customer
 down: orders shrinking (`customer_order_volume_change_90d` at or below
 `shrinking_order_change`: a strategic or key customer one layer lower, never into potential:
-a small customer's quarter holds too few orders to say it is leaving) and the RFM "low value at risk of churn" (no order
-in `lapsed_days`, at most `rare_orders` orders and at most `low_value` in a year: no higher
-than `at_risk_layer`, DOMAIN's "shorter terms or cash"). A customer without sales history
-keeps the layer of its segment (`segment_layers`): the segment is the fallback input, never
-the answer for a customer arsight has data on.
+a small customer's quarter holds too few orders to say it is leaving) and the RFM "low value
+at risk of churn" (no order in `lapsed_days`, at most `rare_orders` orders and at most
+`low_value` in a year: no higher than `at_risk_layer`, DOMAIN's "shorter terms or cash").
+A customer without sales history keeps the layer of its segment (`segment_layers`): the
+segment is the fallback input, never the answer for a customer arsight has data on.
 
 The value figure is 12-month sales net of the expected cost of late payment: financing the
 days it pays late (`value.financing_rate` a year) and the expected loss on what it owes
