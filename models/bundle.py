@@ -191,7 +191,16 @@ class ModelBundle:
     def predict_delinquency(self, features: pd.DataFrame) -> np.ndarray:
         """Only the calibrated delinquency probability per row (NaN without the model): what a
         what-if re-scoring needs, without the other four boosters."""
-        return self._delinquency_probability(self._matrix(features))
+        return self.delinquency_from_matrix(self._matrix(features))
+
+    def model_matrix(self, features: pd.DataFrame) -> np.ndarray:
+        """The encoded float64 matrix every booster reads, rows in `features` order: built
+        once per snapshot so a request's what-if edits a row of numbers, not a frame."""
+        return self._matrix(features)
+
+    def delinquency_from_matrix(self, matrix: np.ndarray) -> np.ndarray:
+        """`predict_delinquency` on rows already encoded (`model_matrix`)."""
+        return self._delinquency_probability(matrix)
 
     def _delinquency_probability(self, matrix: np.ndarray) -> np.ndarray:
         """Calibrated probabilities of delinquent_90d; NaN where the bundle has no such model."""

@@ -147,8 +147,11 @@ def assess_known(
         "requested": body.payment_terms_days,
         "recommended": deal.recommended_terms.terms_days,
     }
-    row = served.store.frame.loc[[body.customer_id]]
-    tradeoff = terms_tradeoff(served.bundle, served.policy, row, terms)
+    position = served.matrix_rows.get(body.customer_id)
+    tradeoff = None
+    if served.model_matrix is not None and position is not None:
+        row = served.model_matrix[position]
+        tradeoff = terms_tradeoff(served.bundle, served.policy, row, score.overlays, terms)
     return response.model_copy(update={"terms_tradeoff": tradeoff})
 
 
