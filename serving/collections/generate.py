@@ -85,8 +85,9 @@ def generate_actions(
     open_ids = {str(i) for i in ledger_open}
     with engine.begin() as connection:
         lock_actions(connection)
-        _reopen(connection, open_ids, as_of)
-        _close_finished(connection, open_ids, as_of)
+        tracked = _tracked_open(connection)
+        _reopen(connection, open_ids - tracked, as_of)
+        _close_finished(connection, tracked - open_ids, as_of)
         actions, outcomes = read_history(connection, as_of)
         history = invoice_history(
             invoices["invoice_id"], actions, outcomes, as_of, ladder.paid_hold_days
@@ -102,11 +103,24 @@ def _chunks(values: Sequence[str]) -> Iterator[list[str]]:
         yield list(values[start : start + BATCH])
 
 
-def _reopen(connection: Connection, open_ids: set[str], as_of: date) -> None:
-    """Retired invoices the ledger shows open again get their history back (by the open ids,
-    on the invoice_id index: the retired history is never scanned)."""
+def _tracked_open(connection: Connection) -> set[str]:
+    """The invoices whose history the store holds as open."""
     table = collection_actions.c
-    for ids in _chunks(sorted(open_ids)):
+    rows = connection.execute(
+        sa.select(table.invoice_id).distinct().where(table.invoice_open.is_(True))
+    )
+    return {row.invoice_id for row in rows}
+
+
+def _reopen(connection: Connection, candidates: set[str], as_of: date) -> None:
+    """Retired invoices the ledger shows open again get their history back. `candidates`:
+    open in the ledger but not tracked as open (new invoices, mostly), looked up on the
+    invoice_id index, so the retired history is never scanned."""
+    table = collection_actions.c
+    retired = sa.select(table.action_id).where(table.invoice_open.is_(False)).limit(1)
+    if connection.execute(retired).first() is None:
+        return  # nothing was ever retired (the first nights): nothing to bring back
+    for ids in _chunks(sorted(candidates)):
         connection.execute(
             collection_actions.update()
             .where(table.invoice_id.in_(ids), table.invoice_open.is_(False), table.as_of < as_of)
@@ -114,15 +128,11 @@ def _reopen(connection: Connection, open_ids: set[str], as_of: date) -> None:
         )
 
 
-def _close_finished(connection: Connection, open_ids: set[str], as_of: date) -> None:
-    """Invoices the ledger shows no longer open: their open actions are superseded, their
-    history retired."""
+def _close_finished(connection: Connection, finished: set[str], as_of: date) -> None:
+    """Invoices tracked as open that the ledger shows closed: their open actions are
+    superseded, their history retired."""
     table = collection_actions.c
-    known = connection.execute(
-        sa.select(table.invoice_id).distinct().where(table.invoice_open.is_(True))
-    )
-    finished = sorted({row.invoice_id for row in known} - open_ids)
-    for ids in _chunks(finished):
+    for ids in _chunks(sorted(finished)):
         connection.execute(
             collection_actions.update()
             .where(table.invoice_id.in_(ids), table.status == "open", table.as_of < as_of)
