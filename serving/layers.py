@@ -72,11 +72,11 @@ def portfolio_sales(sales: pd.Series) -> float:
 def rfm_segments(policy: Policy, features: pd.DataFrame) -> pd.Series:
     """DOMAIN's RFM reading per customer: loyal high value, low value at risk, or regular."""
     rules = policy.layer_rules
+    if rules is None:
+        return pd.Series("regular", index=features.index, dtype="str")
     recency = number_column(features, "customer_days_since_last_invoice")
     frequency = number_column(features, "customer_invoice_count_365d")
     monetary = number_column(features, "customer_sales_amount_365d")
-    if rules is None:
-        return pd.Series("regular", index=features.index, dtype="str")
     rfm = rules.rfm
     loyal = (
         (recency <= rfm.recent_days)

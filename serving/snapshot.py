@@ -22,6 +22,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from features.derived import number_column
 from features.store import OnlineStore
 from models.bundle import ModelBundle
 from models.scorecard import score_scorecard
@@ -93,13 +94,6 @@ class DealContext:
     """The customer's layer from its data (`serving.layers`); None: its segment's."""
 
 
-def _numbers(frame: pd.DataFrame, column: str) -> pd.Series:
-    """A store column as floats (NaN where missing; all NaN when the store lacks it)."""
-    if column not in frame:
-        return pd.Series(np.nan, index=frame.index)
-    return pd.to_numeric(frame[column], errors="coerce")
-
-
 def _maybe(value: float) -> float | None:
     return None if math.isnan(value) else float(value)
 
@@ -113,12 +107,12 @@ def deal_contexts(
     window = f"customer_invoice_count_{policy.new_customers.counted_within_days}d"
     columns = zip(
         frame.index,
-        _numbers(frame, names.open_amount).fillna(0.0),
-        _numbers(frame, names.credit_limit),
+        number_column(frame, names.open_amount).fillna(0.0),
+        number_column(frame, names.credit_limit),
         frame[names.segment],
-        _numbers(frame, names.terms_days),
-        _numbers(frame, "customer_tenure_days"),
-        _numbers(frame, window),
+        number_column(frame, names.terms_days),
+        number_column(frame, "customer_tenure_days"),
+        number_column(frame, window),
         layers.reindex(frame.index) if layers is not None else [None] * len(frame),
         strict=True,
     )
